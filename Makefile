@@ -1,0 +1,29 @@
+# The two commands of the README. Each makes (or reuses) .venv and installs what it needs.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/triage demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check triage screens tests bench
+	$(BIN)/ruff format --check triage screens tests bench
+
+bench: $(STAMP)
+	$(BIN)/python bench/import_marks.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info

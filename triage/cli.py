@@ -1,0 +1,304 @@
+"""The `triage` command: argument parsing and output. It prints; it never computes.
+
+Exit codes: 0 success, 1 a problem with the input (a file, the database, a date),
+2 a usage error (argparse's own).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from triage.csvfile import ImportFileError
+from triage.model import year_label
+from triage.store import StoreError, default_db_path, open_store
+
+EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """A bad argument value found after parsing (shown like argparse's, exit 2)."""
+
+
+def _date_arg(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date as YYYY-MM-DD") from exc
+
+
+def _session_arg(text: str) -> str:
+    session = text.strip().upper()
+    if session not in ("AM", "PM"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not AM or PM")
+    return session
+
+
+def build_parser() -> argparse.ArgumentParser:
+    # --db is accepted before or after the subcommand: the same option on both parsers,
+    # with SUPPRESS so the subparser's absence does not overwrite the main parser's value.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--db",
+        type=Path,
+        default=argparse.SUPPRESS,
+        help="the database file (default: $TRIAGE_DB, else a per-user data directory)",
+    )
+    when = argparse.ArgumentParser(add_help=False)
+    when.add_argument(
+        "--date",
+        type=_date_arg,
+        help="YYYY-MM-DD (default: today if it has marks, else the latest)",
+    )
+    when.add_argument(
+        "--session", type=_session_arg, help="AM or PM (default: the latest with marks)"
+    )
+
+    parser = argparse.ArgumentParser(
+        prog="triage",
+        description="Attendance Triage: first-day calling and attendance casework.",
+        parents=[common, when],
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    imp = sub.add_parser(
+        "import", parents=[common], help="import MIS exports (pupils, contacts or marks)"
+    )
+    imp.add_argument("kind", choices=("pupils", "contacts", "marks"))
+    imp.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    imp.add_argument("--dry-run", action="store_true", help="check and report; write nothing")
+    imp.add_argument("--encoding", help="the files' text encoding (default: detected)")
+    imp.add_argument("--format", choices=("text", "json"), default="text")
+
+    queue = sub.add_parser(
+        "queue", parents=[common, when], help="print the queue of unexplained absences"
+    )
+    queue.add_argument("--format", choices=("text", "csv", "json"), default="text")
+
+    demo = sub.add_parser(
+        "demo", parents=[common], help="build a demo school database and open the app on it"
+    )
+    demo.add_argument("--no-open", action="store_true", help="only build the database")
+    demo.add_argument(
+        "--date",
+        type=_date_arg,
+        help="the demo morning (default: the latest weekday up to today)",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    db_path: Path = getattr(args, "db", None) or default_db_path()
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    try:
+        if args.command == "import":
+            return _cmd_import(args, db_path)
+        if args.command == "queue":
+            return _cmd_queue(args, db_path)
+        if args.command == "demo":
+            return _cmd_demo(args)
+        return _cmd_open(args, db_path)
+    except ImportFileError as exc:
+        err.print(Text(exc.message))
+        return EXIT_INPUT
+    except (StoreError, ValueError) as exc:
+        err.print(Text(f"triage: {exc}"))
+        return EXIT_INPUT
+    except UsageError as exc:
+        parser.print_usage(sys.stderr)
+        err.print(Text(f"triage: error: {exc}"))
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        err.print(Text("triage: interrupted; nothing half-written was kept"))
+        return 130
+    except Exception as exc:  # the last line of defence: never a traceback for an officer
+        err.print(Text(f"triage: unexpected error ({type(exc).__name__}): {exc}"))
+        err.print(Text("Nothing was changed by the step that failed. Please report this."))
+        if os.environ.get("TRIAGE_DEBUG"):
+            raise
+        return EXIT_INPUT
+
+
+def _cmd_import(args: argparse.Namespace, db_path: Path) -> int:
+    from triage.importers import import_files
+
+    with open_store(db_path) as store:
+        progress = _progress_bar(sum(p.stat().st_size for p in args.files if p.is_file()))
+        with progress as update:
+            report = import_files(
+                store,
+                args.kind,
+                args.files,
+                dry_run=args.dry_run,
+                encoding=args.encoding,
+                progress=update,
+            )
+    if args.format == "json":
+        print(json.dumps(report.as_json(), indent=2))
+    else:
+        for line in report.lines():
+            print(line)
+    return EXIT_OK
+
+
+class _NoProgress:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+class _RichProgress:
+    """A progress bar on a terminal, for files big enough to take more than a moment."""
+
+    def __init__(self) -> None:
+        from rich.progress import Progress
+
+        self._progress = Progress(transient=True, console=Console(stderr=True))
+        self._task = None
+
+    def __enter__(self):
+        self._progress.start()
+        self._task = self._progress.add_task("checking rows", total=None)
+
+        def update(done: int, total: int) -> None:
+            self._progress.update(self._task, completed=done, total=total)
+
+        return update
+
+    def __exit__(self, *exc: object) -> None:
+        self._progress.stop()
+
+
+def _progress_bar(total_bytes: int):
+    quiet = not sys.stderr.isatty() or os.environ.get("CI") or total_bytes < 1_000_000
+    return _NoProgress() if quiet else _RichProgress()
+
+
+def _cmd_queue(args: argparse.Namespace, db_path: Path) -> int:
+    from triage.queue import (
+        CSV_COLUMNS,
+        NoMarksError,
+        entry_as_csv_row,
+        entry_as_dict,
+        flags_of,
+        load_morning,
+    )
+
+    with open_store(db_path, create=False) as store:
+        try:
+            morning = load_morning(store, args.date, args.session)
+        except NoMarksError as exc:
+            raise StoreError(str(exc)) from exc
+    if args.format == "json":
+        print(
+            json.dumps(
+                {
+                    "school": morning.school,
+                    "date": morning.date.isoformat(),
+                    "session": morning.session,
+                    "pupils": len(morning.entries),
+                    "families": [
+                        {"family": f.id, "pupils": [entry_as_dict(e) for e in f.entries]}
+                        for f in morning.families
+                    ],
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
+        return EXIT_OK
+    if args.format == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(CSV_COLUMNS)
+        for entry in morning.entries:
+            writer.writerow([spreadsheet_safe(v) for v in entry_as_csv_row(entry)])
+        return EXIT_OK
+    console = Console(highlight=False)
+    console.print(
+        Text(
+            f"{morning.school} — {morning.date:%A %d %B %Y} {morning.session}: "
+            f"{len(morning.entries)} pupils in {len(morning.families)} families to contact",
+            style="bold",
+        )
+    )
+    table = Table(show_lines=False, pad_edge=False, box=None)
+    for col in (
+        "fam",
+        "!",
+        "name",
+        "yr/grp",
+        "days",
+        "att%",
+        "10wk",
+        "stage",
+        "call first",
+        "number",
+    ):
+        table.add_column(col, no_wrap=True, overflow="ellipsis")
+    for family in morning.families:
+        for n, e in enumerate(family.entries):
+            pct = e.attendance.percent
+            first = e.contacts[0] if e.contacts else None
+            call = f"{first.name} ({first.relationship or '?'})" if first else "no contacts"
+            number = first.numbers[0] if first and first.numbers else ""
+            table.add_row(
+                str(family.id) if n == 0 else "",
+                " ".join(flags_of(e)[:2]) if e.pupil.safeguarding else "",
+                Text(e.pupil.display_name),
+                Text(f"{year_label(e.pupil.year_group)} {e.pupil.reg_group or ''}"),
+                str(e.consecutive_days),
+                "" if pct is None else f"{pct:.1f}",
+                str(e.rolling_unauthorised),
+                e.pupil.stage,
+                Text(call),
+                Text(number),
+            )
+    console.print(table)
+    return EXIT_OK
+
+
+def spreadsheet_safe(value: str) -> str:
+    """Neutralise a cell a spreadsheet would run as a formula (CSV formula injection)."""
+    if value and value[0] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def _cmd_open(args: argparse.Namespace, db_path: Path) -> int:
+    from triage.app import run_app
+
+    with open_store(db_path):  # fail early, with a clear message, on an unusable file
+        pass
+    return run_app(db_path, args.date, args.session)
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from triage.demo_school import build_demo_database, demo_db_path, latest_weekday
+
+    on = args.date or latest_weekday(date.today())
+    path = getattr(args, "db", None) or demo_db_path(on)
+    build_demo_database(path, on)
+    print(f"demo school built in {path}", file=sys.stderr)
+    if args.no_open:
+        return EXIT_OK
+    from triage.app import run_app
+
+    return run_app(path, on, None)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

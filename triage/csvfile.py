@@ -1,0 +1,180 @@
+"""Reading MIS CSV exports as they really come: several encodings, delimiters and header styles.
+
+This module only turns bytes into header + rows and matches headers to fields; the
+meaning of each field is checked in :mod:`triage.importers`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+# The encodings that MIS exports come in, in the order they are tried when not given.
+# UTF-16 is what Excel writes for "Unicode Text"; Windows-1252 is the SIMS default.
+CANDIDATE_ENCODINGS = ("utf-8", "cp1252")
+
+
+class ImportFileError(Exception):
+    """A file that cannot be imported: names the file and each problem with its line."""
+
+    MAX_SHOWN = 20
+
+    def __init__(self, path: Path | str, problems: list[tuple[int | None, str]]) -> None:
+        self.path = Path(path)
+        self.problems = problems
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        lines = [f"{self.path.name}: not imported ({len(self.problems)} problem(s))"]
+        for line, text in self.problems[: self.MAX_SHOWN]:
+            where = f"line {line}: " if line is not None else ""
+            lines.append(f"  {self.path.name}: {where}{text}")
+        hidden = len(self.problems) - self.MAX_SHOWN
+        if hidden > 0:
+            lines.append(f"  … and {hidden} more problem(s)")
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class CsvTable:
+    path: Path
+    encoding: str
+    delimiter: str
+    headers: list[str]
+    rows: list[list[str]]  # the records after the header, blank ones left out
+    raw: bytes
+    # Line (1-based) of each row; None when row i is simply on line first_row_line + i.
+    row_lines: list[int] | None = None
+    first_row_line: int = 2
+
+    def line(self, index: int) -> int:
+        """The file line of rows[index], for error messages."""
+        if self.row_lines is not None:
+            return self.row_lines[index]
+        return self.first_row_line + index
+
+    def numbered_rows(self) -> list[tuple[int, list[str]]]:
+        return [(self.line(i), r) for i, r in enumerate(self.rows)]
+
+
+def decode(path: Path, raw: bytes, encoding: str | None) -> tuple[str, str]:
+    """Text and the encoding used. A byte-order mark decides; else UTF-8, else Windows-1252."""
+    if encoding:
+        try:
+            return raw.decode(encoding), encoding
+        except LookupError as exc:
+            raise ImportFileError(path, [(None, f"unknown encoding {encoding!r}")]) from exc
+        except UnicodeDecodeError as exc:
+            line = raw[: exc.start].count(b"\n") + 1
+            raise ImportFileError(
+                path, [(line, f"not valid {encoding} (byte {exc.object[exc.start]:#04x})")]
+            ) from exc
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return raw[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16"), "utf-16"
+    if b"\x00" in raw:
+        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+        raise ImportFileError(path, [(line, "this is not a text CSV file (it contains NUL bytes)")])
+    for candidate in CANDIDATE_ENCODINGS:
+        try:
+            return raw.decode(candidate), candidate
+        except UnicodeDecodeError:
+            continue
+    raise ImportFileError(
+        path, [(None, "text is neither UTF-8 nor Windows-1252; give the encoding with --encoding")]
+    )
+
+
+def sniff_delimiter(header_line: str) -> str:
+    """Comma, semicolon or tab: whichever the header line uses most outside quotes."""
+    unquoted = re.sub(r'"[^"]*"', "", header_line)
+    counts = {d: unquoted.count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def read_csv(path: Path, encoding: str | None = None) -> CsvTable:
+    """Read a whole CSV file. Raises ImportFileError for an unreadable, empty or broken file."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise ImportFileError(path, [(None, "file not found")]) from exc
+    except IsADirectoryError as exc:
+        raise ImportFileError(path, [(None, "this is a folder, not a file")]) from exc
+    except OSError as exc:
+        raise ImportFileError(path, [(None, f"cannot read the file: {exc.strerror}")]) from exc
+    text, used = decode(path, raw, encoding)
+    if not text.strip():
+        raise ImportFileError(path, [(None, "the file is empty")])
+    first_line = text.lstrip("\r\n").split("\n", 1)[0]
+    delimiter = sniff_delimiter(first_line)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    try:
+        records = list(reader)
+    except csv.Error as exc:
+        raise ImportFileError(path, [(reader.line_num, f"broken CSV: {exc}")]) from exc
+    one_record_per_line = len(records) == _line_count(text)
+    while records and not any(records[-1]):
+        records.pop()  # trailing blank lines, or Excel's trailing ",,,," rows
+    leading = 0
+    while leading < len(records) and not any(records[leading]):
+        leading += 1
+    if not records:
+        raise ImportFileError(path, [(None, "the file is empty")])
+    headers = [h.strip() for h in records[leading]]
+    rows = records[leading + 1 :]
+    if one_record_per_line and all(rows):
+        # The usual case: one record per line, so row i is on line leading + 2 + i.
+        return CsvTable(path, used, delimiter, headers, rows, raw, None, leading + 2)
+    numbered = _numbered_slowly(text, delimiter)
+    headers = [h.strip() for h in numbered[0][1]]
+    return CsvTable(
+        path,
+        used,
+        delimiter,
+        headers,
+        [r for _, r in numbered[1:]],
+        raw,
+        [n for n, _ in numbered[1:]],
+    )
+
+
+def _line_count(text: str) -> int:
+    """Physical lines as csv counts them: ended by \\n, \\r\\n or \\r."""
+    crlf = text.count("\r\n")
+    breaks = text.count("\n") + text.count("\r") - crlf
+    return breaks + (0 if text.endswith(("\n", "\r")) else 1)
+
+
+def _numbered_slowly(text: str, delimiter: str) -> list[tuple[int, list[str]]]:
+    """Records with the line each ends on, for files where quoted fields span lines."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    return [(reader.line_num, r) for r in reader if r]
+
+
+def header_key(header: str) -> str:
+    """Headers compare without case, spaces, underscores, dots or hyphens."""
+    return re.sub(r"[\s_.\-]+", "", header).lower()
+
+
+def match_headers(headers: list[str], synonyms: Mapping[str, tuple[str, ...]]) -> dict[str, int]:
+    """field -> column index for every field whose synonym appears; unknown columns ignored.
+
+    When a header appears twice the first one is used.
+    """
+    by_key: dict[str, int] = {}
+    for i, h in enumerate(headers):
+        by_key.setdefault(header_key(h), i)
+    found: dict[str, int] = {}
+    for field, names in synonyms.items():
+        for name in names:
+            if name in by_key:
+                found[field] = by_key[name]
+                break
+    return found

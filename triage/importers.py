@@ -1,0 +1,901 @@
+"""MIS exports -> validated rows -> one transaction.
+
+Three kinds of file: ``pupils`` (the roster), ``contacts`` and ``marks`` (the register).
+Every row of every file is validated before anything is written; a single bad row means
+nothing is imported and the officer is told the file, the line and the problem.
+Importing the same file again, or an overlapping later export, never duplicates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from operator import itemgetter
+from pathlib import Path
+from typing import Any
+
+from dateutil import parser as date_parser
+
+from triage.codes import NOT_YET_PROVIDED, normalise_code
+from triage.csvfile import CsvTable, ImportFileError, match_headers, read_csv
+from triage.rules import normalise_phone
+from triage.store import PUPIL_FLAGS, Store, now_iso
+
+KINDS = ("pupils", "contacts", "marks")
+
+# Header synonyms, compared by csvfile.header_key (no case, spaces, _ . -). README lists them.
+IDENTITY = {
+    "upn": ("upn", "uniquepupilnumber"),
+    "admission_number": ("adno", "admissionnumber", "admissionno", "admno"),
+}
+NAMES = {
+    "legal_surname": ("legalsurname", "legallastname", "surname", "lastname", "familyname"),
+    "legal_forename": ("legalforename", "legalfirstname", "forename", "firstname", "givenname"),
+    "preferred_forename": (
+        "preferredforename",
+        "preferredfirstname",
+        "preferredname",
+        "knownas",
+    ),
+    "full_name": ("studentname", "student", "pupilname", "pupil", "name", "fullname"),
+    "year_group": ("yeargroup", "ncyear", "year", "yr"),
+    "reg_group": (
+        "reggroup",
+        "registrationgroup",
+        "registrationform",
+        "reg",
+        "form",
+        "tutorgroup",
+        "regform",
+    ),
+}
+PUPIL_FIELDS = {
+    **IDENTITY,
+    **NAMES,
+    "social_worker": ("socialworker", "cin", "childinneed"),
+    "child_protection": ("childprotection", "cp", "cpplan"),
+    "looked_after": ("lookedafter", "cla", "lac", "childlookedafter"),
+    "sen": ("senstatus", "sen", "send", "senprovision"),
+    "ehc_plan": ("ehcplan", "ehcp"),
+    "free_school_meals": ("freeschoolmeals", "fsm"),
+    "young_carer": ("youngcarer",),
+    "date_left": ("dateleft", "leavingdate", "leftdate", "dateofleaving"),
+}
+CONTACT_FIELDS = {
+    **IDENTITY,
+    "contact_name": ("contactname", "name", "contact"),
+    "relationship": ("relationship", "relation", "relationshiptopupil"),
+    "priority": ("contactpriority", "priority", "order", "priorityorder", "contactorder"),
+    "phone": ("telephone", "phone", "tel", "telephonenumber", "phonenumber"),
+    "mobile": ("mobile", "mobilephone", "mobilenumber"),
+    "home_phone": ("homephone", "hometelephone", "home"),
+    "work_phone": ("workphone", "worktelephone", "work"),
+    "email": ("email", "emailaddress", "e-mail"),
+    "parental_responsibility": ("parentalresponsibility", "pr"),
+}
+MARK_FIELDS = {
+    **IDENTITY,
+    **NAMES,
+    "date": ("date", "sessiondate", "attendancedate"),
+    "session": ("session", "am/pm", "ampm"),
+    "code": ("mark", "code", "attendancemark", "markcode", "attendancecode"),
+    "minutes_late": ("minuteslate", "minslate"),
+}
+FIELDS_BY_KIND = {"pupils": PUPIL_FIELDS, "contacts": CONTACT_FIELDS, "marks": MARK_FIELDS}
+
+UPN_PATTERN = re.compile(r"^[A-Z]\d{11}[0-9A-Z]$")
+SESSION_WORDS = {"am": "AM", "pm": "PM", "morning": "AM", "afternoon": "PM", "a": "AM", "p": "PM"}
+YES = {"y", "yes", "true", "1", "t"}
+NO = {"n", "no", "false", "0", "f", ""}
+SEN_WORDS = {
+    "k": "K",
+    "sensupport": "K",
+    "senk": "K",
+    "e": "E",
+    "ehcplan": "E",
+    "ehcp": "E",
+    "educationhealthandcareplan": "E",
+    "statement": "E",
+    "n": "",
+    "no": "",
+    "none": "",
+    "nosen": "",
+    "": "",
+}
+_DMY = re.compile(r"^\d{1,2}[/.\-]\d{1,2}[/.\-]\d{4}( \d{1,2}:\d{2}(:\d{2})?)?$")
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}(T| \d|$)")
+_DMONY = re.compile(r"^\d{1,2}[ \-][A-Za-z]{3,9}[ \-]\d{4}$")
+_YEAR = re.compile(r"^(?:year|yr|y|nc)?\s*(\d{1,2})$")
+
+Progress = Callable[[int, int], None]
+
+
+class RowProblem(ValueError):
+    """A value in a row that cannot be used; becomes one line of an ImportFileError."""
+
+
+# --- value parsers (each raises RowProblem with a message an officer can act on) ---------
+
+
+def parse_date(text: str) -> date:
+    """UK dates, day first always: dd/mm/yyyy, yyyy-mm-dd, 24-Nov-2026, 24 Nov 2026."""
+    s = text.strip()
+    try:
+        if _ISO.match(s):
+            return date.fromisoformat(s[:10])
+        if _DMY.match(s) or _DMONY.match(s):
+            return date_parser.parse(s, dayfirst=True).date()
+    except (ValueError, OverflowError) as exc:
+        raise RowProblem(f"impossible date {text!r}") from exc
+    raise RowProblem(f"date {text!r} is not in a known form (e.g. 24/11/2026 or 2026-11-24)")
+
+
+def parse_session(text: str) -> str:
+    session = SESSION_WORDS.get(text.strip().lower())
+    if session is None:
+        raise RowProblem(f"session {text!r} is not AM or PM")
+    return session
+
+
+def parse_code(text: str) -> str:
+    code = normalise_code(text)
+    if code is None:
+        if not text.strip():
+            raise RowProblem("the mark is empty")
+        raise RowProblem(f"unknown attendance code {text.strip()!r}")
+    return code
+
+
+def parse_year(text: str) -> int | None:
+    s = text.strip().lower()
+    if not s:
+        return None
+    if s in ("r", "reception", "rec", "yr r", "year r"):
+        return 0
+    m = _YEAR.match(s)
+    if m and 1 <= int(m.group(1)) <= 13:
+        return int(m.group(1))
+    raise RowProblem(f"year group {text!r} is not Reception or 1-13")
+
+
+def parse_flag(text: str, column: str) -> bool:
+    s = text.strip().lower()
+    if s in YES:
+        return True
+    if s in NO:
+        return False
+    raise RowProblem(f"{column} {text!r} is not Y/N, Yes/No, True/False or 1/0")
+
+
+def parse_sen(text: str) -> str:
+    """'K' (SEN support), 'E' (EHC plan) or '' (none)."""
+    key = re.sub(r"[\s_.\-]+", "", text).lower()
+    if key in SEN_WORDS:
+        return SEN_WORDS[key]
+    if key in YES:
+        return "K"
+    raise RowProblem(f"SEN status {text!r} is not K, E, SEN Support, EHC Plan or blank")
+
+
+def parse_upn(text: str) -> str:
+    upn = text.strip().upper()
+    if not UPN_PATTERN.match(upn):
+        raise RowProblem(f"UPN {text.strip()!r} is not a letter followed by 12 characters")
+    return upn
+
+
+def parse_minutes(text: str) -> int | None:
+    s = text.strip()
+    if not s:
+        return None
+    if s.isdigit() and int(s) < 24 * 60:
+        return int(s)
+    raise RowProblem(f"minutes late {text!r} is not a whole number of minutes")
+
+
+def split_full_name(text: str) -> tuple[str, str]:
+    """(forename, surname) from 'Surname, Forename' or 'Forename Surname' (last word)."""
+    s = " ".join(text.split())
+    if "," in s:
+        surname, _, forename = s.partition(",")
+        return forename.strip(), surname.strip()
+    if " " in s:
+        forename, _, surname = s.rpartition(" ")
+        return forename, surname
+    raise RowProblem(f"name {text!r} needs a forename and a surname")
+
+
+# --- the report ------------------------------------------------------------------------
+
+
+@dataclass
+class ImportReport:
+    kind: str
+    files: list[str] = field(default_factory=list)
+    rows: int = 0
+    counts: Counter[str] = field(default_factory=Counter)
+    absences: Counter[tuple[date, str]] = field(default_factory=Counter)  # N per date, session
+    dry_run: bool = False
+
+    def lines(self) -> list[str]:
+        verb = "would import" if self.dry_run else "imported"
+        out = [f"{verb} {self.kind} from {', '.join(self.files)}: {self.rows} rows read"]
+        c = self.counts
+        if self.kind in ("pupils", "marks"):
+            out.append(f"  pupils: {c['pupils_new']} new, {c['pupils_updated']} updated")
+        if self.kind == "pupils":
+            out.append(f"  pupils unchanged: {c['pupils_unchanged']}")
+        if self.kind == "contacts":
+            out.append(
+                f"  contacts: {c['contacts_new']} new, {c['contacts_updated']} updated, "
+                f"{c['contacts_unchanged']} unchanged; {c['links']} pupil links "
+                f"for {c['pupils_with_contacts']} pupils"
+            )
+        if self.kind == "marks":
+            out.append(
+                f"  marks: {c['marks_new']} new, {c['marks_changed']} changed, "
+                f"{c['marks_unchanged']} unchanged, {c['marks_kept']} kept "
+                "(recoded in the app, still N in the export)"
+            )
+            for (d, session), n in sorted(self.absences.items()):
+                out.append(f"  N (no reason yet) on {d:%a %d %b %Y} {session}: {n}")
+        return out
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "files": self.files,
+            "rows": self.rows,
+            "counts": dict(sorted(self.counts.items())),
+            "dry_run": self.dry_run,
+            "absences": [
+                {"date": d.isoformat(), "session": s, "n": n}
+                for (d, s), n in sorted(self.absences.items())
+            ],
+        }
+
+
+# --- validation: table -> rows ----------------------------------------------------------
+
+
+@dataclass
+class _Validated:
+    table: CsvTable
+    columns: dict[str, int]
+    records: list[dict[str, Any]]
+
+
+def _require(table: CsvTable, columns: dict[str, int], kind: str) -> None:
+    missing: list[str] = []
+    if "upn" not in columns and "admission_number" not in columns:
+        missing.append("UPN (or Adno)")
+    if kind == "marks":
+        for f, label in (("date", "Date"), ("session", "Session"), ("code", "Mark")):
+            if f not in columns:
+                missing.append(label)
+    if kind == "pupils":
+        if "upn" not in columns:
+            missing.append("UPN")
+        has_names = "legal_surname" in columns and "legal_forename" in columns
+        if not has_names and "full_name" not in columns:
+            missing.append("Surname and Forename (or a single Name column)")
+    if kind == "contacts" and "contact_name" not in columns:
+        missing.append("Contact Name")
+    if missing:
+        found = ", ".join(table.headers) or "none"
+        raise ImportFileError(
+            table.path,
+            [(1, f"missing column(s) for a {kind} file: {', '.join(missing)} (found: {found})")],
+        )
+
+
+def _cells(table: CsvTable, line: int, fields: list[str], problems: list) -> list[str] | None:
+    width = len(table.headers)
+    if len(fields) < width:
+        problems.append(
+            (line, f"{len(fields)} fields where the header has {width} (a cut-off line?)")
+        )
+        return None
+    if len(fields) > width and any(f.strip() for f in fields[width:]):
+        problems.append((line, f"{len(fields)} fields where the header has {width}"))
+        return None
+    return fields
+
+
+def _names(rec: dict[str, Any], cells: list[str], columns: dict[str, int]) -> None:
+    """Separate name columns win over a single name column."""
+    sur = cells[columns["legal_surname"]].strip() if "legal_surname" in columns else ""
+    fore = cells[columns["legal_forename"]].strip() if "legal_forename" in columns else ""
+    if (not sur or not fore) and "full_name" in columns and cells[columns["full_name"]].strip():
+        f2, s2 = split_full_name(cells[columns["full_name"]])
+        sur, fore = sur or s2, fore or f2
+    if sur:
+        rec["legal_surname"] = sur
+    if fore:
+        rec["legal_forename"] = fore
+    if "preferred_forename" in columns:
+        rec["preferred_forename"] = cells[columns["preferred_forename"]].strip() or None
+
+
+def _identity(rec: dict[str, Any], cells: list[str], columns: dict[str, int]) -> None:
+    if "upn" in columns and cells[columns["upn"]].strip():
+        rec["upn"] = parse_upn(cells[columns["upn"]])
+    if "admission_number" in columns and cells[columns["admission_number"]].strip():
+        rec["admission_number"] = cells[columns["admission_number"]].strip()
+    if "upn" not in rec and "admission_number" not in rec:
+        raise RowProblem("no UPN or admission number")
+
+
+def _validate_pupils(table: CsvTable, columns: dict[str, int]) -> tuple[list, list]:
+    problems: list[tuple[int | None, str]] = []
+    records: list[dict[str, Any]] = []
+    seen: dict[str, int] = {}
+    for line, fields in table.numbered_rows():
+        if not any(fields):
+            continue
+        cells = _cells(table, line, fields, problems)
+        if cells is None:
+            continue
+        try:
+            rec: dict[str, Any] = {"_line": line}
+            if not cells[columns["upn"]].strip():
+                raise RowProblem("no UPN")
+            _identity(rec, cells, columns)
+            _names(rec, cells, columns)
+            if "legal_surname" not in rec or "legal_forename" not in rec:
+                raise RowProblem("no surname or forename")
+            if "year_group" in columns:
+                rec["year_group"] = parse_year(cells[columns["year_group"]])
+            if "reg_group" in columns:
+                rec["reg_group"] = cells[columns["reg_group"]].strip() or None
+            for flag in ("social_worker", "child_protection", "looked_after", "ehc_plan"):
+                if flag in columns:
+                    rec[flag] = parse_flag(cells[columns[flag]], table.headers[columns[flag]])
+            for flag in ("free_school_meals", "young_carer"):
+                if flag in columns:
+                    rec[flag] = parse_flag(cells[columns[flag]], table.headers[columns[flag]])
+            if "sen" in columns:
+                sen = parse_sen(cells[columns["sen"]])
+                rec["sen_support"] = sen == "K"
+                rec["ehc_plan"] = rec.get("ehc_plan", False) or sen == "E"
+            if "date_left" in columns:
+                left = cells[columns["date_left"]].strip()
+                rec["date_left"] = parse_date(left).isoformat() if left else None
+        except RowProblem as exc:
+            problems.append((line, str(exc)))
+            continue
+        if rec["upn"] in seen:
+            problems.append((line, f"UPN {rec['upn']} is already on line {seen[rec['upn']]}"))
+            continue
+        seen[rec["upn"]] = line
+        records.append(rec)
+    return records, problems
+
+
+def _validate_contacts(table: CsvTable, columns: dict[str, int]) -> tuple[list, list]:
+    problems: list[tuple[int | None, str]] = []
+    records: list[dict[str, Any]] = []
+    order: Counter[str] = Counter()
+    for line, fields in table.numbered_rows():
+        if not any(fields):
+            continue
+        cells = _cells(table, line, fields, problems)
+        if cells is None:
+            continue
+        try:
+            rec: dict[str, Any] = {"_line": line}
+            _identity(rec, cells, columns)
+            name = " ".join(cells[columns["contact_name"]].split())
+            if not name:
+                raise RowProblem("the contact has no name")
+            rec["name"] = name
+            for f in ("relationship", "phone", "mobile", "home_phone", "work_phone", "email"):
+                rec[f] = (cells[columns[f]].strip() or None) if f in columns else None
+            pupil_key = rec.get("upn") or rec["admission_number"]
+            order[pupil_key] += 1
+            if "priority" in columns and cells[columns["priority"]].strip():
+                p = cells[columns["priority"]].strip()
+                if not p.isdigit() or int(p) < 1:
+                    raise RowProblem(f"priority {p!r} is not a whole number from 1")
+                rec["priority"] = int(p)
+            else:
+                rec["priority"] = order[pupil_key]  # no priority given: the file's order
+            pr = "parental_responsibility"
+            rec[pr] = (
+                parse_flag(cells[columns[pr]], table.headers[columns[pr]])
+                if pr in columns
+                else False
+            )
+        except RowProblem as exc:
+            problems.append((line, str(exc)))
+            continue
+        records.append(rec)
+    return records, problems
+
+
+@dataclass
+class MarkRows:
+    """A validated marks file, column by column (row i of each list is one mark)."""
+
+    index: list[int]  # position in CsvTable.rows, for line numbers
+    upn: list[str | None]
+    adno: list[str | None]
+    date: list[str]  # ISO
+    session: list[str]
+    code: list[str]
+    minutes_late: list[int | None]
+
+
+def _parse_distinct(
+    column: Sequence[str], parse: Callable[[str], Any], rows: list[int], problems: list, table
+) -> dict[str, Any]:
+    """Parse each distinct value once; a bad value is reported on every line that has it."""
+    parsed: dict[str, Any] = {}
+    bad: dict[str, str] = {}
+    for value in set(column):
+        try:
+            parsed[value] = parse(value)
+        except RowProblem as exc:
+            bad[value] = str(exc)
+    if bad:
+        problems.extend((table.line(rows[i]), bad[v]) for i, v in enumerate(column) if v in bad)
+    return parsed
+
+
+def _validate_marks(
+    table: CsvTable, columns: dict[str, int], progress: Progress | None
+) -> tuple[MarkRows, list]:
+    """The hot path (100,000 rows). Work column by column: every distinct date, session,
+    code and UPN is parsed once, and the per-row work is done by C loops (map, zip, set)."""
+    problems: list[tuple[int | None, str]] = []
+    width = len(table.headers)
+    kept: list[int] = []
+    if all(len(r) == width for r in table.rows) and all(map(any, table.rows)):
+        rows = table.rows
+        kept = list(range(len(rows)))
+    else:
+        rows = []
+        for n, cells in enumerate(table.rows):
+            if not any(cells):
+                continue  # a row of empty cells, as spreadsheets leave behind
+            if len(cells) != width:
+                if _cells(table, table.line(n), cells, problems) is None:
+                    continue
+                cells = cells[:width]
+            rows.append(cells)
+            kept.append(n)
+    if progress is not None:
+        progress(0, len(kept))
+    if not rows:
+        return MarkRows([], [], [], [], [], [], []), problems
+
+    def column(field: str) -> list[str]:
+        return list(map(itemgetter(columns[field]), rows))
+
+    empty = [""] * len(rows)
+
+    upn_raw = column("upn") if "upn" in columns else empty
+    adno_raw = column("admission_number") if "admission_number" in columns else empty
+    upn_map = _parse_distinct(
+        upn_raw, lambda v: parse_upn(v) if v.strip() else None, kept, problems, table
+    )
+    upns = list(map(upn_map.get, upn_raw))
+    adnos = [a.strip() or None for a in adno_raw] if "admission_number" in columns else empty
+    if None in upns:
+        for i, (u, a) in enumerate(zip(upns, adnos, strict=True)):
+            if u is None and not a and not upn_raw[i].strip():  # (a bad UPN is reported)
+                problems.append((table.line(kept[i]), "no UPN or admission number"))
+
+    date_raw, session_raw, code_raw = column("date"), column("session"), column("code")
+    date_map = _parse_distinct(date_raw, lambda v: parse_date(v).isoformat(), kept, problems, table)
+    session_map = _parse_distinct(session_raw, parse_session, kept, problems, table)
+    code_map = _parse_distinct(code_raw, parse_code, kept, problems, table)
+    if "minutes_late" in columns:
+        late_raw = column("minutes_late")
+        late_map = _parse_distinct(late_raw, parse_minutes, kept, problems, table)
+        lates = list(map(late_map.get, late_raw))
+    else:
+        lates = [None] * len(rows)
+    if progress is not None:
+        progress(len(kept) // 2, len(kept))
+    if problems:
+        problems.sort(key=lambda p: p[0] or 0)
+        return MarkRows([], [], [], [], [], [], []), problems
+
+    isos = list(map(date_map.__getitem__, date_raw))
+    sessions = list(map(session_map.__getitem__, session_raw))
+    codes = list(map(code_map.__getitem__, code_raw))
+    who = [u or f"adno:{a}" for u, a in zip(upns, adnos, strict=True)]
+    keys = list(zip(who, isos, sessions, strict=True))
+    if len(set(keys)) != len(keys):
+        # The same pupil, date and session twice: fine when the marks agree (drop the
+        # repeat); an error when they differ. Only this rare case pays for a row loop.
+        first: dict[tuple[str, str, str], int] = {}
+        drop: set[int] = set()
+        for i, key in enumerate(keys):
+            j = first.setdefault(key, i)
+            if j == i:
+                continue
+            drop.add(i)
+            if codes[j] != codes[i]:
+                problems.append(
+                    (
+                        table.line(kept[i]),
+                        f"{who[i].removeprefix('adno:')} {isos[i]} {sessions[i]} is on line "
+                        f"{table.line(kept[j])} with mark {codes[j]}",
+                    )
+                )
+        if problems:
+            return MarkRows([], [], [], [], [], [], []), problems
+        keep = [i for i in range(len(keys)) if i not in drop]
+        kept, upns, adnos, isos, sessions, codes, lates = (
+            [col[i] for i in keep] for col in (kept, upns, adnos, isos, sessions, codes, lates)
+        )
+    if progress is not None:
+        progress(len(kept), len(kept))
+    return MarkRows(kept, upns, adnos, isos, sessions, codes, lates), problems
+
+
+# --- applying rows to the store ---------------------------------------------------------
+
+
+def _pupil_lookup(store: Store) -> tuple[dict[str, int], dict[str, int]]:
+    by_upn: dict[str, int] = {}
+    by_adno: dict[str, int] = {}
+    for pid, upn, adno in store.conn.execute("SELECT id, upn, admission_number FROM pupils"):
+        by_upn[upn] = pid
+        if adno:
+            by_adno.setdefault(adno, pid)
+    return by_upn, by_adno
+
+
+PUPIL_COLUMNS = (
+    "upn",
+    "admission_number",
+    "legal_forename",
+    "legal_surname",
+    "preferred_forename",
+    "year_group",
+    "reg_group",
+    *PUPIL_FLAGS,
+    "date_left",
+)
+
+
+def _apply_pupils(store: Store, records: list[dict], report: ImportReport, write: bool) -> None:
+    existing = {
+        row["upn"]: row
+        for row in store.db.query(f"SELECT id, {', '.join(PUPIL_COLUMNS)} FROM pupils")
+    }
+    stamp = now_iso()
+    for rec in records:
+        values = {k: (int(v) if isinstance(v, bool) else v) for k, v in rec.items() if k != "_line"}
+        old = existing.get(rec["upn"])
+        if old is None:
+            report.counts["pupils_new"] += 1
+            if write:
+                store.db["pupils"].insert(
+                    {**values, "stage": "Expect", "created_at": stamp, "updated_at": stamp}
+                )
+        else:
+            changed = {k: v for k, v in values.items() if old.get(k) != v}
+            if not changed:
+                report.counts["pupils_unchanged"] += 1
+                continue
+            report.counts["pupils_updated"] += 1
+            if write:
+                store.db["pupils"].update(old["id"], {**changed, "updated_at": stamp})
+
+
+def contact_key(name: str, numbers: Iterable[str | None], email: str | None) -> str:
+    """The same person appearing for several siblings is one contact: same name and same
+    first phone number (or email)."""
+    first = next((d for d in map(normalise_phone, filter(None, numbers)) if d), None)
+    ident = first or (email or "").strip().lower()
+    return f"{' '.join(name.lower().split())}|{ident}"
+
+
+def _apply_contacts(
+    store: Store, table: CsvTable, records: list[dict], report: ImportReport, write: bool
+) -> list[tuple[int | None, str]]:
+    by_upn, by_adno = _pupil_lookup(store)
+    problems: list[tuple[int | None, str]] = []
+    existing = {r["contact_key"]: r for r in store.db.query("SELECT * FROM contacts")}
+    links: dict[int, dict[int | str, dict]] = {}
+    stamp = now_iso()
+    contact_fields = ("name", "phone", "mobile", "home_phone", "work_phone", "email")
+    new_keys: dict[str, dict] = {}
+    for rec in records:
+        pid = by_upn.get(rec["upn"]) if "upn" in rec else by_adno.get(rec["admission_number"])
+        if pid is None:
+            who = rec.get("upn") or f"admission number {rec['admission_number']}"
+            problems.append((rec["_line"], f"pupil {who} is not known: import the pupils first"))
+            continue
+        key = contact_key(
+            rec["name"],
+            (rec["mobile"], rec["phone"], rec["home_phone"], rec["work_phone"]),
+            rec["email"],
+        )
+        values = {f: rec[f] for f in contact_fields}
+        old = existing.get(key)
+        if old is None:
+            if key not in new_keys:
+                new_keys[key] = values
+                report.counts["contacts_new"] += 1
+        elif any(old[f] != values[f] for f in contact_fields) and key not in new_keys:
+            new_keys[key] = values
+            report.counts["contacts_updated"] += 1
+        elif key not in new_keys:
+            new_keys[key] = values
+            report.counts["contacts_unchanged"] += 1
+        links.setdefault(pid, {})[key] = {
+            "priority": rec["priority"],
+            "relationship": rec["relationship"],
+            "parental_responsibility": int(rec["parental_responsibility"]),
+        }
+    report.counts["links"] = sum(len(v) for v in links.values())
+    report.counts["pupils_with_contacts"] = len(links)
+    if problems or not write:
+        return problems
+    ids: dict[str, int] = {}
+    for key, values in new_keys.items():
+        if key in existing:
+            store.db["contacts"].update(existing[key]["id"], {**values, "updated_at": stamp})
+            ids[key] = existing[key]["id"]
+        else:
+            ids[key] = (
+                store.db["contacts"]
+                .insert({**values, "contact_key": key, "updated_at": stamp})
+                .last_pk
+            )
+    # A contacts export is the whole list for each pupil in it: it replaces their links.
+    store.conn.executemany(
+        "DELETE FROM pupil_contacts WHERE pupil_id = ?", [(pid,) for pid in links]
+    )
+    store.conn.executemany(
+        "INSERT INTO pupil_contacts (pupil_id, contact_id, priority, relationship,"
+        " parental_responsibility) VALUES (?, ?, ?, ?, ?)",
+        [
+            (pid, ids[key], v["priority"], v["relationship"], v["parental_responsibility"])
+            for pid, by_key in links.items()
+            for key, v in by_key.items()
+        ],
+    )
+    return problems
+
+
+def _apply_marks(
+    store: Store,
+    table: CsvTable,
+    marks: MarkRows,
+    report: ImportReport,
+    write: bool,
+    import_id: int | None,
+) -> list[tuple[int | None, str]]:
+    by_upn, by_adno = _pupil_lookup(store)
+    problems: list[tuple[int | None, str]] = []
+    columns = match_headers(table.headers, MARK_FIELDS)
+    stamp = now_iso()
+    # Pupils not yet known are created from the row's name, year and group.
+    new_pupils: dict[str, dict[str, Any]] = {}
+    first_row: dict[tuple[str | None, str | None], int] = {}
+    for i, key in enumerate(zip(marks.upn, marks.adno, strict=True)):
+        first_row.setdefault(key, i)
+    for (upn, adno), i in first_row.items():
+        line = table.line(marks.index[i])
+        if upn is None:
+            if adno not in by_adno:
+                problems.append(
+                    (line, f"admission number {adno} is not known and the row has no UPN")
+                )
+            continue
+        if upn in by_upn or upn in new_pupils:
+            continue
+        rec: dict[str, Any] = {"upn": upn}
+        try:
+            cells = table.rows[marks.index[i]]
+            _names(rec, cells, columns)
+            if "legal_surname" not in rec or "legal_forename" not in rec:
+                raise RowProblem(f"pupil {upn} is not known and the row gives no name")
+            if "year_group" in columns:
+                rec["year_group"] = parse_year(cells[columns["year_group"]])
+            if "reg_group" in columns:
+                rec["reg_group"] = cells[columns["reg_group"]].strip() or None
+            if adno:
+                rec["admission_number"] = adno
+        except RowProblem as exc:
+            problems.append((line, str(exc)))
+            continue
+        new_pupils[upn] = rec
+    if problems:
+        return problems
+    report.counts["pupils_new"] += len(new_pupils)
+    report.counts["pupils_updated"] += 0
+    if write and new_pupils:
+        store.db["pupils"].insert_all(
+            [
+                {**rec, "stage": "Expect", "created_at": stamp, "updated_at": stamp}
+                for rec in new_pupils.values()
+            ]
+        )
+        by_upn, by_adno = _pupil_lookup(store)
+    elif new_pupils:  # dry run: give new pupils stand-in ids so counting works
+        for n, upn in enumerate(new_pupils, start=1):
+            by_upn[upn] = -n
+
+    pids = [
+        by_upn[u] if u is not None else by_adno[a]
+        for u, a in zip(marks.upn, marks.adno, strict=True)
+    ]
+    counts = report.counts
+    for (iso, session, code), n in Counter(
+        zip(marks.date, marks.session, marks.code, strict=True)
+    ).items():
+        if code == NOT_YET_PROVIDED:
+            report.absences[(date.fromisoformat(iso), session)] += n
+
+    existing: dict[tuple[int, str, str], tuple[str, str, int, int | None]] = {}
+    if marks.date:
+        first, last = min(marks.date), max(marks.date)
+        for pid, d, s, code, mis, amended, late in store.conn.execute(
+            "SELECT pupil_id, date, session, code, mis_code, amended, minutes_late FROM marks"
+            " WHERE date BETWEEN ? AND ?",
+            (first, last),
+        ):
+            existing[(pid, d, s)] = (code, mis, amended, late)
+    rows = zip(pids, marks.date, marks.session, marks.code, marks.minutes_late, strict=True)
+    inserts: list[tuple] = []
+    updates: list[tuple] = []
+    mis_only: list[tuple] = []
+    if not existing:
+        # A first import of these dates (the common bulk case): every mark is new.
+        inserts = [(p, d, s, c, c, late, import_id) for p, d, s, c, late in rows]
+    else:
+        for pid, iso, session, code, late in rows:
+            old = existing.get((pid, iso, session))
+            if old is None:
+                inserts.append((pid, iso, session, code, code, late, import_id))
+                continue
+            old_code, old_mis, amended, old_late = old
+            if amended and code == NOT_YET_PROVIDED:
+                # An officer recoded this N in the app; a later export that still says N
+                # must not undo it (the MIS has not caught up yet).
+                counts["marks_kept"] += 1
+                if old_mis != code:
+                    mis_only.append((code, import_id, pid, iso, session))
+                continue
+            if old_code == code and old_late == late and not amended:
+                counts["marks_unchanged"] += 1
+                continue
+            # The MIS is the register of record: any other code it gives wins.
+            if old_code != code or old_late != late:
+                counts["marks_changed"] += 1
+            else:
+                counts["marks_unchanged"] += 1
+            updates.append((code, code, late, import_id, pid, iso, session))
+    counts["marks_new"] += len(inserts)
+    if write:
+        store.conn.executemany(
+            "INSERT INTO marks (pupil_id, date, session, code, mis_code, minutes_late,"
+            " import_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            inserts,
+        )
+        store.conn.executemany(
+            "UPDATE marks SET code = ?, mis_code = ?, minutes_late = ?, import_id = ?,"
+            " amended = 0 WHERE pupil_id = ? AND date = ? AND session = ?",
+            updates,
+        )
+        store.conn.executemany(
+            "UPDATE marks SET mis_code = ?, import_id = ?"
+            " WHERE pupil_id = ? AND date = ? AND session = ?",
+            mis_only,
+        )
+    return problems
+
+
+# --- the entry point ----------------------------------------------------------------------
+
+
+def validate_file(
+    kind: str, path: Path, encoding: str | None = None, progress: Progress | None = None
+) -> _Validated:
+    """Read and check every row; raises ImportFileError listing every problem found."""
+    if kind not in FIELDS_BY_KIND:
+        raise ValueError(f"unknown import kind {kind!r}")
+    table = read_csv(path, encoding)
+    columns = match_headers(table.headers, FIELDS_BY_KIND[kind])
+    _require(table, columns, kind)
+    if not table.rows:
+        raise ImportFileError(path, [(None, "the file has a header but no rows")])
+    if kind == "pupils":
+        records, problems = _validate_pupils(table, columns)
+    elif kind == "contacts":
+        records, problems = _validate_contacts(table, columns)
+    else:
+        records, problems = _validate_marks(table, columns, progress)
+    if problems:
+        raise ImportFileError(path, problems)
+    return _Validated(table, columns, records)
+
+
+def import_files(
+    store: Store,
+    kind: str,
+    paths: Sequence[Path],
+    *,
+    dry_run: bool = False,
+    encoding: str | None = None,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import one or more files of one kind, all or nothing.
+
+    Every file is validated before anything is written; if any file has a problem,
+    ImportFileError is raised for the first such file and the database is unchanged.
+    All files go in one transaction with one audit event per file.
+    """
+    validated = [validate_file(kind, Path(p), encoding, progress) for p in paths]
+    report = ImportReport(kind=kind, dry_run=dry_run)
+    if dry_run:
+        # Count against the store as it is, in a transaction that is always rolled back.
+        try:
+            with store.transaction():
+                for v in validated:
+                    _apply(store, kind, v, report, write=False)
+                raise _RollBack
+        except _RollBack:
+            pass
+        return report
+    with store.transaction():
+        for v in validated:
+            _apply(store, kind, v, report, write=True)
+    return report
+
+
+class _RollBack(Exception):
+    pass
+
+
+def _apply(store: Store, kind: str, v: _Validated, report: ImportReport, write: bool) -> None:
+    table = v.table
+    report.files.append(table.path.name)
+    report.rows += len(table.rows)
+    before = Counter(report.counts)
+    import_id = None
+    if write:
+        import_id = (
+            store.db["imports"]
+            .insert(
+                {
+                    "file_name": table.path.name,
+                    "sha256": hashlib.sha256(table.raw).hexdigest(),
+                    "kind": kind,
+                    "rows": len(table.rows),
+                    "imported_at": now_iso(),
+                    "imported_by": store.officer,
+                }
+            )
+            .last_pk
+        )
+    if kind == "pupils":
+        _apply_pupils(store, v.records, report, write)
+        problems: list = []
+    elif kind == "contacts":
+        problems = _apply_contacts(store, table, v.records, report, write)
+    else:
+        problems = _apply_marks(store, table, v.records, report, write, import_id)
+    if problems:
+        raise ImportFileError(table.path, problems)
+    if write:
+        delta = dict(sorted((report.counts - before).items()))
+        store.db["imports"].update(import_id, {"counts": json.dumps(delta)})
+        store.audit(
+            "import",
+            "import",
+            import_id,
+            {"kind": kind, "file": table.path.name, "encoding": table.encoding, "counts": delta},
+        )

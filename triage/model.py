@@ -1,0 +1,150 @@
+"""Plain frozen rows shared by the rules, the store and the screens (no database, no Textual)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+SESSIONS = ("AM", "PM")
+
+# The stages of support, in order (DfE, *Working together to improve school attendance*).
+STAGES = (
+    "Expect",
+    "Monitor",
+    "Listen and understand",
+    "Facilitate support",
+    "Formalise support",
+    "Enforce",
+)
+DEFAULT_STAGE = STAGES[0]
+
+
+def stage_rank(stage: str) -> int:
+    """0 for Expect up to 5 for Enforce; an unknown stage counts as Expect."""
+    return STAGES.index(stage) if stage in STAGES else 0
+
+
+RECEPTION = 0  # year_group value for Reception; Years 1-13 are stored as their number
+
+
+def year_label(year_group: int | None) -> str:
+    if year_group is None:
+        return ""
+    return "R" if year_group == RECEPTION else str(year_group)
+
+
+@dataclass(frozen=True)
+class Mark:
+    pupil_id: int
+    date: date
+    session: str  # "AM" or "PM"
+    code: str  # a key of triage.codes.CODES
+
+
+@dataclass(frozen=True)
+class Pupil:
+    id: int
+    upn: str
+    admission_number: str | None
+    legal_forename: str
+    legal_surname: str
+    preferred_forename: str | None
+    year_group: int | None
+    reg_group: str | None
+    social_worker: bool = False
+    child_protection: bool = False
+    looked_after: bool = False
+    sen_support: bool = False
+    ehc_plan: bool = False
+    free_school_meals: bool = False
+    young_carer: bool = False
+    date_left: date | None = None
+    stage: str = DEFAULT_STAGE
+
+    @property
+    def forename(self) -> str:
+        """The name the school uses day to day: preferred forename if given, else legal."""
+        return self.preferred_forename or self.legal_forename
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.forename} {self.legal_surname}".strip()
+
+    @property
+    def safeguarding(self) -> bool:
+        """Social worker, child protection plan or looked after: first-day calls come first."""
+        return self.social_worker or self.child_protection or self.looked_after
+
+    @property
+    def has_send(self) -> bool:
+        return self.ehc_plan or self.sen_support
+
+    def on_roll(self, on: date) -> bool:
+        return self.date_left is None or self.date_left > on
+
+
+@dataclass(frozen=True)
+class Contact:
+    id: int
+    name: str
+    relationship: str | None
+    priority: int
+    phone: str | None = None
+    mobile: str | None = None
+    home_phone: str | None = None
+    work_phone: str | None = None
+    email: str | None = None
+    parental_responsibility: bool = False
+
+    @property
+    def numbers(self) -> tuple[str, ...]:
+        """Numbers to try, in the order an officer would: mobile first, then the others."""
+        seen: list[str] = []
+        for n in (self.mobile, self.phone, self.home_phone, self.work_phone):
+            if n and n not in seen:
+                seen.append(n)
+        return tuple(seen)
+
+
+@dataclass(frozen=True)
+class AttendanceSummary:
+    possible: int
+    attending: int  # present or approved off-site
+    authorised: int
+    unauthorised: int
+
+    @property
+    def percent(self) -> float | None:
+        """Attendance %: attending / possible sessions; None with no possible sessions."""
+        return None if self.possible == 0 else 100.0 * self.attending / self.possible
+
+    @property
+    def persistent_absence(self) -> bool:
+        """DfE: missing 10% or more of possible sessions."""
+        return self.possible > 0 and (self.possible - self.attending) * 10 >= self.possible
+
+    @property
+    def severe_absence(self) -> bool:
+        """DfE: missing 50% or more of possible sessions."""
+        return self.possible > 0 and (self.possible - self.attending) * 2 >= self.possible
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    """One pupil in the morning queue, with the figures an officer needs before calling."""
+
+    pupil: Pupil
+    family_id: int  # the queue position of the family, 1-based
+    contacts: tuple[Contact, ...]
+    consecutive_days: int
+    attendance: AttendanceSummary
+    rolling_unauthorised: int
+    overdue_n: int
+
+
+@dataclass(frozen=True)
+class Family:
+    """Pupils in the queue who share a priority-1 contact's phone or email: one call covers them."""
+
+    id: int
+    entries: tuple[QueueEntry, ...] = field(default_factory=tuple)

@@ -1,0 +1,168 @@
+"""The morning queue, read from the store: which date and session, and who to call.
+
+The ordering itself is a pure rule (:func:`triage.rules.build_queue`); this module only
+gathers its inputs, so the CLI and the app show exactly the same queue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from triage import rules
+from triage.model import Family, QueueEntry, year_label
+from triage.store import Store
+
+
+class NoMarksError(Exception):
+    """The database holds no register marks yet (or none on the date asked for)."""
+
+
+@dataclass(frozen=True)
+class Morning:
+    """A queue for one date and session, with what the header shows."""
+
+    school: str
+    date: date
+    session: str
+    families: list[Family]
+
+    @property
+    def entries(self) -> list[QueueEntry]:
+        return [e for f in self.families for e in f.entries]
+
+
+def default_date(store: Store, today: date | None = None) -> date:
+    """Today if it has marks, else the latest date that has marks."""
+    today = today or date.today()
+    dates = store.mark_dates()
+    if not dates:
+        raise NoMarksError("there are no register marks yet: import a marks file first")
+    return today if today in dates else dates[-1]
+
+
+def default_session(store: Store, on: date) -> str:
+    """The latest session with marks that day: AM in the morning, PM once it is taken."""
+    sessions = store.sessions_on(on)
+    return sessions[-1] if sessions else "AM"
+
+
+def load_morning(
+    store: Store, on: date | None = None, session: str | None = None, today: date | None = None
+) -> Morning:
+    on = on or default_date(store, today)
+    session = (session or default_session(store, on)).upper()
+    if session not in ("AM", "PM"):
+        raise ValueError(f"session {session!r} is not AM or PM")
+    absent_ids = store.unexplained_pupil_ids(on, session)
+    pupils = [p for p in store.pupils(absent_ids) if p.on_roll(on)] if absent_ids else []
+    ids = [p.id for p in pupils]
+    days = rules.school_days(store.date_codes())
+    # Rules look back at most a school year (attendance this term, 10 school weeks).
+    since = min(rules.school_year_start(on), rules.rolling_window_start(days, on) or on)
+    families = rules.build_queue(
+        pupils,
+        store.contacts_by_pupil(ids) if ids else {},
+        store.marks_by_pupil(ids, start=since, end=on) if ids else {},
+        days,
+        on,
+    )
+    return Morning(store.school_name, on, session, families)
+
+
+FLAG_LABELS = (
+    ("social_worker", "SW"),
+    ("child_protection", "CP"),
+    ("looked_after", "LAC"),
+    ("ehc_plan", "EHCP"),
+    ("sen_support", "SEN"),
+    ("young_carer", "YC"),
+    ("free_school_meals", "FSM"),
+)
+
+
+def flags_of(entry: QueueEntry) -> list[str]:
+    return [label for attr, label in FLAG_LABELS if getattr(entry.pupil, attr)]
+
+
+def entry_as_dict(entry: QueueEntry) -> dict[str, Any]:
+    """The stable JSON shape of one queued pupil (documented in docs/queue.md)."""
+    p = entry.pupil
+    pct = entry.attendance.percent
+    return {
+        "family": entry.family_id,
+        "upn": p.upn,
+        "name": p.display_name,
+        "legal_forename": p.legal_forename,
+        "preferred_forename": p.preferred_forename,
+        "surname": p.legal_surname,
+        "year": year_label(p.year_group),
+        "reg_group": p.reg_group,
+        "flags": flags_of(entry),
+        "safeguarding": p.safeguarding,
+        "stage": p.stage,
+        "consecutive_days": entry.consecutive_days,
+        "attendance_percent": None if pct is None else round(pct, 1),
+        "persistent_absence": entry.attendance.persistent_absence,
+        "severe_absence": entry.attendance.severe_absence,
+        "unauthorised_sessions_10_weeks": entry.rolling_unauthorised,
+        "overdue_n": entry.overdue_n,
+        "contacts": [
+            {
+                "priority": c.priority,
+                "name": c.name,
+                "relationship": c.relationship,
+                "numbers": list(c.numbers),
+                "email": c.email,
+                "parental_responsibility": c.parental_responsibility,
+            }
+            for c in entry.contacts
+        ],
+    }
+
+
+CSV_CONTACTS = 3  # contacts flattened into the CSV, in priority order
+CSV_COLUMNS = [
+    "family",
+    "upn",
+    "surname",
+    "forename",
+    "year",
+    "reg_group",
+    "flags",
+    "stage",
+    "consecutive_days",
+    "attendance_percent",
+    "unauthorised_sessions_10_weeks",
+    "overdue_n",
+] + [
+    f"contact_{n}_{part}"
+    for n in range(1, CSV_CONTACTS + 1)
+    for part in ("name", "relationship", "numbers", "email")
+]
+
+
+def entry_as_csv_row(entry: QueueEntry) -> list[str]:
+    d = entry_as_dict(entry)
+    row = [
+        str(d["family"]),
+        d["upn"],
+        d["surname"],
+        entry.pupil.forename,
+        d["year"],
+        d["reg_group"] or "",
+        " ".join(d["flags"]),
+        d["stage"],
+        str(d["consecutive_days"]),
+        "" if d["attendance_percent"] is None else f"{d['attendance_percent']:.1f}",
+        str(d["unauthorised_sessions_10_weeks"]),
+        str(d["overdue_n"]),
+    ]
+    for n in range(CSV_CONTACTS):
+        if n < len(entry.contacts):
+            c = entry.contacts[n]
+            row += [c.name, c.relationship or "", " / ".join(c.numbers), c.email or ""]
+        else:
+            row += ["", "", "", ""]
+    return row

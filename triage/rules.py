@@ -1,0 +1,398 @@
+"""The attendance rules, as pure functions over plain rows (no database, no Textual).
+
+Each rule from the statutory guidance names its source: *Working together to improve
+school attendance* (DfE, August 2024), *The School Attendance (Pupil Registration)
+(England) Regulations 2024* and the *National Framework for Penalty Notices* (August
+2024). See ``shared/DOMAIN.md``.
+
+Wherever a function takes ``school_days`` it expects them ascending and distinct, as
+:func:`school_days` returns them.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, timedelta
+
+from dateutil.easter import easter
+
+from triage.codes import CLOSURE, CODES, NOT_YET_PROVIDED, UNAUTHORISED_CODES
+from triage.model import (
+    SESSIONS,
+    AttendanceSummary,
+    Contact,
+    Family,
+    Mark,
+    Pupil,
+    QueueEntry,
+    stage_rank,
+)
+
+MISSING_EDUCATION_DAYS = 10
+PENALTY_NOTICE_SESSIONS = 10
+PENALTY_NOTICE_WEEKS = 10
+N_RECODE_SCHOOL_DAYS = 5
+
+
+# --- School days and attendance figures ------------------------------------------------
+
+
+def school_days(date_codes: Iterable[tuple[date, str]]) -> list[date]:
+    """The days the school was open: dates with at least one mark other than ``#``.
+
+    Working together to improve school attendance: thresholds count school days, not
+    calendar days. A date on which every mark is ``#`` (planned closure) is a whole-school
+    closure and is not a school day; a partial closure (``#`` for some pupils only) is.
+    """
+    return sorted({d for d, code in date_codes if code != CLOSURE})
+
+
+def attendance(
+    marks: Iterable[Mark], start: date | None = None, end: date | None = None
+) -> AttendanceSummary:
+    """Session counts over marks dated ``start <= date <= end`` (``None`` leaves that end open).
+
+    Working together to improve school attendance: attendance % is sessions present or at
+    an approved educational activity off-site, divided by possible sessions. Codes that are
+    not possible sessions (``D``, ``X``, ``Q``, ``Y1``-``Y7``, ``Z``, ``#``) count nowhere.
+    An unknown code raises ``KeyError``: importers validate codes before they are stored.
+    """
+    possible = attending = authorised = unauthorised = 0
+    for mark in marks:
+        if (start is not None and mark.date < start) or (end is not None and mark.date > end):
+            continue
+        code = CODES[mark.code]
+        if not code.possible:
+            continue
+        possible += 1
+        if code.attending:
+            attending += 1
+        elif code.authorised:
+            authorised += 1
+        elif code.unauthorised:
+            unauthorised += 1
+    return AttendanceSummary(
+        possible=possible, attending=attending, authorised=authorised, unauthorised=unauthorised
+    )
+
+
+# --- Children missing education --------------------------------------------------------
+
+
+def consecutive_unauthorised_days(
+    marks: Iterable[Mark], school_days: Sequence[date], upto: date
+) -> int:
+    """Consecutive school days, ending at ``upto``, of absence without authorisation.
+
+    Working together to improve school attendance (children missing education): a pupil
+    absent without authorisation for 10 or more consecutive school days
+    (:data:`MISSING_EDUCATION_DAYS`) must be reported to the local authority.
+
+    Walking school days back from ``upto`` (inclusive): a day counts when the pupil has at
+    least one possible-session mark and every possible-session mark is unauthorised (``G``,
+    ``N``, ``O``, ``U``), so a morning ``N`` alone counts on a day whose afternoon register
+    is not yet taken. A day whose marks are all not-possible codes (``X``, ``Y1``-``Y7``,
+    ``Q``, ``D``, ``Z``, ``#``) is skipped: it neither counts nor breaks the run. A day with
+    an attending or authorised mark, or no mark at all, ends the run. Dates that are not
+    school days (whole-school closures, weekends, holidays) are never visited.
+    """
+    # Per marked day: True = every possible mark so far is unauthorised; False = some
+    # possible mark is attending or authorised; None = only not-possible marks so far.
+    day_state: dict[date, bool | None] = {}
+    for mark in marks:
+        if mark.date > upto:
+            continue
+        code = CODES[mark.code]
+        if not code.possible:
+            day_state.setdefault(mark.date, None)
+        elif not code.unauthorised:
+            day_state[mark.date] = False
+        elif day_state.get(mark.date) is not False:
+            day_state[mark.date] = True
+    count = 0
+    for i in range(bisect_right(school_days, upto) - 1, -1, -1):
+        day = school_days[i]
+        if day not in day_state:
+            break  # no mark at all for the pupil
+        state = day_state[day]
+        if state is None:
+            continue  # only not-possible sessions: skipped
+        if not state:
+            break  # attending or authorised
+        count += 1
+    return count
+
+
+def missing_education_threshold_reached(days: int) -> bool:
+    """Working together to improve school attendance: 10 or more consecutive school days."""
+    return days >= MISSING_EDUCATION_DAYS
+
+
+# --- Penalty notices -------------------------------------------------------------------
+
+
+def rolling_window_start(
+    school_days: Sequence[date], upto: date, weeks: int = PENALTY_NOTICE_WEEKS
+) -> date | None:
+    """The Monday that opens the "rolling period of 10 school weeks" ending with ``upto``'s week.
+
+    National Framework for Penalty Notices: 10 sessions of unauthorised absence within a
+    rolling period of 10 school weeks; the period may span terms and school years. A school
+    week is a Monday-Sunday week with at least one school day on or before ``upto``; weeks
+    with none (holidays) are not counted. Returns the Monday of the earliest of the last
+    ``weeks`` school weeks, or ``None`` when there is no school day on or before ``upto``.
+    """
+    if weeks < 1:
+        raise ValueError(f"weeks must be at least 1, not {weeks}")
+    earliest: date | None = None
+    found = 0
+    for i in range(bisect_right(school_days, upto) - 1, -1, -1):
+        day = school_days[i]
+        monday = day - timedelta(days=day.weekday())
+        if monday != earliest:
+            if found == weeks:
+                break
+            earliest = monday
+            found += 1
+    return earliest
+
+
+def rolling_unauthorised_sessions(
+    marks: Iterable[Mark],
+    school_days: Sequence[date],
+    upto: date,
+    weeks: int = PENALTY_NOTICE_WEEKS,
+) -> int:
+    """Unauthorised sessions (``G``, ``N``, ``O``, ``U``) in the rolling window ending ``upto``.
+
+    National Framework for Penalty Notices: a notice must be considered at 10 or more
+    sessions of unauthorised absence within a rolling period of 10 school weeks (see
+    :func:`rolling_window_start` for the window).
+    """
+    start = rolling_window_start(school_days, upto, weeks)
+    if start is None:
+        return 0
+    return sum(1 for m in marks if start <= m.date <= upto and m.code in UNAUTHORISED_CODES)
+
+
+def penalty_notice_threshold_reached(count: int) -> bool:
+    """National Framework for Penalty Notices: 10 or more unauthorised sessions in the window."""
+    return count >= PENALTY_NOTICE_SESSIONS
+
+
+# --- Recoding N ------------------------------------------------------------------------
+
+
+def overdue_n_marks(
+    marks: Iterable[Mark],
+    school_days: Sequence[date],
+    upto: date,
+    allowed: int = N_RECODE_SCHOOL_DAYS,
+) -> list[Mark]:
+    """``N`` marks that should already have been recoded, by date then session.
+
+    The School Attendance (Pupil Registration) (England) Regulations 2024 and Working
+    together to improve school attendance: an ``N`` must be replaced by the correct code
+    within 5 school days (:data:`N_RECODE_SCHOOL_DAYS`); with no reason by then it becomes
+    ``O``. An ``N`` on day *d* is overdue when more than ``allowed`` school days lie after
+    *d*, up to and including ``upto``: still in time on the 5th school day after, overdue on
+    the 6th.
+    """
+    through_upto = bisect_right(school_days, upto)
+    overdue = [
+        m
+        for m in marks
+        if m.code == NOT_YET_PROVIDED
+        and m.date <= upto
+        and through_upto - bisect_right(school_days, m.date) > allowed
+    ]
+    return sorted(overdue, key=_mark_order)
+
+
+def _mark_order(mark: Mark) -> tuple[date, int, str]:
+    rank = SESSIONS.index(mark.session) if mark.session in SESSIONS else len(SESSIONS)
+    return (mark.date, rank, mark.session)
+
+
+# --- Terms -----------------------------------------------------------------------------
+
+
+def term_start(d: date) -> date:
+    """The first day of the term containing ``d``, by an approximation of English term dates.
+
+    Until term dates become a setting: autumn term is 1 September to 31 December; spring
+    term is 1 January to Easter Sunday (the Easter weekend after Good Friday belongs to
+    spring); summer term is Easter Monday to 31 August. Real terms have holidays inside and
+    between them; those days have no marks, so the figures they feed are unaffected.
+    """
+    if d.month >= 9:
+        return date(d.year, 9, 1)
+    easter_monday = easter(d.year) + timedelta(days=1)
+    if d >= easter_monday:
+        return easter_monday
+    return date(d.year, 1, 1)
+
+
+def school_year_start(d: date) -> date:
+    """1 September of the school year (1 September to 31 August) containing ``d``."""
+    return date(d.year if d.month >= 9 else d.year - 1, 9, 1)
+
+
+# --- Families and the morning queue ----------------------------------------------------
+
+_NON_DIGITS = re.compile(r"\D")
+
+
+def normalise_phone(number: str) -> str | None:
+    """A phone number in a form two spellings of the same number share, or ``None``.
+
+    Digits only; an international prefix (``+44``, ``0044``, ``44``, with or without a
+    bracketed ``(0)``) becomes the UK trunk ``0``. Fewer than 10 digits is not a number two
+    families could share by chance of spelling, so it is ignored.
+    """
+    digits = _NON_DIGITS.sub("", number)
+    if digits.startswith("0044"):
+        digits = digits[2:]
+    if digits.startswith("44"):
+        rest = digits[2:]
+        digits = rest if rest.startswith("0") else "0" + rest
+    return digits if len(digits) >= 10 else None
+
+
+def _first_contact_keys(contacts: Sequence[Contact]) -> set[tuple[str, object]]:
+    """What identifies a pupil's priority-1 contacts: ids, phone numbers and emails."""
+    if not contacts:
+        return set()
+    first = min(c.priority for c in contacts)
+    keys: set[tuple[str, object]] = set()
+    for contact in contacts:
+        if contact.priority != first:
+            continue
+        keys.add(("id", contact.id))
+        for number in contact.numbers:
+            phone = normalise_phone(number)
+            if phone:
+                keys.add(("phone", phone))
+        if contact.email and contact.email.strip():
+            keys.add(("email", contact.email.strip().casefold()))
+    return keys
+
+
+def family_groups(contacts_by_pupil: Mapping[int, Sequence[Contact]]) -> dict[int, int]:
+    """Pupil id -> family key (the smallest pupil id in the family).
+
+    Working together to improve school attendance: first-day calls go to the priority-1
+    contact, and siblings share contacts, so one call can explain several absences. Pupils
+    are one family when their priority-1 contacts (each pupil's lowest priority number;
+    ties all count) are the same contact id, share a phone number (see
+    :func:`normalise_phone`) or share an email (case-insensitive). The relation is
+    transitive. A pupil with no contacts is a family of one.
+    """
+    parent: dict[int, int] = {pid: pid for pid in contacts_by_pupil}
+
+    def find(pid: int) -> int:
+        root = pid
+        while parent[root] != root:
+            root = parent[root]
+        while parent[pid] != root:
+            parent[pid], pid = root, parent[pid]
+        return root
+
+    owner: dict[tuple[str, object], int] = {}
+    for pid, contacts in contacts_by_pupil.items():
+        for key in _first_contact_keys(contacts):
+            other = owner.setdefault(key, pid)
+            a, b = find(pid), find(other)
+            if a != b:
+                parent[max(a, b)] = min(a, b)  # the root is always the smallest id
+    return {pid: find(pid) for pid in contacts_by_pupil}
+
+
+def queue_key(pupil: Pupil, consecutive_days: int) -> tuple:
+    """Where a pupil sits in the morning queue: smaller comes first.
+
+    Working together to improve school attendance: pupils with a social worker, on a child
+    protection plan or looked after are called first. Then the longest run of consecutive
+    days absent; then the highest stage of support; then pupils with an EHC plan or SEN
+    support; then year group (ascending, none last), surname, forename (preferred if given)
+    and UPN, case-insensitive; the pupil id settles anything left.
+    """
+    return (
+        not pupil.safeguarding,
+        -consecutive_days,
+        -stage_rank(pupil.stage),
+        not pupil.has_send,
+        pupil.year_group is None,
+        pupil.year_group or 0,
+        pupil.legal_surname.casefold(),
+        pupil.forename.casefold(),
+        pupil.upn.casefold(),
+        pupil.id,
+    )
+
+
+def build_queue(
+    absent: Sequence[Pupil],
+    contacts_by_pupil: Mapping[int, Sequence[Contact]],
+    marks_by_pupil: Mapping[int, Sequence[Mark]],
+    school_days: Sequence[date],
+    on: date,
+) -> list[Family]:
+    """The morning first-day calling queue: families of absent pupils, in calling order.
+
+    ``absent`` are the pupils marked ``N`` for the session being queued. Each gets a
+    :class:`QueueEntry` with its contacts (by priority, then name), its consecutive days of
+    unauthorised absence, its attendance this term (:func:`term_start` to ``on``), its
+    unauthorised sessions in the penalty-notice window and its count of overdue ``N``
+    marks. Absent pupils who share a priority-1 contact form a family (:func:`family_groups`);
+    entries within a family follow :func:`queue_key`, and each family sits at its best
+    member's position, so siblings stay together. Family ids are 1-based queue positions.
+    """
+    term = term_start(on)
+    contacts_of = {
+        p.id: tuple(sorted(contacts_by_pupil.get(p.id, ()), key=_contact_order)) for p in absent
+    }
+    families = family_groups(contacts_of)
+
+    rows: list[tuple[tuple, Pupil, int, AttendanceSummary, int, int]] = []
+    for pupil in absent:
+        marks = marks_by_pupil.get(pupil.id, ())
+        days = consecutive_unauthorised_days(marks, school_days, on)
+        rows.append(
+            (
+                queue_key(pupil, days),
+                pupil,
+                days,
+                attendance(marks, term, on),
+                rolling_unauthorised_sessions(marks, school_days, on),
+                len(overdue_n_marks(marks, school_days, on)),
+            )
+        )
+    rows.sort(key=lambda row: row[0])
+
+    members: dict[int, list[tuple]] = {}  # insertion order = best member's order
+    for row in rows:
+        members.setdefault(families[row[1].id], []).append(row)
+
+    queue: list[Family] = []
+    for position, family_rows in enumerate(members.values(), start=1):
+        entries = tuple(
+            QueueEntry(
+                pupil=pupil,
+                family_id=position,
+                contacts=contacts_of[pupil.id],
+                consecutive_days=days,
+                attendance=summary,
+                rolling_unauthorised=rolling,
+                overdue_n=overdue,
+            )
+            for _key, pupil, days, summary, rolling, overdue in family_rows
+        )
+        queue.append(Family(id=position, entries=entries))
+    return queue
+
+
+def _contact_order(contact: Contact) -> tuple[int, str, int]:
+    return (contact.priority, contact.name.casefold(), contact.id)

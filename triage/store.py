@@ -1,0 +1,493 @@
+"""The SQLite store: connection, schema, migrations, and every read and write.
+
+One file on disk, opened in WAL mode so several officers (over SSH) can read while one
+writes. Every write is one short ``BEGIN IMMEDIATE`` transaction that also writes its
+audit event, so a crash or a dropped connection leaves either all of a change or none.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from triage.model import Contact, Mark, Pupil
+
+BUSY_TIMEOUT_MS = 5_000
+APP_DIR_NAME = "attendance-triage"
+DB_FILE_NAME = "triage.db"
+
+PUPIL_FLAGS = (
+    "social_worker",
+    "child_protection",
+    "looked_after",
+    "sen_support",
+    "ehc_plan",
+    "free_school_meals",
+    "young_carer",
+)
+
+
+class StoreError(Exception):
+    """A problem with the database file that an officer can act on (shown as one line)."""
+
+
+def current_officer() -> str:
+    """An officer is the operating-system login name (the name used over SSH)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry, e.g. in a bare container
+        return f"uid{os.getuid()}"
+
+
+def now_iso() -> str:
+    """Timestamps are stored in UTC, ISO 8601, to the second."""
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+def default_db_path() -> Path:
+    """$TRIAGE_DB, else the per-user data directory ($XDG_DATA_HOME or ~/.local/share)."""
+    env = os.environ.get("TRIAGE_DB")
+    if env:
+        return Path(env).expanduser()
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / APP_DIR_NAME / DB_FILE_NAME
+
+
+# --- migrations -------------------------------------------------------------------------
+# An ordered list: migration i takes a database at user_version i to i + 1. Never edit a
+# released step; append a new one. Each is tested by upgrading a database made before it.
+
+
+def _v1_core(db: sqlite_utils.Database) -> None:
+    db.create_table(
+        "settings",
+        {"key": str, "value": str},
+        pk="key",
+        not_null={"value"},
+    )
+    db.create_table(
+        "pupils",
+        {
+            "id": int,
+            "upn": str,
+            "admission_number": str,
+            "legal_forename": str,
+            "legal_surname": str,
+            "preferred_forename": str,
+            "year_group": int,
+            "reg_group": str,
+            **{flag: int for flag in PUPIL_FLAGS},
+            "date_left": str,
+            "stage": str,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        not_null={"upn", "legal_forename", "legal_surname", "stage", *PUPIL_FLAGS},
+        defaults={"stage": "Expect", **{flag: 0 for flag in PUPIL_FLAGS}},
+    )
+    db["pupils"].create_index(["upn"], unique=True)
+    db["pupils"].create_index(["admission_number"])
+    db.create_table(
+        "contacts",
+        {
+            "id": int,
+            "contact_key": str,
+            "name": str,
+            "phone": str,
+            "mobile": str,
+            "home_phone": str,
+            "work_phone": str,
+            "email": str,
+            "updated_at": str,
+        },
+        pk="id",
+        not_null={"contact_key", "name"},
+    )
+    db["contacts"].create_index(["contact_key"], unique=True)
+    db.create_table(
+        "pupil_contacts",
+        {
+            "pupil_id": int,
+            "contact_id": int,
+            "priority": int,
+            "relationship": str,
+            "parental_responsibility": int,
+        },
+        pk=("pupil_id", "contact_id"),
+        foreign_keys=[("pupil_id", "pupils", "id"), ("contact_id", "contacts", "id")],
+        not_null={"priority", "parental_responsibility"},
+        defaults={"parental_responsibility": 0},
+    )
+    db["pupil_contacts"].create_index(["contact_id"])
+    db.create_table(
+        "imports",
+        {
+            "id": int,
+            "file_name": str,
+            "sha256": str,
+            "kind": str,
+            "rows": int,
+            "counts": str,
+            "imported_at": str,
+            "imported_by": str,
+        },
+        pk="id",
+        not_null={"file_name", "sha256", "kind", "rows", "imported_at", "imported_by"},
+    )
+    db["imports"].create_index(["sha256"])
+    # Raw DDL: sqlite-utils cannot make a WITHOUT ROWID table, and marks are the one big
+    # table (760,000 rows for 2,000 pupils' year). One B-tree keyed by pupil, date and
+    # session keeps a pupil's history together and halves the cost of a bulk import; the
+    # partial index finds the morning's unexplained absences without indexing every mark.
+    db.execute(
+        """
+        CREATE TABLE marks (
+            pupil_id INTEGER NOT NULL REFERENCES pupils(id),
+            date TEXT NOT NULL,            -- ISO yyyy-mm-dd
+            session TEXT NOT NULL CHECK (session IN ('AM', 'PM')),
+            code TEXT NOT NULL,            -- the mark in force: the MIS's, or an officer's recode
+            mis_code TEXT NOT NULL,        -- what the MIS export last said
+            minutes_late INTEGER,
+            import_id INTEGER,             -- imports.id of the export it last came from
+            amended INTEGER NOT NULL DEFAULT 0,  -- 1 when an officer changed it in the app
+            PRIMARY KEY (pupil_id, date, session)
+        ) WITHOUT ROWID
+        """
+    )
+    # Queries must say code = 'N' literally (not a bound parameter) to use this index.
+    db.execute("CREATE INDEX marks_unexplained ON marks(date, session) WHERE code = 'N'")
+
+
+def _v2_audit(db: sqlite_utils.Database) -> None:
+    db.create_table(
+        "events",
+        {
+            "id": int,
+            "at": str,
+            "officer": str,
+            "action": str,
+            "entity": str,
+            "entity_id": str,
+            "detail": str,  # JSON: before and after values, counts
+        },
+        pk="id",
+        not_null={"at", "officer", "action"},
+    )
+    db["events"].create_index(["entity", "entity_id"])
+    # The audit trail is append-only.
+    db.execute(
+        "CREATE TRIGGER events_no_update BEFORE UPDATE ON events "
+        "BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END"
+    )
+    db.execute(
+        "CREATE TRIGGER events_no_delete BEFORE DELETE ON events "
+        "BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END"
+    )
+
+
+MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_v1_core, _v2_audit)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def _create_private_file(path: Path) -> None:
+    """Create an empty database file readable and writable by its owner only (0600).
+
+    SQLite gives the -wal and -shm files the same permissions as the database file.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.close(fd)
+
+
+def _row_date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+class Store:
+    """An open attendance database. Use :func:`open_store` to get one."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection, officer: str) -> None:
+        self.path = path
+        self.conn = conn
+        self.db = sqlite_utils.Database(conn)
+        self.officer = officer
+
+    # --- lifecycle -------------------------------------------------------------------
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def user_version(self) -> int:
+        return self.conn.execute("PRAGMA user_version").fetchone()[0]
+
+    def migrate(self) -> None:
+        """Bring the schema up to SCHEMA_VERSION, one step per transaction."""
+        version = self.user_version
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} was made by a newer Attendance Triage "
+                f"(schema {version}, this one knows {SCHEMA_VERSION}); upgrade the app"
+            )
+        for step in range(version, SCHEMA_VERSION):
+            with self.transaction():
+                MIGRATIONS[step](self.db)
+                self.conn.execute(f"PRAGMA user_version = {step + 1}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One short write transaction: ``BEGIN IMMEDIATE`` takes the write lock up front,
+        so two officers never deadlock upgrading read locks; the busy timeout waits for a
+        writer that holds it, and a lock that outlasts that is retried a few times."""
+        for attempt in range(4):
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+                break
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+                if attempt == 3:
+                    raise StoreError(
+                        "the database is busy (another officer is writing); "
+                        "nothing was saved, please try again"
+                    ) from exc
+                time.sleep(0.05 * (attempt + 1))
+        try:
+            yield self.conn
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+
+    def audit(
+        self,
+        action: str,
+        entity: str | None = None,
+        entity_id: object = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        """Write an audit event. Call inside the transaction that makes the change."""
+        self.conn.execute(
+            "INSERT INTO events (at, officer, action, entity, entity_id, detail) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                now_iso(),
+                self.officer,
+                action,
+                entity,
+                None if entity_id is None else str(entity_id),
+                json.dumps(detail, sort_keys=True, default=str) if detail else None,
+            ),
+        )
+
+    # --- settings --------------------------------------------------------------------
+
+    def setting(self, key: str, default: str | None = None) -> str | None:
+        row = self.conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def set_setting(self, key: str, value: str) -> None:
+        with self.transaction():
+            before = self.setting(key)
+            self.conn.execute(
+                "INSERT INTO settings (key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+            self.audit("setting", "setting", key, {"before": before, "after": value})
+
+    @property
+    def school_name(self) -> str:
+        return self.setting("school_name") or "Attendance Triage"
+
+    # --- reads -----------------------------------------------------------------------
+
+    def pupils(self, ids: Iterable[int] | None = None) -> list[Pupil]:
+        sql = "SELECT * FROM pupils"
+        params: tuple[Any, ...] = ()
+        if ids is not None:
+            id_list = list(ids)
+            sql += f" WHERE id IN ({','.join('?' * len(id_list))})"
+            params = tuple(id_list)
+        cur = self.conn.execute(sql + " ORDER BY legal_surname, legal_forename, upn", params)
+        names = [d[0] for d in cur.description]
+        return [_pupil_from_row(dict(zip(names, row, strict=True))) for row in cur]
+
+    def pupil_by_upn(self, upn: str) -> Pupil | None:
+        cur = self.conn.execute("SELECT * FROM pupils WHERE upn = ?", (upn.strip().upper(),))
+        row = cur.fetchone()
+        if row is None:
+            return None
+        names = [d[0] for d in cur.description]
+        return _pupil_from_row(dict(zip(names, row, strict=True)))
+
+    def contacts_by_pupil(self, pupil_ids: Iterable[int] | None = None) -> dict[int, list[Contact]]:
+        """Each pupil's contacts, priority order (1 = call first)."""
+        sql = (
+            "SELECT pc.pupil_id, c.id, c.name, pc.relationship, pc.priority, c.phone, c.mobile,"
+            " c.home_phone, c.work_phone, c.email, pc.parental_responsibility"
+            " FROM pupil_contacts pc JOIN contacts c ON c.id = pc.contact_id"
+        )
+        params: tuple[Any, ...] = ()
+        if pupil_ids is not None:
+            id_list = list(pupil_ids)
+            sql += f" WHERE pc.pupil_id IN ({','.join('?' * len(id_list))})"
+            params = tuple(id_list)
+        sql += " ORDER BY pc.pupil_id, pc.priority, c.name"
+        result: dict[int, list[Contact]] = {}
+        for row in self.conn.execute(sql, params):
+            result.setdefault(row[0], []).append(
+                Contact(
+                    id=row[1],
+                    name=row[2],
+                    relationship=row[3],
+                    priority=row[4],
+                    phone=row[5],
+                    mobile=row[6],
+                    home_phone=row[7],
+                    work_phone=row[8],
+                    email=row[9],
+                    parental_responsibility=bool(row[10]),
+                )
+            )
+        return result
+
+    def marks_by_pupil(
+        self,
+        pupil_ids: Sequence[int] | None = None,
+        start: date | None = None,
+        end: date | None = None,
+    ) -> dict[int, list[Mark]]:
+        """Marks in date order, grouped by pupil, optionally for some pupils and a date range."""
+        clauses, params = [], []
+        if pupil_ids is not None:
+            clauses.append(f"pupil_id IN ({','.join('?' * len(pupil_ids))})")
+            params.extend(pupil_ids)
+        if start is not None:
+            clauses.append("date >= ?")
+            params.append(start.isoformat())
+        if end is not None:
+            clauses.append("date <= ?")
+            params.append(end.isoformat())
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        result: dict[int, list[Mark]] = {}
+        parse = date.fromisoformat
+        for pid, d, session, code in self.conn.execute(
+            f"SELECT pupil_id, date, session, code FROM marks{where}"
+            " ORDER BY pupil_id, date, session",
+            params,
+        ):
+            result.setdefault(pid, []).append(Mark(pid, parse(d), session, code))
+        return result
+
+    def date_codes(self) -> list[tuple[date, str]]:
+        """Distinct (date, code) pairs: the input of :func:`triage.rules.school_days`."""
+        return [
+            (date.fromisoformat(d), c)
+            for d, c in self.conn.execute("SELECT DISTINCT date, code FROM marks ORDER BY date")
+        ]
+
+    def mark_dates(self) -> list[date]:
+        return [
+            date.fromisoformat(d)
+            for (d,) in self.conn.execute("SELECT DISTINCT date FROM marks ORDER BY date")
+        ]
+
+    def sessions_on(self, on: date) -> list[str]:
+        return [
+            s
+            for (s,) in self.conn.execute(
+                "SELECT DISTINCT session FROM marks WHERE date = ? ORDER BY session",
+                (on.isoformat(),),
+            )
+        ]
+
+    def unexplained_pupil_ids(self, on: date, session: str) -> list[int]:
+        """Pupils marked N (no reason yet) in a session: the morning queue's input."""
+        return [
+            pid
+            for (pid,) in self.conn.execute(
+                "SELECT pupil_id FROM marks WHERE date = ? AND session = ? AND code = 'N'",
+                (on.isoformat(), session),
+            )
+        ]
+
+    def count(self, table: str) -> int:
+        return self.db[table].count
+
+    def events(self, limit: int | None = None) -> list[dict[str, Any]]:
+        sql = "SELECT * FROM events ORDER BY id DESC"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return list(self.db.query(sql))
+
+
+def _pupil_from_row(row: dict[str, Any]) -> Pupil:
+    return Pupil(
+        id=row["id"],
+        upn=row["upn"],
+        admission_number=row["admission_number"],
+        legal_forename=row["legal_forename"],
+        legal_surname=row["legal_surname"],
+        preferred_forename=row["preferred_forename"],
+        year_group=row["year_group"],
+        reg_group=row["reg_group"],
+        date_left=_row_date(row["date_left"]),
+        stage=row["stage"],
+        **{flag: bool(row[flag]) for flag in PUPIL_FLAGS},
+    )
+
+
+def open_store(
+    path: Path | str | None = None, *, create: bool = True, officer: str | None = None
+) -> Store:
+    """Open (and create or upgrade) the database at ``path`` (default: :func:`default_db_path`).
+
+    A new file is created 0600. Raises :class:`StoreError` with a one-line message when
+    the file cannot be used.
+    """
+    db_path = Path(path).expanduser() if path is not None else default_db_path()
+    if db_path.exists() and db_path.is_dir():
+        raise StoreError(f"{db_path} is a folder, not a database file")
+    if not db_path.exists():
+        if not create:
+            raise StoreError(f"no database at {db_path}")
+        try:
+            _create_private_file(db_path)
+        except OSError as exc:
+            raise StoreError(f"cannot create the database {db_path}: {exc.strerror}") from exc
+    try:
+        conn = sqlite3.connect(
+            db_path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+        )
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if mode.lower() != "wal":
+            raise StoreError(f"{db_path}: cannot switch to WAL mode (got {mode})")
+        # FULL: a committed change survives a power cut too, not only a crash of the app.
+        conn.execute("PRAGMA synchronous = FULL")
+        store = Store(db_path, conn, officer or current_officer())
+        store.migrate()
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{db_path} is not a usable Attendance Triage database: {exc}") from exc
+    return store
