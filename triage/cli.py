@@ -235,20 +235,19 @@ def _cmd_queue(args: argparse.Namespace, db_path: Path) -> int:
             style="bold",
         )
     )
-    table = Table(show_lines=False, pad_edge=False, box=None)
-    for col in (
-        "fam",
-        "!",
-        "name",
-        "yr/grp",
-        "days",
-        "att%",
-        "10wk",
-        "stage",
-        "call first",
-        "number",
+    table = Table(show_lines=False, pad_edge=False, box=None, padding=(0, 1, 0, 0))
+    for col, width in (
+        ("fam", 3),
+        ("!", 3),
+        ("name", None),
+        ("yr/grp", 6),
+        ("days", 4),
+        ("att%", 4),
+        ("10wk", 4),
+        ("call first", None),
+        ("number", 13),
     ):
-        table.add_column(col, no_wrap=True, overflow="ellipsis")
+        table.add_column(col, no_wrap=True, overflow="ellipsis", min_width=width)
     for family in morning.families:
         for n, e in enumerate(family.entries):
             pct = e.attendance.percent
@@ -257,13 +256,12 @@ def _cmd_queue(args: argparse.Namespace, db_path: Path) -> int:
             number = first.numbers[0] if first and first.numbers else ""
             table.add_row(
                 str(family.id) if n == 0 else "",
-                " ".join(flags_of(e)[:2]) if e.pupil.safeguarding else "",
+                " ".join(flags_of(e)[:1]) if e.pupil.safeguarding else "",
                 Text(e.pupil.display_name),
                 Text(f"{year_label(e.pupil.year_group)} {e.pupil.reg_group or ''}"),
                 str(e.consecutive_days),
-                "" if pct is None else f"{pct:.1f}",
+                "" if pct is None else f"{pct:.0f}",
                 str(e.rolling_unauthorised),
-                e.pupil.stage,
                 Text(call),
                 Text(number),
             )

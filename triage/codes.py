@@ -111,5 +111,5 @@ def normalise_code(raw: str) -> str | None:
 
 
 def lookup(code: str) -> Code:
-    """The code's entry; raises KeyError for a code that is not national (callers validate first)."""
+    """The code's entry; KeyError for a code that is not national (callers validate first)."""
     return CODES[code]

@@ -1,0 +1,58 @@
+"""Shared fixtures: real SQLite files in tmp_path, the demo school built once per run."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from triage.store import Store, open_store
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+DEMO_MORNING = date(2026, 11, 24)  # a Tuesday: the demo's queue is this morning's
+
+
+@pytest.fixture(autouse=True)
+def _no_stray_database(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test may touch a real per-user database: point the defaults into tmp_path."""
+    monkeypatch.delenv("TRIAGE_DB", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir(exist_ok=True)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    s = open_store(tmp_path / "triage.db", officer="officer.one")
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="session")
+def demo_db_master(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from triage.demo_school import build_demo_database
+
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    build_demo_database(path, DEMO_MORNING)
+    return path
+
+
+@pytest.fixture
+def demo_db(demo_db_master: Path, tmp_path: Path) -> Path:
+    """A private copy of the demo database that a test may change."""
+    copy = tmp_path / "demo.db"
+    shutil.copy(demo_db_master, copy)
+    return copy
+
+
+def database_dump(path: Path) -> str:
+    """Every row of every table, to prove that a failed step changed nothing."""
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    try:
+        return "\n".join(conn.iterdump())
+    finally:
+        conn.close()

@@ -1,0 +1,62 @@
+"""The app through Textual's Pilot, and its look through snapshots (review changes by eye)."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable, Static
+
+from tests.conftest import DEMO_MORNING
+from triage.app import TriageApp
+from triage.queue import load_morning
+from triage.store import open_store
+
+
+async def _loaded(pilot) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def test_app_opens_on_the_queue_with_school_name_and_date(demo_db) -> None:
+    app = TriageApp(demo_db, DEMO_MORNING)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _loaded(pilot)
+        summary = str(app.screen.query_one("#queue-summary", Static).render())
+        assert "Riverside Academy (demo)" in summary
+        assert "Tuesday 24 November 2026" in summary
+        assert app.title == "Riverside Academy (demo)"
+
+
+async def test_queue_table_shows_every_queued_pupil_in_queue_order(demo_db) -> None:
+    with open_store(demo_db) as s:
+        expected = [str(e.pupil.id) for e in load_morning(s, DEMO_MORNING).entries]
+    app = TriageApp(demo_db, DEMO_MORNING)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _loaded(pilot)
+        table = app.screen.query_one("#queue", DataTable)
+        assert [row.key.value for row in table.ordered_rows] == expected
+
+
+async def test_j_and_k_move_the_cursor_and_q_quits(demo_db) -> None:
+    app = TriageApp(demo_db, DEMO_MORNING)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _loaded(pilot)
+        table = app.screen.query_one("#queue", DataTable)
+        assert table.cursor_row == 0
+        await pilot.press("j", "j")
+        assert table.cursor_row == 2
+        await pilot.press("k")
+        assert table.cursor_row == 1
+        await pilot.press("q")
+    assert app.return_code == 0 or app.return_code is None
+    assert not app.is_running
+
+
+def test_queue_snapshot_80x24(demo_db, snap_compare) -> None:
+    assert snap_compare(
+        TriageApp(demo_db, DEMO_MORNING), terminal_size=(80, 24), run_before=_loaded
+    )
+
+
+def test_queue_snapshot_120x40(demo_db, snap_compare) -> None:
+    assert snap_compare(
+        TriageApp(demo_db, DEMO_MORNING), terminal_size=(120, 40), run_before=_loaded
+    )
