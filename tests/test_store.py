@@ -54,8 +54,8 @@ def _database_at_version(path: Path, version: int) -> None:
             " VALUES ('A123456789012', 'Jo', 'Bloggs', 'Expect')"
         )
         conn.execute(
-            "INSERT INTO marks (pupil_id, date, session, code, mis_code)"
-            " VALUES (1, '2026-11-24', 'AM', 'N', 'N')"
+            "INSERT INTO marks (pupil_id, date, session, code, mis_code, queued)"
+            " VALUES (1, '2026-11-24', 'AM', 'N', 'N', 1)"
         )
     conn.close()
 

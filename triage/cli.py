@@ -285,9 +285,9 @@ def _cmd_open(args: argparse.Namespace, db_path: Path) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from triage.demo_school import build_demo_database, demo_db_path, latest_weekday
+    from triage.demo_school import build_demo_database, demo_db_path, demo_morning
 
-    on = args.date or latest_weekday(date.today())
+    on = args.date or demo_morning(date.today())
     path = getattr(args, "db", None) or demo_db_path(on)
     build_demo_database(path, on)
     print(f"demo school built in {path}", file=sys.stderr)

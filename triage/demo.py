@@ -25,8 +25,8 @@ The school
   (22 December to 2 January) and the summer holiday (23 July to 31 August). One of the 35
   days, at least 12 school days back (the first day after a holiday when there is one), is
   an INSET day: every pupil ``#`` both sessions. ``end_date`` has AM marks only: it is the
-  morning and the calling queue is being worked. Three pupils left part-way through (Date
-  Left set; they have marks up to and including that day, none after).
+  morning and the calling queue is being worked. Three pupils (two under 500 pupils) left
+  part-way through: Date Left is set and they have marks up to and including that day.
 - About 94% of marks are present (``/`` AM, ``\\`` PM, ``L`` late with 1 to 20 minutes);
   absences are mostly illness ``I`` and appointments ``M``, with some educational visits
   ``V`` (one year-group trip), sports fixtures ``P`` and ``B``, and a little ``G``, ``O``,
@@ -666,9 +666,9 @@ def _budget(rng: random.Random, possible: int, profile: str) -> int:
     if profile == "persistent":
         return math.ceil(possible * rng.uniform(0.11, 0.30))
     under = math.ceil(possible * 0.1) - 1  # the most a pupil can miss and stay under 10%
-    if rng.random() < 0.3:
+    if rng.random() < 0.2:
         return 0
-    return min(under, 1 + int(rng.expovariate(1 / 2.5)))
+    return min(under, 1 + int(rng.expovariate(1 / 3.0)))
 
 
 def _build(end_date: date, seed: int, count: int) -> _School:

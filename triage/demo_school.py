@@ -8,21 +8,19 @@ from __future__ import annotations
 
 import os
 import tempfile
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
-from triage.demo import DEMO_SCHOOL_NAME, write_demo_files
+from triage.demo import DEMO_SCHOOL_NAME, latest_school_day, write_demo_files
 from triage.importers import import_files
 from triage.store import StoreError, current_officer, open_store
 
 DEMO_MARKER = "demo"  # a settings key: only a database carrying it may be rebuilt
 
 
-def latest_weekday(today: date) -> date:
-    """The demo morning: today on a weekday, else the Friday before."""
-    while today.weekday() >= 5:
-        today -= timedelta(days=1)
-    return today
+def demo_morning(today: date) -> date:
+    """The demo morning: today when the demo school is open, else its last open day."""
+    return latest_school_day(today)
 
 
 def demo_db_path(on: date) -> Path:

@@ -455,7 +455,7 @@ def _validate_marks(
     problems: list[tuple[int | None, str]] = []
     width = len(table.headers)
     kept: list[int] = []
-    if all(len(r) == width for r in table.rows) and all(map(any, table.rows)):
+    if set(map(len, table.rows)) == {width} and all(map(any, table.rows)):
         rows = table.rows
         kept = list(range(len(rows)))
     else:
@@ -510,9 +510,10 @@ def _validate_marks(
     isos = list(map(date_map.__getitem__, date_raw))
     sessions = list(map(session_map.__getitem__, session_raw))
     codes = list(map(code_map.__getitem__, code_raw))
-    who = [u or f"adno:{a}" for u, a in zip(upns, adnos, strict=True)]
-    keys = list(zip(who, isos, sessions, strict=True))
-    if len(set(keys)) != len(keys):
+    by_upn_only = None not in upns
+    who = upns if by_upn_only else [u or f"adno:{a}" for u, a in zip(upns, adnos, strict=True)]
+    if len(set(zip(who, isos, sessions, strict=True))) != len(who):
+        keys = list(zip(who, isos, sessions, strict=True))
         # The same pupil, date and session twice: fine when the marks agree (drop the
         # repeat); an error when they differ. Only this rare case pays for a row loop.
         first: dict[tuple[str, str, str], int] = {}
@@ -728,10 +729,13 @@ def _apply_marks(
         for n, upn in enumerate(new_pupils, start=1):
             by_upn[upn] = -n
 
-    pids = [
-        by_upn[u] if u is not None else by_adno[a]
-        for u, a in zip(marks.upn, marks.adno, strict=True)
-    ]
+    if None in marks.upn:
+        pids = [
+            by_upn[u] if u is not None else by_adno[a]
+            for u, a in zip(marks.upn, marks.adno, strict=True)
+        ]
+    else:
+        pids = list(map(by_upn.__getitem__, marks.upn))
     counts = report.counts
     for (iso, session, code), n in Counter(
         zip(marks.date, marks.session, marks.code, strict=True)
@@ -754,12 +758,12 @@ def _apply_marks(
     mis_only: list[tuple] = []
     if not existing:
         # A first import of these dates (the common bulk case): every mark is new.
-        inserts = [(p, d, s, c, c, late, import_id) for p, d, s, c, late in rows]
+        inserts = [(p, d, s, c, c, late, import_id, c == "N") for p, d, s, c, late in rows]
     else:
         for pid, iso, session, code, late in rows:
             old = existing.get((pid, iso, session))
             if old is None:
-                inserts.append((pid, iso, session, code, code, late, import_id))
+                inserts.append((pid, iso, session, code, code, late, import_id, code == "N"))
                 continue
             old_code, old_mis, amended, old_late = old
             if amended and code == NOT_YET_PROVIDED:
@@ -777,17 +781,20 @@ def _apply_marks(
                 counts["marks_changed"] += 1
             else:
                 counts["marks_unchanged"] += 1
-            updates.append((code, code, late, import_id, pid, iso, session))
+            updates.append((code, code, late, import_id, code == "N", pid, iso, session))
     counts["marks_new"] += len(inserts)
+    # In key order, each insert lands beside the last one in the table's B-tree: a register
+    # export ordered by date would otherwise scatter them (measured: 0.33 s -> 0.21 s).
+    inserts.sort(key=itemgetter(0, 1, 2))
     if write:
         store.conn.executemany(
             "INSERT INTO marks (pupil_id, date, session, code, mis_code, minutes_late,"
-            " import_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            " import_id, queued) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             inserts,
         )
         store.conn.executemany(
             "UPDATE marks SET code = ?, mis_code = ?, minutes_late = ?, import_id = ?,"
-            " amended = 0 WHERE pupil_id = ? AND date = ? AND session = ?",
+            " amended = 0, queued = MAX(queued, ?) WHERE pupil_id = ? AND date = ? AND session = ?",
             updates,
         )
         store.conn.executemany(

@@ -161,12 +161,15 @@ def _v1_core(db: sqlite_utils.Database) -> None:
             minutes_late INTEGER,
             import_id INTEGER,             -- imports.id of the export it last came from
             amended INTEGER NOT NULL DEFAULT 0,  -- 1 when an officer changed it in the app
+            queued INTEGER NOT NULL DEFAULT 0,   -- 1 once the MIS has said N: in that queue
             PRIMARY KEY (pupil_id, date, session)
         ) WITHOUT ROWID
         """
     )
-    # Queries must say code = 'N' literally (not a bound parameter) to use this index.
-    db.execute("CREATE INDEX marks_unexplained ON marks(date, session) WHERE code = 'N'")
+    # The queue for a session is every mark the MIS ever gave as N, so a pupil recoded after
+    # a call, or shown present by a later export ("arrived"), stays in it. Queries must say
+    # queued = 1 literally (not a bound parameter) to use this partial index.
+    db.execute("CREATE INDEX marks_queued ON marks(date, session) WHERE queued = 1")
 
 
 def _v2_audit(db: sqlite_utils.Database) -> None:
@@ -196,7 +199,102 @@ def _v2_audit(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_v1_core, _v2_audit)
+def _v3_outcomes(db: sqlite_utils.Database) -> None:
+    """First-day calling: contact attempts, recodes and notes. Each row points at the audit
+    event of the officer's action that made it (one action may cover a whole family), so
+    "undo my last action" finds every row of that action, and marks them undone rather
+    than deleting them: the undo is itself on the record."""
+    db.create_table(
+        "attempts",
+        {
+            "id": int,
+            "event_id": int,
+            "pupil_id": int,
+            "date": str,  # the absence the attempt is about
+            "session": str,
+            "at": str,
+            "officer": str,
+            "channel": str,  # call, text, email, visit, escalation, callback
+            "outcome": str,
+            "contact_id": int,
+            "contact_name": str,
+            "number": str,
+            "reason_code": str,
+            "note": str,
+            "callback_at": str,
+            "undone_event_id": int,
+        },
+        pk="id",
+        foreign_keys=[
+            ("event_id", "events", "id"),
+            ("pupil_id", "pupils", "id"),
+            ("contact_id", "contacts", "id"),
+            ("undone_event_id", "events", "id"),
+        ],
+        not_null={"event_id", "pupil_id", "date", "session", "at", "officer", "channel", "outcome"},
+    )
+    db["attempts"].create_index(["date", "session", "pupil_id"])
+    db.create_table(
+        "recodes",
+        {
+            "id": int,
+            "event_id": int,
+            "pupil_id": int,
+            "date": str,
+            "session": str,
+            "old_code": str,
+            "new_code": str,
+            "reason": str,
+            "at": str,
+            "officer": str,
+            "undone_event_id": int,
+            "exported_at": str,  # when it went out in an MIS amendments file
+        },
+        pk="id",
+        foreign_keys=[
+            ("event_id", "events", "id"),
+            ("pupil_id", "pupils", "id"),
+            ("undone_event_id", "events", "id"),
+        ],
+        not_null={
+            "event_id",
+            "pupil_id",
+            "date",
+            "session",
+            "old_code",
+            "new_code",
+            "at",
+            "officer",
+        },
+    )
+    db["recodes"].create_index(["date", "session", "pupil_id"])
+    db.create_table(
+        "notes",
+        {
+            "id": int,
+            "event_id": int,
+            "pupil_id": int,
+            "at": str,
+            "officer": str,
+            "text": str,
+            "undone_event_id": int,
+        },
+        pk="id",
+        foreign_keys=[
+            ("event_id", "events", "id"),
+            ("pupil_id", "pupils", "id"),
+            ("undone_event_id", "events", "id"),
+        ],
+        not_null={"event_id", "pupil_id", "at", "officer", "text"},
+    )
+    db["notes"].create_index(["pupil_id"])
+
+
+MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
+    _v1_core,
+    _v2_audit,
+    _v3_outcomes,
+)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -284,9 +382,10 @@ class Store:
         entity: str | None = None,
         entity_id: object = None,
         detail: dict[str, Any] | None = None,
-    ) -> None:
-        """Write an audit event. Call inside the transaction that makes the change."""
-        self.conn.execute(
+    ) -> int:
+        """Write an audit event; returns its id. Call inside the transaction that makes the
+        change."""
+        cur = self.conn.execute(
             "INSERT INTO events (at, officer, action, entity, entity_id, detail) "
             "VALUES (?, ?, ?, ?, ?, ?)",
             (
@@ -298,6 +397,7 @@ class Store:
                 json.dumps(detail, sort_keys=True, default=str) if detail else None,
             ),
         )
+        return int(cur.lastrowid)
 
     # --- settings --------------------------------------------------------------------
 
@@ -423,13 +523,23 @@ class Store:
 
     def unexplained_pupil_ids(self, on: date, session: str) -> list[int]:
         """Pupils marked N (no reason yet) in a session: the morning queue's input."""
-        return [
-            pid
-            for (pid,) in self.conn.execute(
-                "SELECT pupil_id FROM marks WHERE date = ? AND session = ? AND code = 'N'",
+        return list(self.queued_marks(on, session))
+
+    def queued_marks(self, on: date, session: str) -> dict[int, tuple[str, bool]]:
+        """Pupil id -> (mark in force, amended in the app) for every pupil the MIS has
+        marked N in this session: the morning queue, worked or not."""
+        return {
+            pid: (code, bool(amended))
+            for pid, code, amended in self.conn.execute(
+                "SELECT pupil_id, code, amended FROM marks"
+                " WHERE date = ? AND session = ? AND queued = 1",
                 (on.isoformat(), session),
             )
-        ]
+        }
+
+    def data_version(self) -> int:
+        """Changes when another connection commits: a cheap "has anything changed?" check."""
+        return self.conn.execute("PRAGMA data_version").fetchone()[0]
 
     def count(self, table: str) -> int:
         return self.db[table].count
