@@ -8,11 +8,13 @@ Importing the same file again, or an overlapping later export, never duplicates.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from operator import itemgetter
@@ -845,6 +847,32 @@ def import_files(
     ImportFileError is raised for the first such file and the database is unchanged.
     All files go in one transaction with one audit event per file.
     """
+    with _cyclic_gc_paused():
+        return _import_files(store, kind, paths, dry_run, encoding, progress)
+
+
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """An import makes about a million small objects and no reference cycles; Python's
+    cyclic collector would rescan them again and again as they pile up (measured: a third
+    of the CSV parsing time). Reference counting still frees everything as usual."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _import_files(
+    store: Store,
+    kind: str,
+    paths: Sequence[Path],
+    dry_run: bool,
+    encoding: str | None,
+    progress: Progress | None,
+) -> ImportReport:
     validated = [validate_file(kind, Path(p), encoding, progress) for p in paths]
     report = ImportReport(kind=kind, dry_run=dry_run)
     if dry_run:
