@@ -1,80 +1,616 @@
 """The queue of unexplained absences: the screen an officer lives in from 8:45.
 
-This first version shows the queue read-only; logging outcomes comes with the queue issue.
+Rows are pupils in queue order, siblings together under their family number. The screen
+holds no rules: it asks `triage.queue` for the morning and its progress, sends the
+officer's choices to `triage.logbook`, and repaints only the rows that changed.
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.command import Hit, Hits, Provider
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Footer, Header, Input, Static
 
-from triage.model import year_label
-from triage.queue import Morning, flags_of
+from screens.help_screen import HelpScreen
+from screens.outcome_dialog import (
+    CallbackPrompt,
+    Confirm,
+    OutcomeChoice,
+    OutcomeDialog,
+    Prompt,
+    ReasonPicker,
+)
+from screens.pupil_panel import PupilPanel
+from triage import logbook
+from triage.model import QueueEntry, year_label
+from triage.outcomes import TO_CALL, Status
+from triage.queue import Morning, Progress, display_order, family_of, flags_of, load_progress
+from triage.store import StoreError
 
-COLUMNS = ("Fam", "!", "Name", "Yr/Grp", "Days", "Att %", "Stage", "Call first", "Number")
+# (key, heading). Status and the contact to try come early so they show at 80 columns.
+COLUMNS = (
+    ("flag", "!"),
+    ("fam", "Fam"),
+    ("name", "Name"),
+    ("status", "Status"),
+    ("contact", "Try next"),
+    ("number", "Number"),
+    ("year", "Yr/Grp"),
+    ("days", "Days"),
+    ("att", "Att%"),
+    ("stage", "Stage"),
+    ("last", "Last attempt"),
+)
+LIVE_CHECK_SECONDS = 1.0  # another officer's change shows within 2 s
+
+
+class FamilyCell(Text):
+    """The Fam cell, carrying its pupil's id so the table can be re-sorted in place."""
+
+    def __init__(self, text: str, pupil_id: int, style: str = "") -> None:
+        super().__init__(text, style=style)
+        self.pupil_id = pupil_id
+
+
+class QueueCommands(Provider):
+    """Every key of the queue, by name, in the command palette (ctrl+p)."""
+
+    async def search(self, query: str) -> Hits:
+        screen = self.screen
+        if not isinstance(screen, QueueScreen):
+            return
+        matcher = self.matcher(query)
+        for binding in screen.BINDINGS:
+            if not isinstance(binding, Binding) or not binding.description:
+                continue
+            score = matcher.match(binding.description)
+            if score > 0:
+                yield Hit(
+                    score,
+                    matcher.highlight(binding.description),
+                    lambda action=binding.action: screen.run_action(action),
+                    help=f"key: {binding.key}",
+                )
 
 
 class QueueScreen(Screen):
     CSS_PATH = "queue_screen.tcss"
+    COMMANDS = {QueueCommands}
     BINDINGS = [
+        Binding("c", "log('call')", "Call"),
+        Binding("t", "log('text')", "Text"),
+        Binding("e", "log('email')", "Email"),
+        Binding("v", "log('visit')", "Visit"),
+        Binding("r", "reason", "Reason"),
+        Binding("n", "note", "Note"),
+        Binding("b", "callback", "Callback"),
+        Binding("u", "undo", "Undo"),
+        Binding("enter", "details", "Details", show=False),
+        Binding("slash", "filter", "Filter", show=False),
+        Binding("escape", "clear_filter", "Clear filter", show=False),
+        Binding("h", "toggle_resolved", "Hide/show resolved", show=False),
+        Binding("s", "summary", "Summary", show=False),
+        Binding("question_mark", "help", "Help"),
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
     ]
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.morning: Morning | None = None
+        self.progress: Progress | None = None
+        self.hide_resolved = False
+        self.filter_text = ""
+        self.entries: dict[int, QueueEntry] = {}
+        self._data_version: int | None = None
+        self._imports_seen: int | None = None
+        self._due_seen: set[int] = set()
+
+    # --- building ------------------------------------------------------------------------
+
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("Loading the queue…", id="queue-summary")
+        yield Input(placeholder="filter by name, group or UPN — escape clears", id="queue-filter")
         table: DataTable = DataTable(id="queue", cursor_type="row", zebra_stripes=True)
-        table.add_columns(*COLUMNS)
+        for key, heading in COLUMNS:
+            table.add_column(heading, key=key)
         yield table
         yield Footer()
 
     def on_mount(self) -> None:
+        self.query_one("#queue-filter").display = False
         self.load()
+        self.set_interval(LIVE_CHECK_SECONDS, self.check_for_changes)
 
-    @work(thread=True, exclusive=True)
+    @property
+    def store(self):
+        return self.app.store  # type: ignore[attr-defined]
+
+    def now(self) -> datetime:
+        return self.app.now()  # type: ignore[attr-defined]
+
+    @work(thread=True, exclusive=True, group="load")
     def load(self) -> None:
-        morning = self.app.load_morning()  # type: ignore[attr-defined]
+        """The whole queue (figures over a year of marks) is read off the interface thread."""
+        try:
+            morning = self.app.load_morning()  # type: ignore[attr-defined]
+        except StoreError as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error", timeout=30)
+            return
         self.app.call_from_thread(self.show, morning)
 
     def show(self, morning: Morning) -> None:
+        keep = self.current_pupil_id()
+        self.morning = morning
+        self.entries = {e.pupil.id: e for e in morning.entries}
         self.app.title = morning.school
         self.app.sub_title = f"{morning.date:%a %d %b %Y} · {morning.session}"
-        summary = self.query_one("#queue-summary", Static)
-        summary.update(
-            Text(
-                f"{morning.school} — {morning.date:%A %d %B %Y}, {morning.session} register: "
-                f"{len(morning.entries)} pupils in {len(morning.families)} families to contact"
-            )
-        )
+        self.progress = load_progress(self.store, morning, self.now())
+        self._data_version = self.store.data_version()
+        self._imports_seen = self.store.count("imports")
+        self.rebuild(keep)
+        self.query_one("#queue", DataTable).focus()
+
+    def visible_entries(self) -> list[QueueEntry]:
+        assert self.morning is not None and self.progress is not None
+        entries = display_order(self.morning, self.progress, self.now(), self.hide_resolved)
+        if self.filter_text:
+            needle = self.filter_text.lower()
+            entries = [
+                e
+                for e in entries
+                if needle in e.pupil.display_name.lower()
+                or needle in e.pupil.legal_forename.lower()
+                or needle in (e.pupil.reg_group or "").lower()
+                or needle in e.pupil.upn.lower()
+            ]
+        return entries
+
+    def rebuild(self, keep_pupil: int | None = None) -> None:
+        """Fill the table from scratch: on load, on the resolved toggle and on a filter."""
         table = self.query_one("#queue", DataTable)
         table.clear()
-        for family in morning.families:
-            for n, e in enumerate(family.entries):
-                pct = e.attendance.percent
-                first = e.contacts[0] if e.contacts else None
-                table.add_row(
-                    str(family.id) if n == 0 else "│",
-                    Text(
-                        " ".join(flags_of(e)[:1]) if e.pupil.safeguarding else "", style="bold red"
-                    ),
-                    Text(e.pupil.display_name),
-                    Text(f"{year_label(e.pupil.year_group)} {e.pupil.reg_group or ''}"),
-                    str(e.consecutive_days),
-                    "" if pct is None else f"{pct:.0f}",
-                    e.pupil.stage,
-                    Text(f"{first.name} ({first.relationship or '?'})" if first else "no contact"),
-                    Text(first.numbers[0] if first and first.numbers else ""),
-                    key=str(e.pupil.id),
+        previous_family = None
+        for entry in self.visible_entries():
+            first_of_family = entry.family_id != previous_family
+            previous_family = entry.family_id
+            table.add_row(*self.cells(entry, first_of_family), key=str(entry.pupil.id))
+        self.update_summary()
+        if keep_pupil is not None:
+            self.move_to(keep_pupil)
+
+    def cells(self, entry: QueueEntry, first_of_family: bool) -> list:
+        assert self.progress is not None
+        p = entry.pupil
+        status = self.progress.statuses[p.id]
+        pct = entry.attendance.percent
+        contact = status.next_contact
+        return [
+            Text(" ".join(flags_of(entry)[:1]) if p.safeguarding else "", style="bold red"),
+            FamilyCell(str(entry.family_id) if first_of_family else "│", p.id),
+            Text(p.display_name, style="dim" if status.resolved else ""),
+            self.status_text(p.id, status),
+            Text(f"{contact.name} ({contact.relationship or '?'})" if contact else ""),
+            Text(contact.numbers[0] if contact and contact.numbers else ""),
+            Text(f"{year_label(p.year_group)} {p.reg_group or ''}"),
+            str(entry.consecutive_days),
+            "" if pct is None else f"{pct:.0f}",
+            p.stage,
+            Text(self.last_attempt_text(status)),
+        ]
+
+    def status_text(self, pupil_id: int, status: Status) -> Text:
+        assert self.progress is not None
+        style = {"to call": "bold", "resolved": "green"}.get(status.phase, "yellow")
+        if status.callback_due is not None and status.callback_due <= self.now():
+            style = "bold reverse yellow"
+        text = Text(status.label, style=style)
+        holder = self.progress.claims.get(pupil_id)
+        if holder:
+            text.append(f" [{holder}]", style="bold magenta")
+        return text
+
+    @staticmethod
+    def last_attempt_text(status: Status) -> str:
+        a = status.last_attempt
+        if a is None:
+            return ""
+        return f"{a.at:%H:%M} {a.channel} {a.outcome.replace('_', ' ')} ({a.officer})"
+
+    def update_summary(self) -> None:
+        if self.morning is None or self.progress is None:
+            return
+        m, p = self.morning, self.progress
+        unexplained = p.count("to call") + p.count("in progress")
+        text = Text(f"{m.school} — {m.date:%A %d %B %Y}, {m.session}: ")
+        text.append(f"to call {p.count('to call')}", style="bold")
+        text.append(f" · in progress {p.count('in progress')}")
+        text.append(f" · reason obtained {p.count('reason obtained')}", style="green")
+        text.append(f" · arrived {p.count('arrived')}")
+        text.append(f" · still unexplained {unexplained}", style="bold")
+        if self.hide_resolved:
+            text.append(" · resolved hidden (h)", style="dim")
+        if self.filter_text:
+            text.append(f" · filter: {self.filter_text}", style="dim")
+        self.query_one("#queue-summary", Static).update(text)
+
+    # --- refreshing after a change ---------------------------------------------------------
+
+    def refresh_progress(self) -> None:
+        """Re-read statuses (cheap), repaint changed rows in place, re-sort if needed."""
+        if self.morning is None or self.progress is None:
+            return
+        old = self.progress
+        self.progress = load_progress(self.store, self.morning, self.now())
+        self._data_version = self.store.data_version()
+        table = self.query_one("#queue", DataTable)
+        changed = [
+            pid
+            for pid in self.entries
+            if old.statuses.get(pid) != self.progress.statuses.get(pid)
+            or old.claims.get(pid) != self.progress.claims.get(pid)
+        ]
+        for pid in changed:
+            if str(pid) not in table.rows:
+                continue
+            status = self.progress.statuses[pid]
+            entry = self.entries[pid]
+            table.update_cell(str(pid), "status", self.status_text(pid, status))
+            table.update_cell(str(pid), "last", Text(self.last_attempt_text(status)))
+            contact = status.next_contact
+            table.update_cell(
+                str(pid),
+                "contact",
+                Text(f"{contact.name} ({contact.relationship or '?'})" if contact else ""),
+            )
+            table.update_cell(
+                str(pid), "number", Text(contact.numbers[0] if contact and contact.numbers else "")
+            )
+            table.update_cell(
+                str(pid),
+                "name",
+                Text(entry.pupil.display_name, style="dim" if status.resolved else ""),
+            )
+        if changed:
+            self.resort()
+        self.update_summary()
+
+    def resort(self) -> None:
+        """Move families to where they now belong (resolved last, due callbacks first)
+        without the cursor leaving the pupil it is on."""
+        keep = self.current_pupil_id()
+        if self.hide_resolved:
+            self.rebuild(keep)
+            return
+        rank = {e.pupil.id: n for n, e in enumerate(self.visible_entries())}
+        table = self.query_one("#queue", DataTable)
+        table.sort("fam", key=lambda cell: rank.get(cell.pupil_id, len(rank)))
+        if keep is not None:
+            self.move_to(keep)
+
+    def check_for_changes(self) -> None:
+        """The live refresh: a cheap counter tells whether another officer wrote anything."""
+        if self.morning is None:
+            return
+        try:
+            version = self.store.data_version()
+        except Exception:  # a locked or vanished file must not crash the timer
+            return
+        if version == self._data_version:
+            self._repaint_due_callbacks()
+            return
+        if self.store.count("imports") != self._imports_seen:
+            self.load()  # a new export: new pupils may have joined the queue
+        else:
+            self.refresh_progress()
+
+    def _repaint_due_callbacks(self) -> None:
+        """A callback coming due changes nothing in the store, only the clock: repaint it
+        and move its family to the top once, when it falls due."""
+        if self.progress is None:
+            return
+        now = self.now()
+        due = {
+            pid
+            for pid, s in self.progress.statuses.items()
+            if s.callback_due is not None and s.callback_due <= now
+        }
+        if due <= self._due_seen:
+            return
+        table = self.query_one("#queue", DataTable)
+        for pid in due - self._due_seen:
+            if str(pid) in table.rows:
+                table.update_cell(
+                    str(pid), "status", self.status_text(pid, self.progress.statuses[pid])
                 )
-        table.focus()
+        self._due_seen = due
+        self.resort()
+
+    # --- the cursor ------------------------------------------------------------------------
+
+    def current_pupil_id(self) -> int | None:
+        table = self.query_one("#queue", DataTable)
+        if table.row_count == 0:
+            return None
+        try:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        except Exception:
+            return None
+        return int(key.value) if key.value is not None else None
+
+    def current_entry(self) -> QueueEntry | None:
+        pid = self.current_pupil_id()
+        return self.entries.get(pid) if pid is not None else None
+
+    def move_to(self, pupil_id: int) -> None:
+        table = self.query_one("#queue", DataTable)
+        if str(pupil_id) in table.rows:
+            table.move_cursor(row=table.get_row_index(str(pupil_id)))
+
+    def move_to_next_to_call(self, after: int) -> None:
+        """After logging, go to the next pupil still to call (wrapping to the top)."""
+        assert self.progress is not None
+        table = self.query_one("#queue", DataTable)
+        order = [int(row.key.value) for row in table.ordered_rows]
+        if after not in order:
+            return
+        start = order.index(after)
+        for pid in order[start + 1 :] + order[: start + 1]:
+            if self.progress.statuses[pid].phase == TO_CALL:
+                self.move_to(pid)
+                return
 
     def action_cursor_down(self) -> None:
         self.query_one("#queue", DataTable).action_cursor_down()
 
     def action_cursor_up(self) -> None:
         self.query_one("#queue", DataTable).action_cursor_up()
+
+    # --- logging -----------------------------------------------------------------------------
+
+    def _family(self, entry: QueueEntry) -> list[QueueEntry]:
+        assert self.morning is not None
+        return list(family_of(self.morning, entry.pupil.id).entries)
+
+    def _claimed_by_other(self, family: list[QueueEntry]) -> str | None:
+        assert self.progress is not None
+        holders = {
+            self.progress.claims[e.pupil.id] for e in family if e.pupil.id in self.progress.claims
+        }
+        return ", ".join(sorted(holders)) or None
+
+    def _guarded(self, entry: QueueEntry, then) -> None:
+        """Warn before working a family another officer is on; claim it while we are."""
+        family = self._family(entry)
+        holder = self._claimed_by_other(family)
+        if holder:
+
+            def answered(go_ahead: bool | None) -> None:
+                if go_ahead:
+                    self._claim_and(family, then, holder)
+
+            self.app.push_screen(
+                Confirm(f"{holder} is working on this family right now. Log anyway?"), answered
+            )
+        else:
+            self._claim_and(family, then, None)
+
+    def _claim_and(self, family: list[QueueEntry], then, holder: str | None) -> None:
+        assert self.morning is not None
+        ids = [e.pupil.id for e in family]
+        try:
+            logbook.claim(self.store, ids, self.morning.date, self.morning.session)
+        except StoreError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        then(family, holder)
+
+    def _release(self, family: list[QueueEntry]) -> None:
+        assert self.morning is not None
+        try:
+            logbook.release(
+                self.store, [e.pupil.id for e in family], self.morning.date, self.morning.session
+            )
+        except StoreError:
+            pass  # the claim lapses by itself
+
+    def action_log(self, channel: str) -> None:
+        entry = self.current_entry()
+        if entry is None or self.morning is None or self.progress is None:
+            return
+        contact = self.progress.statuses[entry.pupil.id].next_contact
+
+        def open_dialog(family: list[QueueEntry], holder: str | None) -> None:
+            warning = f"{holder} is on this family too." if holder else None
+            self.app.push_screen(
+                OutcomeDialog(channel, family, entry, contact, self.morning.date, warning),
+                lambda choice: self._logged(family, entry, choice),
+            )
+
+        self._guarded(entry, open_dialog)
+
+    def _logged(self, family: list[QueueEntry], entry: QueueEntry, choice: OutcomeChoice | None):
+        self._release(family)
+        if choice is None or self.morning is None:
+            self.refresh_progress()
+            return
+        self._write(
+            lambda: logbook.log_attempt(
+                self.store,
+                choice.pupil_ids,
+                self.morning.date,
+                self.morning.session,
+                choice.channel,
+                choice.outcome.key,
+                choice.contact,
+                reason_code=choice.reason_code,
+                callback_at=choice.callback_at,
+                at=self.now(),
+            ),
+            entry,
+        )
+
+    def _write(self, write, entry: QueueEntry) -> None:
+        """Run one store write; say what happened in one line, never a traceback."""
+        try:
+            result = write()
+        except (StoreError, ValueError) as exc:
+            self.notify(str(exc), severity="error", timeout=10)
+            self.refresh_progress()
+            return
+        self.refresh_progress()
+        summary = getattr(result, "summary", "")
+        names = ", ".join(
+            self.entries[pid].pupil.display_name
+            for pid in getattr(result, "pupil_ids", ())
+            if pid in self.entries
+        )
+        if summary:
+            self.notify(Text(f"{summary} — {names}").plain, timeout=4)
+        self.move_to_next_to_call(entry.pupil.id)
+
+    def action_reason(self) -> None:
+        entry = self.current_entry()
+        if entry is None or self.morning is None:
+            return
+
+        def pick(family: list[QueueEntry], holder: str | None) -> None:
+            def picked(code: str | None) -> None:
+                self._release(family)
+                if code is None:
+                    self.refresh_progress()
+                    return
+                self._write(
+                    lambda: logbook.record_reason(
+                        self.store,
+                        [entry.pupil.id],
+                        self.morning.date,
+                        self.morning.session,
+                        code,
+                        at=self.now(),
+                    ),
+                    entry,
+                )
+
+            self.app.push_screen(ReasonPicker(f"Reason for {entry.pupil.display_name}"), picked)
+
+        self._guarded(entry, pick)
+
+    def action_note(self) -> None:
+        entry = self.current_entry()
+        if entry is None:
+            return
+
+        def noted(text: str | None) -> None:
+            if text:
+                self._write(
+                    lambda: logbook.add_note(self.store, entry.pupil.id, text, at=self.now()), entry
+                )
+
+        self.app.push_screen(
+            Prompt(
+                f"Note on {entry.pupil.display_name}",
+                "what happened, in a sentence",
+                check=lambda t: None if t.strip() else "the note is empty",
+            ),
+            noted,
+        )
+
+    def action_callback(self) -> None:
+        entry = self.current_entry()
+        if entry is None or self.morning is None or self.progress is None:
+            return
+        contact = self.progress.statuses[entry.pupil.id].next_contact
+        family = self._family(entry)
+
+        def chosen(when: datetime | None) -> None:
+            if when is None:
+                return
+            self._write(
+                lambda: logbook.set_callback(
+                    self.store,
+                    [e.pupil.id for e in family],
+                    self.morning.date,
+                    self.morning.session,
+                    when,
+                    contact,
+                    at=self.now(),
+                ),
+                entry,
+            )
+
+        self.app.push_screen(CallbackPrompt(self.morning.date), chosen)
+
+    def action_undo(self) -> None:
+        try:
+            undone = logbook.undo_last(self.store)
+        except StoreError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        if undone is None:
+            self.notify("Nothing of yours to undo.")
+            return
+        self.refresh_progress()
+        names = ", ".join(
+            self.entries[pid].pupil.display_name for pid in undone.pupil_ids if pid in self.entries
+        )
+        self.notify(f"Undone: your last {undone.action} — {names}", timeout=5)
+        if undone.pupil_ids and undone.pupil_ids[0] in self.entries:
+            self.move_to(undone.pupil_ids[0])
+
+    # --- viewing -------------------------------------------------------------------------------
+
+    def action_details(self) -> None:
+        entry = self.current_entry()
+        if entry is None or self.progress is None or self.morning is None:
+            return
+        attempts = logbook.attempts_for(self.store, self.morning.date, self.morning.session)
+        self.app.push_screen(
+            PupilPanel(
+                entry, self.progress.statuses[entry.pupil.id], attempts.get(entry.pupil.id, [])
+            )
+        )
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_details()
+
+    def action_filter(self) -> None:
+        box = self.query_one("#queue-filter", Input)
+        box.display = True
+        box.focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "queue-filter":
+            self.filter_text = event.value.strip()
+            self.rebuild(self.current_pupil_id())
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "queue-filter":
+            self.query_one("#queue", DataTable).focus()
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#queue-filter", Input)
+        if not box.display and not self.filter_text:
+            return
+        box.value = ""
+        box.display = False
+        self.filter_text = ""
+        self.rebuild(self.current_pupil_id())
+        self.query_one("#queue", DataTable).focus()
+
+    def action_toggle_resolved(self) -> None:
+        self.hide_resolved = not self.hide_resolved
+        self.rebuild(self.current_pupil_id())
+
+    def action_summary(self) -> None:
+        self.notify("The end-of-day summary is not built yet (it comes with its own issue).")
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen(self))

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable
+from datetime import date, datetime
 from pathlib import Path
 
 from textual.app import App
 from textual.binding import Binding
 
 from screens.queue_screen import QueueScreen
-from triage.queue import Morning, NoMarksError, load_morning
-from triage.store import open_store
+from triage.logbook import local_now
+from triage.queue import Morning, NoMarksError, default_date, load_morning
+from triage.store import Store, StoreError, open_store
 
 
 class TriageApp(App[int]):
@@ -19,32 +21,46 @@ class TriageApp(App[int]):
     TITLE = "Attendance Triage"
     BINDINGS = [Binding("q", "quit", "Quit")]
 
-    def __init__(self, db_path: Path, on: date | None = None, session: str | None = None) -> None:
+    def __init__(
+        self,
+        db_path: Path,
+        on: date | None = None,
+        session: str | None = None,
+        *,
+        officer: str | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
         super().__init__()
         self.db_path = db_path
         self.requested_date = on
         self.requested_session = session
+        self.officer = officer
+        self._clock = clock or local_now
+        # Writes happen on the interface thread: each is one short transaction.
+        self.store: Store = open_store(db_path, create=False, officer=officer)
+
+    def now(self) -> datetime:
+        """The clock (injected by tests); local time, as officers read it."""
+        moment = self._clock()
+        return moment if moment.tzinfo is not None else moment.astimezone()
 
     def on_mount(self) -> None:
         self.push_screen(QueueScreen())
 
+    def on_unmount(self) -> None:
+        self.store.close()
+
     def load_morning(self) -> Morning:
-        """Read the queue (called from a worker thread: it opens its own connection)."""
-        with open_store(self.db_path, create=False) as store:
+        """Read the queue. Called from a worker thread, so it opens its own connection."""
+        with open_store(self.db_path, create=False, officer=self.officer) as store:
             return load_morning(store, self.requested_date, self.requested_session)
 
 
 def run_app(db_path: Path, on: date | None, session: str | None) -> int:
     with open_store(db_path, create=False) as store:
         try:
-            load_on = on
-            if load_on is None:
-                from triage.queue import default_date
-
-                load_on = default_date(store)
+            on = on or default_date(store)
         except NoMarksError as exc:
-            from triage.store import StoreError
-
             raise StoreError(str(exc)) from exc
-    TriageApp(db_path, load_on, session).run()
+    TriageApp(db_path, on, session).run()
     return 0

@@ -16,6 +16,7 @@ from pathlib import Path
 # The encodings that MIS exports come in, in the order they are tried when not given.
 # UTF-16 is what Excel writes for "Unicode Text"; Windows-1252 is the SIMS default.
 CANDIDATE_ENCODINGS = ("utf-8", "cp1252")
+_BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
 
 
 class ImportFileError(Exception):
@@ -66,7 +67,8 @@ def decode(path: Path, raw: bytes, encoding: str | None) -> tuple[str, str]:
     """Text and the encoding used. A byte-order mark decides; else UTF-8, else Windows-1252."""
     if encoding:
         try:
-            return raw.decode(encoding), encoding
+            # A byte-order mark is not text, whatever encoding the officer names.
+            return raw.decode(encoding).lstrip("\ufeff"), encoding
         except LookupError as exc:
             raise ImportFileError(path, [(None, f"unknown encoding {encoding!r}")]) from exc
         except UnicodeDecodeError as exc:
@@ -74,10 +76,14 @@ def decode(path: Path, raw: bytes, encoding: str | None) -> tuple[str, str]:
             raise ImportFileError(
                 path, [(line, f"not valid {encoding} (byte {exc.object[exc.start]:#04x})")]
             ) from exc
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8", errors="strict"), "utf-8-sig"
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16"), "utf-16"
+    bom = next((enc for mark, enc in _BOMS if raw.startswith(mark)), None)
+    if bom is not None:
+        try:
+            return raw.decode(bom).lstrip("\ufeff"), bom
+        except UnicodeDecodeError as exc:
+            raise ImportFileError(
+                path, [(None, f"the file says it is {bom} but is not valid {bom} (cut off?)")]
+            ) from exc
     if b"\x00" in raw:
         line = raw[: raw.index(b"\x00")].count(b"\n") + 1
         raise ImportFileError(path, [(line, "this is not a text CSV file (it contains NUL bytes)")])
@@ -118,7 +124,7 @@ def read_csv(path: Path, encoding: str | None = None) -> CsvTable:
     try:
         records = list(reader)
     except csv.Error as exc:
-        raise ImportFileError(path, [(reader.line_num, f"broken CSV: {exc}")]) from exc
+        raise ImportFileError(path, [_where_csv_breaks(text, delimiter)]) from exc
     one_record_per_line = len(records) == _line_count(text)
     while records and not any(records[-1]):
         records.pop()  # trailing blank lines, or Excel's trailing ",,,," rows
@@ -155,7 +161,23 @@ def _line_count(text: str) -> int:
 def _numbered_slowly(text: str, delimiter: str) -> list[tuple[int, list[str]]]:
     """Records with the line each ends on, for files where quoted fields span lines."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    return [(reader.line_num, r) for r in reader if r]
+    return [(reader.line_num, r) for r in reader if any(r)]
+
+
+def _where_csv_breaks(text: str, delimiter: str) -> tuple[int, str]:
+    """The line where the broken record starts (an unclosed quote is only noticed at the
+    end of the file, but the officer needs the line where it opens)."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    last_good = 0
+    try:
+        for _ in reader:
+            last_good = reader.line_num
+    except csv.Error as exc:
+        message = str(exc)
+        if "unexpected end of data" in message or "EOF" in message:
+            return last_good + 1, 'broken CSV: a quoted field is never closed (a missing " ?)'
+        return reader.line_num, f"broken CSV: {message}"
+    return last_good, "broken CSV"
 
 
 def header_key(header: str) -> str:

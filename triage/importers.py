@@ -130,7 +130,12 @@ def parse_date(text: str) -> date:
     try:
         if _ISO.match(s):
             return date.fromisoformat(s[:10])
-        if _DMY.match(s) or _DMONY.match(s):
+        if _DMY.match(s):
+            # Numbers only: read strictly day/month/year. (dateutil's dayfirst is only a
+            # preference: it would quietly read 11/24/2026 as 24 November.)
+            day, month, year = re.split(r"[/.\-]", s.split(" ")[0])
+            return date(int(year), int(month), int(day))
+        if _DMONY.match(s):
             return date_parser.parse(s, dayfirst=True).date()
     except (ValueError, OverflowError) as exc:
         raise RowProblem(f"impossible date {text!r}") from exc
@@ -157,7 +162,7 @@ def parse_year(text: str) -> int | None:
     s = text.strip().lower()
     if not s:
         return None
-    if s in ("r", "reception", "rec", "yr r", "year r"):
+    if s in ("r", "reception", "rec", "yr", "yr r", "year r", "y r"):
         return 0
     m = _YEAR.match(s)
     if m and 1 <= int(m.group(1)) <= 13:
@@ -181,6 +186,8 @@ def parse_sen(text: str) -> str:
         return SEN_WORDS[key]
     if key in YES:
         return "K"
+    if key in NO:
+        return ""
     raise RowProblem(f"SEN status {text!r} is not K, E, SEN Support, EHC Plan or blank")
 
 
@@ -195,7 +202,7 @@ def parse_minutes(text: str) -> int | None:
     s = text.strip()
     if not s:
         return None
-    if s.isdigit() and int(s) < 24 * 60:
+    if s.isascii() and s.isdigit() and int(s) < 24 * 60:
         return int(s)
     raise RowProblem(f"minutes late {text!r} is not a whole number of minutes")
 
@@ -363,8 +370,9 @@ def _validate_pupils(table: CsvTable, columns: dict[str, int]) -> tuple[list, li
                     rec[flag] = parse_flag(cells[columns[flag]], table.headers[columns[flag]])
             if "sen" in columns:
                 sen = parse_sen(cells[columns["sen"]])
-                rec["sen_support"] = sen == "K"
                 rec["ehc_plan"] = rec.get("ehc_plan", False) or sen == "E"
+                # A pupil is at SEN support or has an EHC plan, never both (as in the census).
+                rec["sen_support"] = sen == "K" and not rec["ehc_plan"]
             if "date_left" in columns:
                 left = cells[columns["date_left"]].strip()
                 rec["date_left"] = parse_date(left).isoformat() if left else None
@@ -402,7 +410,7 @@ def _validate_contacts(table: CsvTable, columns: dict[str, int]) -> tuple[list, 
             order[pupil_key] += 1
             if "priority" in columns and cells[columns["priority"]].strip():
                 p = cells[columns["priority"]].strip()
-                if not p.isdigit() or int(p) < 1:
+                if not (p.isascii() and p.isdigit()) or int(p) < 1:
                     raise RowProblem(f"priority {p!r} is not a whole number from 1")
                 rec["priority"] = int(p)
             else:
@@ -570,7 +578,7 @@ PUPIL_COLUMNS = (
 )
 
 
-def _apply_pupils(store: Store, records: list[dict], report: ImportReport, write: bool) -> None:
+def _apply_pupils(store: Store, records: list[dict], report: ImportReport) -> None:
     existing = {
         row["upn"]: row
         for row in store.db.query(f"SELECT id, {', '.join(PUPIL_COLUMNS)} FROM pupils")
@@ -581,18 +589,16 @@ def _apply_pupils(store: Store, records: list[dict], report: ImportReport, write
         old = existing.get(rec["upn"])
         if old is None:
             report.counts["pupils_new"] += 1
-            if write:
-                store.db["pupils"].insert(
-                    {**values, "stage": "Expect", "created_at": stamp, "updated_at": stamp}
-                )
+            store.db["pupils"].insert(
+                {**values, "stage": "Expect", "created_at": stamp, "updated_at": stamp}
+            )
         else:
             changed = {k: v for k, v in values.items() if old.get(k) != v}
             if not changed:
                 report.counts["pupils_unchanged"] += 1
                 continue
             report.counts["pupils_updated"] += 1
-            if write:
-                store.db["pupils"].update(old["id"], {**changed, "updated_at": stamp})
+            store.db["pupils"].update(old["id"], {**changed, "updated_at": stamp})
 
 
 def contact_key(name: str, numbers: Iterable[str | None], email: str | None) -> str:
@@ -604,7 +610,7 @@ def contact_key(name: str, numbers: Iterable[str | None], email: str | None) -> 
 
 
 def _apply_contacts(
-    store: Store, table: CsvTable, records: list[dict], report: ImportReport, write: bool
+    store: Store, table: CsvTable, records: list[dict], report: ImportReport
 ) -> list[tuple[int | None, str]]:
     by_upn, by_adno = _pupil_lookup(store)
     problems: list[tuple[int | None, str]] = []
@@ -641,9 +647,9 @@ def _apply_contacts(
             "relationship": rec["relationship"],
             "parental_responsibility": int(rec["parental_responsibility"]),
         }
-    report.counts["links"] = sum(len(v) for v in links.values())
-    report.counts["pupils_with_contacts"] = len(links)
-    if problems or not write:
+    report.counts["links"] += sum(len(v) for v in links.values())
+    report.counts["pupils_with_contacts"] += len(links)
+    if problems:
         return problems
     ids: dict[str, int] = {}
     for key, values in new_keys.items():
@@ -677,8 +683,7 @@ def _apply_marks(
     table: CsvTable,
     marks: MarkRows,
     report: ImportReport,
-    write: bool,
-    import_id: int | None,
+    import_id: int,
 ) -> list[tuple[int | None, str]]:
     by_upn, by_adno = _pupil_lookup(store)
     problems: list[tuple[int | None, str]] = []
@@ -719,7 +724,7 @@ def _apply_marks(
         return problems
     report.counts["pupils_new"] += len(new_pupils)
     report.counts["pupils_updated"] += 0
-    if write and new_pupils:
+    if new_pupils:
         store.db["pupils"].insert_all(
             [
                 {**rec, "stage": "Expect", "created_at": stamp, "updated_at": stamp}
@@ -727,9 +732,6 @@ def _apply_marks(
             ]
         )
         by_upn, by_adno = _pupil_lookup(store)
-    elif new_pupils:  # dry run: give new pupils stand-in ids so counting works
-        for n, upn in enumerate(new_pupils, start=1):
-            by_upn[upn] = -n
 
     if None in marks.upn:
         pids = [
@@ -788,22 +790,21 @@ def _apply_marks(
     # In key order, each insert lands beside the last one in the table's B-tree: a register
     # export ordered by date would otherwise scatter them (measured: 0.33 s -> 0.21 s).
     inserts.sort(key=itemgetter(0, 1, 2))
-    if write:
-        store.conn.executemany(
-            "INSERT INTO marks (pupil_id, date, session, code, mis_code, minutes_late,"
-            " import_id, queued) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            inserts,
-        )
-        store.conn.executemany(
-            "UPDATE marks SET code = ?, mis_code = ?, minutes_late = ?, import_id = ?,"
-            " amended = 0, queued = MAX(queued, ?) WHERE pupil_id = ? AND date = ? AND session = ?",
-            updates,
-        )
-        store.conn.executemany(
-            "UPDATE marks SET mis_code = ?, import_id = ?"
-            " WHERE pupil_id = ? AND date = ? AND session = ?",
-            mis_only,
-        )
+    store.conn.executemany(
+        "INSERT INTO marks (pupil_id, date, session, code, mis_code, minutes_late,"
+        " import_id, queued) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        inserts,
+    )
+    store.conn.executemany(
+        "UPDATE marks SET code = ?, mis_code = ?, minutes_late = ?, import_id = ?,"
+        " amended = 0, queued = MAX(queued, ?) WHERE pupil_id = ? AND date = ? AND session = ?",
+        updates,
+    )
+    store.conn.executemany(
+        "UPDATE marks SET mis_code = ?, import_id = ?"
+        " WHERE pupil_id = ? AND date = ? AND session = ?",
+        mis_only,
+    )
     return problems
 
 
@@ -875,19 +876,16 @@ def _import_files(
 ) -> ImportReport:
     validated = [validate_file(kind, Path(p), encoding, progress) for p in paths]
     report = ImportReport(kind=kind, dry_run=dry_run)
-    if dry_run:
-        # Count against the store as it is, in a transaction that is always rolled back.
-        try:
-            with store.transaction():
-                for v in validated:
-                    _apply(store, kind, v, report, write=False)
+    try:
+        with store.transaction():
+            for v in validated:
+                _apply(store, kind, v, report)
+            if dry_run:
+                # A dry run does everything a real import does, then rolls it back: its
+                # counts are exactly the real ones, several files included.
                 raise _RollBack
-        except _RollBack:
-            pass
-        return report
-    with store.transaction():
-        for v in validated:
-            _apply(store, kind, v, report, write=True)
+    except _RollBack:
+        pass
     return report
 
 
@@ -895,42 +893,39 @@ class _RollBack(Exception):
     pass
 
 
-def _apply(store: Store, kind: str, v: _Validated, report: ImportReport, write: bool) -> None:
+def _apply(store: Store, kind: str, v: _Validated, report: ImportReport) -> None:
     table = v.table
     report.files.append(table.path.name)
     report.rows += len(table.rows)
     before = Counter(report.counts)
-    import_id = None
-    if write:
-        import_id = (
-            store.db["imports"]
-            .insert(
-                {
-                    "file_name": table.path.name,
-                    "sha256": hashlib.sha256(table.raw).hexdigest(),
-                    "kind": kind,
-                    "rows": len(table.rows),
-                    "imported_at": now_iso(),
-                    "imported_by": store.officer,
-                }
-            )
-            .last_pk
+    import_id = (
+        store.db["imports"]
+        .insert(
+            {
+                "file_name": table.path.name,
+                "sha256": hashlib.sha256(table.raw).hexdigest(),
+                "kind": kind,
+                "rows": len(table.rows),
+                "imported_at": now_iso(),
+                "imported_by": store.officer,
+            }
         )
+        .last_pk
+    )
     if kind == "pupils":
-        _apply_pupils(store, v.records, report, write)
+        _apply_pupils(store, v.records, report)
         problems: list = []
     elif kind == "contacts":
-        problems = _apply_contacts(store, table, v.records, report, write)
+        problems = _apply_contacts(store, table, v.records, report)
     else:
-        problems = _apply_marks(store, table, v.records, report, write, import_id)
+        problems = _apply_marks(store, table, v.records, report, import_id)
     if problems:
         raise ImportFileError(table.path, problems)
-    if write:
-        delta = dict(sorted((report.counts - before).items()))
-        store.db["imports"].update(import_id, {"counts": json.dumps(delta)})
-        store.audit(
-            "import",
-            "import",
-            import_id,
-            {"kind": kind, "file": table.path.name, "encoding": table.encoding, "counts": delta},
-        )
+    delta = dict(sorted((report.counts - before).items()))
+    store.db["imports"].update(import_id, {"counts": json.dumps(delta)})
+    store.audit(
+        "import",
+        "import",
+        import_id,
+        {"kind": kind, "file": table.path.name, "encoding": table.encoding, "counts": delta},
+    )

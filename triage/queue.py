@@ -7,11 +7,13 @@ gathers its inputs, so the CLI and the app show exactly the same queue.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from triage import rules
+from triage.logbook import attempts_for, claims_for
 from triage.model import Family, QueueEntry, year_label
+from triage.outcomes import RESOLVED, TO_CALL, Status, status_of
 from triage.store import Store
 
 
@@ -166,3 +168,78 @@ def entry_as_csv_row(entry: QueueEntry) -> list[str]:
         else:
             row += ["", "", "", ""]
     return row
+
+
+# --- where each queued pupil stands, and the order the screen shows them -----------------
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What has happened to the queue so far: each pupil's status and the header counts."""
+
+    statuses: dict[int, Status]
+    codes: dict[int, str]  # the mark in force for the queued session
+    claims: dict[int, str]  # pupil id -> another officer working on them now
+
+    def count(self, label: str) -> int:
+        return sum(1 for s in self.statuses.values() if _bucket(s) == label)
+
+
+def _bucket(status: Status) -> str:
+    if status.phase == TO_CALL:
+        return "to call"
+    if status.phase == RESOLVED:
+        return "arrived" if status.label == "arrived" else "reason obtained"
+    return "in progress"
+
+
+def load_progress(store: Store, morning: Morning, now: datetime | None = None) -> Progress:
+    """Statuses for every queued pupil: two small queries, cheap enough for every refresh."""
+    marks = store.queued_marks(morning.date, morning.session)
+    attempts = attempts_for(store, morning.date, morning.session)
+    statuses: dict[int, Status] = {}
+    codes: dict[int, str] = {}
+    for entry in morning.entries:
+        pid = entry.pupil.id
+        code, amended = marks.get(pid, ("N", False))
+        codes[pid] = code
+        statuses[pid] = status_of(
+            code,
+            amended,
+            attempts.get(pid, []),
+            entry.contacts,
+            entry.pupil.safeguarding,
+            entry.consecutive_days,
+        )
+    return Progress(statuses, codes, claims_for(store, morning.date, morning.session, at=now))
+
+
+def display_order(
+    morning: Morning, progress: Progress, now: datetime, hide_resolved: bool = False
+) -> list[QueueEntry]:
+    """The queue as the screen shows it: the foundation order, except that a family with a
+    callback now due comes first and a family whose every pupil is resolved goes last
+    (or is hidden). Families always move as a whole. A naive ``now`` is local time."""
+    now = _aware(now)
+
+    def family_rank(family: Family) -> int:
+        statuses = [progress.statuses[e.pupil.id] for e in family.entries]
+        if any(s.callback_due is not None and _aware(s.callback_due) <= now for s in statuses):
+            return 0
+        if all(s.resolved for s in statuses):
+            return 2
+        return 1
+
+    ranked = sorted(morning.families, key=lambda f: (family_rank(f), f.id))
+    return [e for f in ranked if not (hide_resolved and family_rank(f) == 2) for e in f.entries]
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.astimezone()
+
+
+def family_of(morning: Morning, pupil_id: int) -> Family:
+    for family in morning.families:
+        if any(e.pupil.id == pupil_id for e in family.entries):
+            return family
+    raise KeyError(pupil_id)

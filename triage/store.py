@@ -288,6 +288,22 @@ def _v3_outcomes(db: sqlite_utils.Database) -> None:
         not_null={"event_id", "pupil_id", "at", "officer", "text"},
     )
     db["notes"].create_index(["pupil_id"])
+    # Who is working on a pupil's absence right now (a dialog open). A claim lapses by its
+    # expiry time, so a dropped SSH connection never leaves a pupil locked.
+    db.create_table(
+        "claims",
+        {
+            "pupil_id": int,
+            "date": str,
+            "session": str,
+            "officer": str,
+            "claimed_at": str,
+            "expires_at": str,
+        },
+        pk=("pupil_id", "date", "session"),
+        foreign_keys=[("pupil_id", "pupils", "id")],
+        not_null={"officer", "claimed_at", "expires_at"},
+    )
 
 
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (

@@ -1,0 +1,375 @@
+"""Writing what an officer does from the queue: attempts, reasons (recodes), notes,
+callbacks, and undoing the last of them.
+
+Each function is one officer action = one short transaction with one audit event; every
+row it writes points at that event, so an undo finds and reverses exactly that action.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from triage.codes import NOT_YET_PROVIDED
+from triage.model import Contact
+from triage.outcomes import CHANNEL_LABELS, RECODABLE, Attempt, outcome
+from triage.store import Store
+
+UNDOABLE = ("attempt", "reason", "note", "callback")
+
+
+def local_now() -> datetime:
+    return datetime.now().astimezone().replace(microsecond=0)
+
+
+def _stamp(at: datetime | None) -> str:
+    """Local time with its UTC offset, as officers read it (a naive time is local)."""
+    moment = at or local_now()
+    if moment.tzinfo is None:
+        moment = moment.astimezone()
+    return moment.isoformat(timespec="seconds")
+
+
+def _utc_stamp(at: datetime | None) -> str:
+    """For times compared in SQL as text (claim expiry): one offset, so text order is time
+    order whatever offset the clock reads in."""
+    moment = at or local_now()
+    if moment.tzinfo is None:
+        moment = moment.astimezone()
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class Logged:
+    event_id: int
+    pupil_ids: tuple[int, ...]
+    recoded: tuple[int, ...] = ()  # pupils whose mark changed
+    summary: str = ""
+
+
+def _recode(
+    store: Store,
+    event_id: int,
+    pupil_ids: Sequence[int],
+    on: date,
+    session: str,
+    code: str,
+    reason: str | None,
+    stamp: str,
+) -> tuple[list[int], list[dict[str, Any]]]:
+    """Recode each pupil's mark for the session, if it still needs a reason: an N, or an
+    earlier recode being corrected. A mark the MIS has since filled in (the pupil arrived,
+    or the office entered a reason) is left alone."""
+    if code not in RECODABLE:
+        raise ValueError(f"{code!r} cannot be recorded as a reason")
+    changed: list[int] = []
+    detail: list[dict[str, Any]] = []
+    for pid in pupil_ids:
+        row = store.conn.execute(
+            "SELECT code, amended FROM marks WHERE pupil_id = ? AND date = ? AND session = ?",
+            (pid, on.isoformat(), session),
+        ).fetchone()
+        if row is None:
+            continue
+        old, amended = row
+        if old == code or (old != NOT_YET_PROVIDED and not amended):
+            continue
+        store.conn.execute(
+            "UPDATE marks SET code = ?, amended = 1"
+            " WHERE pupil_id = ? AND date = ? AND session = ?",
+            (code, pid, on.isoformat(), session),
+        )
+        store.conn.execute(
+            "INSERT INTO recodes (event_id, pupil_id, date, session, old_code, new_code, reason,"
+            " at, officer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (event_id, pid, on.isoformat(), session, old, code, reason, stamp, store.officer),
+        )
+        changed.append(pid)
+        detail.append(
+            {
+                "pupil_id": pid,
+                "date": on.isoformat(),
+                "session": session,
+                "before": old,
+                "after": code,
+            }
+        )
+    return changed, detail
+
+
+def log_attempt(
+    store: Store,
+    pupil_ids: Sequence[int],
+    on: date,
+    session: str,
+    channel: str,
+    outcome_key: str,
+    contact: Contact | None = None,
+    *,
+    reason_code: str | None = None,
+    note: str | None = None,
+    callback_at: datetime | None = None,
+    at: datetime | None = None,
+) -> Logged:
+    """Record one attempt for each pupil (a family call covers siblings) and, when a reason
+    was given, recode their marks — all in one transaction."""
+    chosen = outcome(channel, outcome_key)  # KeyError for an outcome that does not exist
+    if chosen.asks_reason and reason_code is None:
+        raise ValueError(f"{chosen.label}: a reason is needed")
+    if chosen.asks_time and callback_at is None:
+        raise ValueError(f"{chosen.label}: a callback time is needed")
+    if not pupil_ids:
+        raise ValueError("no pupil to log for")
+    stamp = _stamp(at)
+    number = contact.numbers[0] if contact and contact.numbers else None
+    with store.transaction():
+        event_id = store.audit("attempt", "pupil", pupil_ids[0], {"pupils": list(pupil_ids)})
+        store.conn.executemany(
+            "INSERT INTO attempts (event_id, pupil_id, date, session, at, officer, channel,"
+            " outcome, contact_id, contact_name, number, reason_code, note, callback_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    event_id,
+                    pid,
+                    on.isoformat(),
+                    session,
+                    stamp,
+                    store.officer,
+                    channel if outcome_key not in _ESCALATION_KEYS else "escalation",
+                    outcome_key,
+                    contact.id if contact else None,
+                    contact.name if contact else None,
+                    number,
+                    reason_code,
+                    note,
+                    _stamp(callback_at) if callback_at else None,
+                )
+                for pid in pupil_ids
+            ],
+        )
+        changed, recodes = ([], [])
+        if reason_code is not None:
+            changed, recodes = _recode(
+                store, event_id, pupil_ids, on, session, reason_code, chosen.label, stamp
+            )
+        _describe(store, event_id, channel, chosen.label, contact, reason_code, recodes, note)
+    return Logged(
+        event_id, tuple(pupil_ids), tuple(changed), f"{CHANNEL_LABELS[channel]}: {chosen.label}"
+    )
+
+
+_ESCALATION_KEYS = ("dsl_informed", "social_worker_informed", "police_welfare_check")
+
+
+def _describe(
+    store: Store,
+    event_id: int,
+    channel: str,
+    label: str,
+    contact: Contact | None,
+    reason_code: str | None,
+    recodes: list[dict[str, Any]],
+    note: str | None,
+) -> None:
+    """The audit event's detail, written once the rows exist (before/after of each mark)."""
+    # The events table is append-only, so the detail goes in a second, linked event.
+    store.audit(
+        "attempt-detail",
+        "event",
+        event_id,
+        {
+            "channel": channel,
+            "outcome": label,
+            "contact": contact.name if contact else None,
+            "reason_code": reason_code,
+            "recodes": recodes,
+            "note": note,
+        },
+    )
+
+
+def record_reason(
+    store: Store,
+    pupil_ids: Sequence[int],
+    on: date,
+    session: str,
+    code: str,
+    *,
+    note: str | None = None,
+    at: datetime | None = None,
+) -> Logged:
+    """A reason known without an attempt (the parent rang in, a letter came): recode."""
+    stamp = _stamp(at)
+    with store.transaction():
+        event_id = store.audit("reason", "pupil", pupil_ids[0], {"pupils": list(pupil_ids)})
+        changed, recodes = _recode(store, event_id, pupil_ids, on, session, code, note, stamp)
+        store.audit("reason-detail", "event", event_id, {"recodes": recodes, "note": note})
+    return Logged(event_id, tuple(pupil_ids), tuple(changed), f"Reason recorded: {code}")
+
+
+def add_note(store: Store, pupil_id: int, text: str, *, at: datetime | None = None) -> Logged:
+    text = text.strip()
+    if not text:
+        raise ValueError("the note is empty")
+    stamp = _stamp(at)
+    with store.transaction():
+        event_id = store.audit("note", "pupil", pupil_id, {"text": text})
+        store.conn.execute(
+            "INSERT INTO notes (event_id, pupil_id, at, officer, text) VALUES (?, ?, ?, ?, ?)",
+            (event_id, pupil_id, stamp, store.officer, text),
+        )
+    return Logged(event_id, (pupil_id,), (), "Note added")
+
+
+def set_callback(
+    store: Store,
+    pupil_ids: Sequence[int],
+    on: date,
+    session: str,
+    when: datetime,
+    contact: Contact | None = None,
+    *,
+    at: datetime | None = None,
+) -> Logged:
+    """Arrange to call the family back at a time (without a call outcome to record)."""
+    return log_attempt(
+        store, pupil_ids, on, session, "callback", "callback", contact, callback_at=when, at=at
+    )
+
+
+@dataclass(frozen=True)
+class Undone:
+    event_id: int  # the undo's own audit event
+    undid: int  # the action undone
+    action: str
+    pupil_ids: tuple[int, ...]
+    marks_restored: int
+
+
+def undo_last(store: Store) -> Undone | None:
+    """Undo this officer's most recent action that is not already undone: its attempts,
+    notes and recodes are marked undone (never deleted) and each recoded mark goes back to
+    what it was — unless it has changed since (a later import or another officer), which
+    is left alone. The undo is itself an audit event. None when there is nothing to undo."""
+    with store.transaction():
+        row = store.conn.execute(
+            f"SELECT id, action FROM events WHERE officer = ? AND action IN "
+            f"({','.join('?' * len(UNDOABLE))}) AND id NOT IN "
+            "(SELECT CAST(entity_id AS INTEGER) FROM events WHERE action = 'undo')"
+            " ORDER BY id DESC LIMIT 1",
+            (store.officer, *UNDOABLE),
+        ).fetchone()
+        if row is None:
+            return None
+        target, action = row
+        undo_id = store.audit("undo", "event", target, {"action": action})
+        pupils: set[int] = set()
+        restored = 0
+        for table in ("attempts", "notes"):
+            pupils.update(
+                pid
+                for (pid,) in store.conn.execute(
+                    f"SELECT pupil_id FROM {table} WHERE event_id = ?", (target,)
+                )
+            )
+            store.conn.execute(
+                f"UPDATE {table} SET undone_event_id = ? WHERE event_id = ?", (undo_id, target)
+            )
+        for rid, pid, d, s, old, new in store.conn.execute(
+            "SELECT id, pupil_id, date, session, old_code, new_code FROM recodes"
+            " WHERE event_id = ?",
+            (target,),
+        ).fetchall():
+            pupils.add(pid)
+            cur = store.conn.execute(
+                "UPDATE marks SET code = ?, amended = (? != mis_code)"
+                " WHERE pupil_id = ? AND date = ? AND session = ? AND code = ? AND amended = 1",
+                (old, old, pid, d, s, new),
+            )
+            restored += cur.rowcount
+            store.conn.execute(
+                "UPDATE recodes SET undone_event_id = ? WHERE id = ?", (undo_id, rid)
+            )
+    return Undone(undo_id, target, action, tuple(sorted(pupils)), restored)
+
+
+def attempts_for(store: Store, on: date, session: str) -> dict[int, list[Attempt]]:
+    """The attempts (not undone) about each pupil's absence in a session, oldest first."""
+    result: dict[int, list[Attempt]] = {}
+    for pid, at, officer, channel, out, contact_id, reason, callback in store.conn.execute(
+        "SELECT pupil_id, at, officer, channel, outcome, contact_id, reason_code, callback_at"
+        " FROM attempts WHERE date = ? AND session = ? AND undone_event_id IS NULL"
+        " ORDER BY at, id",
+        (on.isoformat(), session),
+    ):
+        result.setdefault(pid, []).append(
+            Attempt(
+                at=datetime.fromisoformat(at),
+                officer=officer,
+                channel=channel,
+                outcome=out,
+                contact_id=contact_id,
+                reason_code=reason,
+                callback_at=datetime.fromisoformat(callback) if callback else None,
+            )
+        )
+    return result
+
+
+# --- claims: who is on a family right now ------------------------------------------------
+
+CLAIM_MINUTES = 10
+
+
+def claim(
+    store: Store,
+    pupil_ids: Sequence[int],
+    on: date,
+    session: str,
+    *,
+    minutes: int = CLAIM_MINUTES,
+    at: datetime | None = None,
+) -> None:
+    """Mark these pupils as being worked by this officer until the claim expires. Claims
+    are a courtesy between officers, not a lock: nothing is audited, and a claim that is
+    not released (a dropped connection) simply lapses."""
+    now = at or local_now()
+    expires = now + timedelta(minutes=minutes)
+    with store.transaction():
+        store.conn.executemany(
+            "INSERT INTO claims (pupil_id, date, session, officer, claimed_at, expires_at)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (pupil_id, date, session) DO UPDATE SET"
+            " officer = excluded.officer, claimed_at = excluded.claimed_at,"
+            " expires_at = excluded.expires_at",
+            [
+                (pid, on.isoformat(), session, store.officer, _utc_stamp(now), _utc_stamp(expires))
+                for pid in pupil_ids
+            ],
+        )
+
+
+def release(store: Store, pupil_ids: Sequence[int], on: date, session: str) -> None:
+    """Give up this officer's claims on these pupils (the dialog closed)."""
+    with store.transaction():
+        store.conn.executemany(
+            "DELETE FROM claims WHERE pupil_id = ? AND date = ? AND session = ? AND officer = ?",
+            [(pid, on.isoformat(), session, store.officer) for pid in pupil_ids],
+        )
+
+
+def claims_for(
+    store: Store, on: date, session: str, *, at: datetime | None = None
+) -> dict[int, str]:
+    """Pupil id -> officer, for live claims by other officers."""
+    now = _utc_stamp(at)
+    return {
+        pid: officer
+        for pid, officer in store.conn.execute(
+            "SELECT pupil_id, officer FROM claims WHERE date = ? AND session = ?"
+            " AND expires_at > ? AND officer != ?",
+            (on.isoformat(), session, now, store.officer),
+        )
+    }
