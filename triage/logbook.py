@@ -302,7 +302,7 @@ def attempts_for(store: Store, on: date, session: str) -> dict[int, list[Attempt
     for pid, at, officer, channel, out, contact_id, reason, callback in store.conn.execute(
         "SELECT pupil_id, at, officer, channel, outcome, contact_id, reason_code, callback_at"
         " FROM attempts WHERE date = ? AND session = ? AND undone_event_id IS NULL"
-        " ORDER BY at, id",
+        " ORDER BY id",
         (on.isoformat(), session),
     ):
         result.setdefault(pid, []).append(
@@ -316,6 +316,9 @@ def attempts_for(store: Store, on: date, session: str) -> dict[int, list[Attempt
                 callback_at=datetime.fromisoformat(callback) if callback else None,
             )
         )
+    # Time order, not text order: officers' clocks may write different UTC offsets.
+    for attempts in result.values():
+        attempts.sort(key=lambda a: a.at)
     return result
 
 

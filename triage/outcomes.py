@@ -148,7 +148,8 @@ def status_of(
     """Where a queued pupil stands, from their mark and the attempts so far (oldest first).
 
     - a mark that is no longer N: *reason given → X* (recoded in the app or by the MIS), or
-      *arrived* when a later export shows the pupil present or late;
+      *arrived* when a later export shows the pupil present or late (`U`: after the
+      register closed);
     - otherwise the latest attempt decides: a pending callback (*callback HH:MM*), *no answer
       ×N* moving to the next contact in priority order, and, once every contact has failed,
       *home visit needed* for a pupil with a safeguarding flag or 2+ consecutive days absent.
@@ -157,6 +158,8 @@ def status_of(
     if code != NOT_YET_PROVIDED:
         if code in ATTENDING_CODES and not amended:
             return Status("arrived", RESOLVED, None, last_attempt=last)
+        if code == "U" and not amended:  # the register says they came, after it closed
+            return Status("arrived late (U)", RESOLVED, None, last_attempt=last)
         return Status(f"reason given → {code}", RESOLVED, None, last_attempt=last)
     failed_contacts: list[int | None] = []
     no_answers = 0

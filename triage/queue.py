@@ -189,7 +189,7 @@ def _bucket(status: Status) -> str:
     if status.phase == TO_CALL:
         return "to call"
     if status.phase == RESOLVED:
-        return "arrived" if status.label == "arrived" else "reason obtained"
+        return "arrived" if status.label.startswith("arrived") else "reason obtained"
     return "in progress"
 
 
