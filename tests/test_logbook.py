@@ -165,7 +165,7 @@ def test_a_reason_given_is_audited_with_the_mark_before_and_after(school) -> Non
     events = {e["action"]: e for e in school.events()}
     assert events["attempt"]["id"] == logged.event_id
     assert events["attempt"]["officer"] == "officer.one"
-    detail = json.loads(events["attempt-detail"]["detail"])
+    detail = json.loads(events["attempt"]["detail"])
     assert detail["recodes"] == [
         {
             "pupil_id": pid(school, AMY),

@@ -49,23 +49,16 @@ class Logged:
     summary: str = ""
 
 
-def _recode(
-    store: Store,
-    event_id: int,
-    pupil_ids: Sequence[int],
-    on: date,
-    session: str,
-    code: str,
-    reason: str | None,
-    stamp: str,
-) -> tuple[list[int], list[dict[str, Any]]]:
-    """Recode each pupil's mark for the session, if it still needs a reason: an N, or an
-    earlier recode being corrected. A mark the MIS has since filled in (the pupil arrived,
-    or the office entered a reason) is left alone."""
+def _plan_recodes(
+    store: Store, pupil_ids: Sequence[int], on: date, session: str, code: str
+) -> list[dict[str, Any]]:
+    """Which marks a reason recodes, with their before and after: each pupil's mark for the
+    session if it still needs a reason (an N, or an earlier recode being corrected). A mark
+    the MIS has since filled in (the pupil arrived, or the office entered a reason) is left
+    alone. Read inside the write transaction, so the plan cannot go stale."""
     if code not in RECODABLE:
         raise ValueError(f"{code!r} cannot be recorded as a reason")
-    changed: list[int] = []
-    detail: list[dict[str, Any]] = []
+    plan: list[dict[str, Any]] = []
     for pid in pupil_ids:
         row = store.conn.execute(
             "SELECT code, amended FROM marks WHERE pupil_id = ? AND date = ? AND session = ?",
@@ -76,18 +69,7 @@ def _recode(
         old, amended = row
         if old == code or (old != NOT_YET_PROVIDED and not amended):
             continue
-        store.conn.execute(
-            "UPDATE marks SET code = ?, amended = 1"
-            " WHERE pupil_id = ? AND date = ? AND session = ?",
-            (code, pid, on.isoformat(), session),
-        )
-        store.conn.execute(
-            "INSERT INTO recodes (event_id, pupil_id, date, session, old_code, new_code, reason,"
-            " at, officer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (event_id, pid, on.isoformat(), session, old, code, reason, stamp, store.officer),
-        )
-        changed.append(pid)
-        detail.append(
+        plan.append(
             {
                 "pupil_id": pid,
                 "date": on.isoformat(),
@@ -96,7 +78,33 @@ def _recode(
                 "after": code,
             }
         )
-    return changed, detail
+    return plan
+
+
+def _apply_recodes(
+    store: Store, event_id: int, plan: list[dict[str, Any]], reason: str | None, stamp: str
+) -> None:
+    for r in plan:
+        store.conn.execute(
+            "UPDATE marks SET code = ?, amended = 1"
+            " WHERE pupil_id = ? AND date = ? AND session = ?",
+            (r["after"], r["pupil_id"], r["date"], r["session"]),
+        )
+        store.conn.execute(
+            "INSERT INTO recodes (event_id, pupil_id, date, session, old_code, new_code, reason,"
+            " at, officer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                event_id,
+                r["pupil_id"],
+                r["date"],
+                r["session"],
+                r["before"],
+                r["after"],
+                reason,
+                stamp,
+                store.officer,
+            ),
+        )
 
 
 def log_attempt(
@@ -124,8 +132,31 @@ def log_attempt(
         raise ValueError("no pupil to log for")
     stamp = _stamp(at)
     number = contact.numbers[0] if contact and contact.numbers else None
+    stored_channel = "escalation" if outcome_key in _ESCALATION_KEYS else channel
     with store.transaction():
-        event_id = store.audit("attempt", "pupil", pupil_ids[0], {"pupils": list(pupil_ids)})
+        plan = (
+            _plan_recodes(store, pupil_ids, on, session, reason_code)
+            if reason_code is not None
+            else []
+        )
+        # One audit event per officer action, written first so every row can point at it.
+        event_id = store.audit(
+            "attempt",
+            "pupil",
+            pupil_ids[0],
+            {
+                "pupils": list(pupil_ids),
+                "date": on.isoformat(),
+                "session": session,
+                "channel": stored_channel,
+                "outcome": chosen.label,
+                "contact": contact.name if contact else None,
+                "reason_code": reason_code,
+                "recodes": plan,
+                "note": note,
+                "callback_at": _stamp(callback_at) if callback_at else None,
+            },
+        )
         store.conn.executemany(
             "INSERT INTO attempts (event_id, pupil_id, date, session, at, officer, channel,"
             " outcome, contact_id, contact_name, number, reason_code, note, callback_at)"
@@ -138,7 +169,7 @@ def log_attempt(
                     session,
                     stamp,
                     store.officer,
-                    channel if outcome_key not in _ESCALATION_KEYS else "escalation",
+                    stored_channel,
                     outcome_key,
                     contact.id if contact else None,
                     contact.name if contact else None,
@@ -150,45 +181,14 @@ def log_attempt(
                 for pid in pupil_ids
             ],
         )
-        changed, recodes = ([], [])
-        if reason_code is not None:
-            changed, recodes = _recode(
-                store, event_id, pupil_ids, on, session, reason_code, chosen.label, stamp
-            )
-        _describe(store, event_id, channel, chosen.label, contact, reason_code, recodes, note)
+        _apply_recodes(store, event_id, plan, chosen.label, stamp)
+    changed = [r["pupil_id"] for r in plan]
     return Logged(
         event_id, tuple(pupil_ids), tuple(changed), f"{CHANNEL_LABELS[channel]}: {chosen.label}"
     )
 
 
 _ESCALATION_KEYS = ("dsl_informed", "social_worker_informed", "police_welfare_check")
-
-
-def _describe(
-    store: Store,
-    event_id: int,
-    channel: str,
-    label: str,
-    contact: Contact | None,
-    reason_code: str | None,
-    recodes: list[dict[str, Any]],
-    note: str | None,
-) -> None:
-    """The audit event's detail, written once the rows exist (before/after of each mark)."""
-    # The events table is append-only, so the detail goes in a second, linked event.
-    store.audit(
-        "attempt-detail",
-        "event",
-        event_id,
-        {
-            "channel": channel,
-            "outcome": label,
-            "contact": contact.name if contact else None,
-            "reason_code": reason_code,
-            "recodes": recodes,
-            "note": note,
-        },
-    )
 
 
 def record_reason(
@@ -204,9 +204,15 @@ def record_reason(
     """A reason known without an attempt (the parent rang in, a letter came): recode."""
     stamp = _stamp(at)
     with store.transaction():
-        event_id = store.audit("reason", "pupil", pupil_ids[0], {"pupils": list(pupil_ids)})
-        changed, recodes = _recode(store, event_id, pupil_ids, on, session, code, note, stamp)
-        store.audit("reason-detail", "event", event_id, {"recodes": recodes, "note": note})
+        plan = _plan_recodes(store, pupil_ids, on, session, code)
+        event_id = store.audit(
+            "reason",
+            "pupil",
+            pupil_ids[0],
+            {"pupils": list(pupil_ids), "recodes": plan, "note": note},
+        )
+        _apply_recodes(store, event_id, plan, note or "reason recorded", stamp)
+    changed = [r["pupil_id"] for r in plan]
     return Logged(event_id, tuple(pupil_ids), tuple(changed), f"Reason recorded: {code}")
 
 
