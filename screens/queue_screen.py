@@ -129,6 +129,14 @@ class QueueScreen(Screen):
         self.load()
         self.set_interval(LIVE_CHECK_SECONDS, self.check_for_changes)
 
+    WRITE_ACTIONS = frozenset({"log", "reason", "note", "callback", "undo"})
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """A viewer sees the queue but no key that writes (hidden from the footer too)."""
+        if action in self.WRITE_ACTIONS and not self.app.access.can_write:  # type: ignore[attr-defined]
+            return False
+        return True
+
     @property
     def store(self):
         return self.app.store  # type: ignore[attr-defined]
@@ -237,6 +245,11 @@ class QueueScreen(Screen):
         text.append(f" · still unexplained {unexplained}", style="bold")
         if self.hide_resolved:
             text.append(" · resolved hidden (h)", style="dim")
+        access = self.app.access  # type: ignore[attr-defined]
+        if access.single_user:
+            text.append(" · single-user mode", style="dim")
+        elif not access.can_write:
+            text.append(f" · {access.login}: viewer, read-only", style="bold")
         if self.filter_text:
             text.append(f" · filter: {self.filter_text}", style="dim")
         self.query_one("#queue-summary", Static).update(text)

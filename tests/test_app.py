@@ -60,3 +60,35 @@ def test_queue_snapshot_120x40(demo_db, snap_compare) -> None:
     assert snap_compare(
         TriageApp(demo_db, DEMO_MORNING), terminal_size=(120, 40), run_before=_loaded
     )
+
+
+async def test_a_viewer_sees_the_queue_but_no_key_that_writes(demo_db) -> None:
+    from tests.conftest import database_dump
+    from triage.officers import add_officer
+
+    with open_store(demo_db, officer="lead.one") as s:
+        add_officer(s, "lead.one", "lead")
+        add_officer(s, "watcher", "viewer")
+    before = database_dump(demo_db)
+    app = TriageApp(demo_db, DEMO_MORNING, officer="watcher")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _loaded(pilot)
+        for action in ("log", "reason", "note", "callback", "undo"):
+            assert app.screen.check_action(action, ()) is False
+        shown = {b.binding.description for b in app.screen.active_bindings.values()}
+        assert "Details" in shown or "Help" in shown  # reading keys remain
+        await pilot.press("c", "1", "i")
+        summary = str(app.screen.query_one("#queue-summary", Static).render())
+        assert "viewer, read-only" in summary
+    assert database_dump(demo_db) == before
+
+
+def test_an_unknown_login_cannot_open_the_app(demo_db, capsys, monkeypatch) -> None:
+    from triage.cli import main
+    from triage.officers import add_officer
+
+    with open_store(demo_db, officer="lead.one") as s:
+        add_officer(s, "lead.one", "lead")
+    monkeypatch.setattr("triage.store.current_officer", lambda: "stranger")
+    assert main(["--db", str(demo_db)]) == 1
+    assert "'stranger' is not an officer of this database" in capsys.readouterr().err

@@ -11,8 +11,9 @@ from textual.binding import Binding
 
 from screens.queue_screen import QueueScreen
 from triage.logbook import local_now
+from triage.officers import Access, access_of
 from triage.queue import Morning, NoMarksError, default_date, load_morning
-from triage.store import Store, StoreError, open_store
+from triage.store import Store, StoreError, open_store, readable_by_others
 
 
 class TriageApp(App[int]):
@@ -38,6 +39,11 @@ class TriageApp(App[int]):
         self._clock = clock or local_now
         # Writes happen on the interface thread: each is one short transaction.
         self.store: Store = open_store(db_path, create=False, officer=officer)
+        try:
+            self.access: Access = access_of(self.store)  # an unknown login stops here
+        except StoreError:
+            self.store.close()
+            raise
 
     def now(self) -> datetime:
         """The clock (injected by tests); local time, as officers read it."""
@@ -46,6 +52,13 @@ class TriageApp(App[int]):
 
     def on_mount(self) -> None:
         self.push_screen(QueueScreen())
+        if readable_by_others(self.db_path):
+            self.notify(
+                f"{self.db_path} can be read by every user on this machine: it holds "
+                "children's data. Ask for it to be made private (chmod o-rwx).",
+                severity="warning",
+                timeout=30,
+            )
 
     def on_unmount(self) -> None:
         self.store.close()

@@ -54,6 +54,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=argparse.SUPPRESS,
         help="the database file (default: $TRIAGE_DB, else a per-user data directory)",
     )
+    common.add_argument(
+        "--group",
+        default=argparse.SUPPRESS,
+        help="when this creates the database: share it with this group (mode 0660)",
+    )
     when = argparse.ArgumentParser(add_help=False)
     when.add_argument(
         "--date",
@@ -94,6 +99,27 @@ def build_parser() -> argparse.ArgumentParser:
         type=_date_arg,
         help="the demo morning (default: the latest weekday up to today)",
     )
+    officers = sub.add_parser("officers", parents=[common], help="who may use this database")
+    osub = officers.add_subparsers(dest="officers_command", metavar="ACTION", required=True)
+    oadd = osub.add_parser("add", parents=[common], help="add an officer, or change their role")
+    oadd.add_argument("login", help="their login name on this machine")
+    oadd.add_argument("--role", choices=("lead", "officer", "viewer"), default="officer")
+    oadd.add_argument("--display-name", help="the name to show (default: the login)")
+    osub.add_parser("list", parents=[common], help="list the officers")
+    orm = osub.add_parser("remove", parents=[common], help="remove an officer")
+    orm.add_argument("login")
+
+    audit = sub.add_parser("audit", parents=[common], help="print the audit trail")
+    audit.add_argument("--pupil", metavar="UPN", help="only changes about this pupil")
+    audit.add_argument("--officer", metavar="LOGIN", help="only changes by this officer")
+    audit.add_argument("--since", type=_date_arg, metavar="YYYY-MM-DD")
+    audit.add_argument("--format", choices=("text", "csv", "json"), default="text")
+
+    backup = sub.add_parser(
+        "backup", parents=[common], help="a consistent copy, safe while others work"
+    )
+    backup.add_argument("dest", type=Path, metavar="DEST")
+    sub.add_parser("check", parents=[common], help="integrity and foreign-key checks")
     return parser
 
 
@@ -101,10 +127,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     db_path: Path = getattr(args, "db", None) or default_db_path()
+    group: str | None = getattr(args, "group", None)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
         if args.command == "import":
-            return _cmd_import(args, db_path)
+            return _cmd_import(args, db_path, group)
+        if args.command == "officers":
+            return _cmd_officers(args, db_path, group)
+        if args.command == "audit":
+            return _cmd_audit(args, db_path)
+        if args.command == "backup":
+            return _cmd_backup(args, db_path)
+        if args.command == "check":
+            return _cmd_check(db_path)
         if args.command == "queue":
             return _cmd_queue(args, db_path)
         if args.command == "demo":
@@ -120,6 +155,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_usage(sys.stderr)
         err.print(Text(f"triage: error: {exc}"))
         return EXIT_USAGE
+    except BrokenPipeError:
+        # The reader went away (e.g. `triage audit | head`): not an error for an officer.
+        try:
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - swallow the final flush
+        except OSError:
+            pass
+        return EXIT_OK
     except KeyboardInterrupt:
         err.print(Text("triage: interrupted; nothing half-written was kept"))
         return 130
@@ -131,10 +173,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INPUT
 
 
-def _cmd_import(args: argparse.Namespace, db_path: Path) -> int:
+def _cmd_import(args: argparse.Namespace, db_path: Path, group: str | None) -> int:
     from triage.importers import import_files
 
-    with open_store(db_path) as store:
+    with open_store(db_path, group=group) as store:
         progress = _progress_bar(sum(p.stat().st_size for p in args.files if p.is_file()))
         with progress as update:
             report = import_files(
@@ -266,6 +308,80 @@ def _cmd_queue(args: argparse.Namespace, db_path: Path) -> int:
                 Text(number),
             )
     console.print(table)
+    return EXIT_OK
+
+
+def _cmd_officers(args: argparse.Namespace, db_path: Path, group: str | None) -> int:
+    from triage.officers import access_of, add_officer, list_officers, remove_officer
+
+    with open_store(db_path, group=group) as store:
+        if args.officers_command == "add":
+            officer = add_officer(store, args.login, args.role, args.display_name)
+            print(f"{officer.login} is now {officer.role}")
+        elif args.officers_command == "remove":
+            remove_officer(store, args.login)
+            print(f"{args.login} removed")
+        access_of(store)  # after a change: still allowed? (and refuses an unknown login)
+        officers = list_officers(store)
+        if args.officers_command == "list":
+            if not officers:
+                print("no officers recorded: single-user mode (anyone who can open the file)")
+            for o in officers:
+                name = f" ({o.display_name})" if o.display_name else ""
+                print(f"{o.login:<20} {o.role:<8}{name}  added {o.added_at[:10]} by {o.added_by}")
+    return EXIT_OK
+
+
+def _cmd_audit(args: argparse.Namespace, db_path: Path) -> int:
+    from triage.audit import AUDIT_COLUMNS, audit_trail
+
+    with open_store(db_path, create=False) as store:
+        rows = audit_trail(store, pupil=args.pupil, officer=args.officer, since=args.since)
+    if args.format == "json":
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+    elif args.format == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(AUDIT_COLUMNS)
+        for row in rows:
+            writer.writerow([spreadsheet_safe(_csv_value(row[c])) for c in AUDIT_COLUMNS])
+    else:
+        console = Console(highlight=False, soft_wrap=True)
+        for row in rows:
+            line = Text(f"{row['at']}  {row['officer']:<16} {row['action']:<16}")
+            line.append(f" {row['summary']}")
+            console.print(line)
+        if not rows:
+            console.print("no audit events match")
+    return EXIT_OK
+
+
+def _csv_value(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
+
+
+def _cmd_backup(args: argparse.Namespace, db_path: Path) -> int:
+    from triage.maintenance import backup
+
+    with open_store(db_path, create=False) as store:
+        copied = backup(store, args.dest)
+    print(f"backed up {db_path} to {copied}")
+    return EXIT_OK
+
+
+def _cmd_check(db_path: Path) -> int:
+    from triage.maintenance import check
+
+    with open_store(db_path, create=False) as store:
+        problems = check(store)
+    if problems:
+        for p in problems:
+            print(f"problem: {p}", file=sys.stderr)
+        return EXIT_INPUT
+    print(f"{db_path}: integrity ok, foreign keys ok")
     return EXIT_OK
 
 

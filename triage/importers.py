@@ -25,6 +25,7 @@ from dateutil import parser as date_parser
 
 from triage.codes import NOT_YET_PROVIDED, normalise_code
 from triage.csvfile import CsvTable, ImportFileError, match_headers, read_csv
+from triage.officers import require_writer
 from triage.rules import normalise_phone
 from triage.store import PUPIL_FLAGS, Store, now_iso
 
@@ -878,6 +879,7 @@ def _import_files(
     report = ImportReport(kind=kind, dry_run=dry_run)
     try:
         with store.transaction():
+            require_writer(store)
             for v in validated:
                 _apply(store, kind, v, report)
             if dry_run:

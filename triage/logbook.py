@@ -14,6 +14,7 @@ from typing import Any
 
 from triage.codes import NOT_YET_PROVIDED
 from triage.model import Contact
+from triage.officers import require_writer
 from triage.outcomes import CHANNEL_LABELS, RECODABLE, Attempt, outcome
 from triage.store import Store
 
@@ -134,6 +135,7 @@ def log_attempt(
     number = contact.numbers[0] if contact and contact.numbers else None
     stored_channel = "escalation" if outcome_key in _ESCALATION_KEYS else channel
     with store.transaction():
+        require_writer(store)
         plan = (
             _plan_recodes(store, pupil_ids, on, session, reason_code)
             if reason_code is not None
@@ -204,6 +206,7 @@ def record_reason(
     """A reason known without an attempt (the parent rang in, a letter came): recode."""
     stamp = _stamp(at)
     with store.transaction():
+        require_writer(store)
         plan = _plan_recodes(store, pupil_ids, on, session, code)
         event_id = store.audit(
             "reason",
@@ -222,6 +225,7 @@ def add_note(store: Store, pupil_id: int, text: str, *, at: datetime | None = No
         raise ValueError("the note is empty")
     stamp = _stamp(at)
     with store.transaction():
+        require_writer(store)
         event_id = store.audit("note", "pupil", pupil_id, {"text": text})
         store.conn.execute(
             "INSERT INTO notes (event_id, pupil_id, at, officer, text) VALUES (?, ?, ?, ?, ?)",
@@ -261,6 +265,7 @@ def undo_last(store: Store) -> Undone | None:
     what it was — unless it has changed since (a later import or another officer), which
     is left alone. The undo is itself an audit event. None when there is nothing to undo."""
     with store.transaction():
+        require_writer(store)
         row = store.conn.execute(
             f"SELECT id, action FROM events WHERE officer = ? AND action IN "
             f"({','.join('?' * len(UNDOABLE))}) AND id NOT IN "
@@ -348,6 +353,7 @@ def claim(
     now = at or local_now()
     expires = now + timedelta(minutes=minutes)
     with store.transaction():
+        require_writer(store)
         store.conn.executemany(
             "INSERT INTO claims (pupil_id, date, session, officer, claimed_at, expires_at)"
             " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (pupil_id, date, session) DO UPDATE SET"

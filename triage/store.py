@@ -8,6 +8,7 @@ audit event, so a crash or a dropped connection leaves either all of a change or
 from __future__ import annotations
 
 import getpass
+import grp
 import json
 import os
 import sqlite3
@@ -306,22 +307,58 @@ def _v3_outcomes(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v4_officers(db: sqlite_utils.Database) -> None:
+    """Who may use this database. Empty = single-user mode: whoever can open the file."""
+    db.execute(
+        """
+        CREATE TABLE officers (
+            login TEXT PRIMARY KEY,        -- the operating-system login name
+            role TEXT NOT NULL CHECK (role IN ('lead', 'officer', 'viewer')),
+            display_name TEXT,
+            added_at TEXT NOT NULL,
+            added_by TEXT NOT NULL
+        )
+        """
+    )
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v1_core,
     _v2_audit,
     _v3_outcomes,
+    _v4_officers,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def _create_private_file(path: Path) -> None:
-    """Create an empty database file readable and writable by its owner only (0600).
+def _create_private_file(path: Path, group: str | None = None) -> None:
+    """Create an empty database file readable and writable by its owner only (0600), or
+    by its owner and one group (0660) for a team sharing the file over SSH.
 
     SQLite gives the -wal and -shm files the same permissions as the database file.
     """
+    gid = None
+    if group is not None:
+        try:
+            gid = grp.getgrnam(group).gr_gid
+        except KeyError as exc:
+            raise StoreError(f"there is no group called {group!r} on this machine") from exc
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    os.close(fd)
+    try:
+        if gid is not None:
+            os.fchown(fd, -1, gid)
+            os.fchmod(fd, 0o660)
+    finally:
+        os.close(fd)
+
+
+def readable_by_others(path: Path) -> bool:
+    """Whether anyone outside the owner and group can read the file: children's data."""
+    try:
+        return bool(path.stat().st_mode & 0o004)
+    except OSError:
+        return False
 
 
 def _row_date(value: str | None) -> date | None:
@@ -584,12 +621,16 @@ def _pupil_from_row(row: dict[str, Any]) -> Pupil:
 
 
 def open_store(
-    path: Path | str | None = None, *, create: bool = True, officer: str | None = None
+    path: Path | str | None = None,
+    *,
+    create: bool = True,
+    officer: str | None = None,
+    group: str | None = None,
 ) -> Store:
     """Open (and create or upgrade) the database at ``path`` (default: :func:`default_db_path`).
 
-    A new file is created 0600. Raises :class:`StoreError` with a one-line message when
-    the file cannot be used.
+    A new file is created 0600, or 0660 owned by ``group``. Raises :class:`StoreError`
+    with a one-line message when the file cannot be used.
     """
     db_path = Path(path).expanduser() if path is not None else default_db_path()
     if db_path.exists() and db_path.is_dir():
@@ -598,7 +639,7 @@ def open_store(
         if not create:
             raise StoreError(f"no database at {db_path}")
         try:
-            _create_private_file(db_path)
+            _create_private_file(db_path, group)
         except OSError as exc:
             raise StoreError(f"cannot create the database {db_path}: {exc.strerror}") from exc
     try:

@@ -1,0 +1,100 @@
+"""Backups while others write, integrity checks, and the audit trail command."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import stat
+import threading
+
+from tests.conftest import DEMO_MORNING
+from triage.cli import main
+from triage.logbook import log_attempt
+from triage.maintenance import backup, check
+from triage.store import open_store
+
+
+def test_backup_is_a_consistent_private_copy(demo_db, tmp_path) -> None:
+    dest = tmp_path / "copy.db"
+    with open_store(demo_db) as s:
+        backup(s, dest)
+        marks = s.count("marks")
+    assert stat.S_IMODE(dest.stat().st_mode) == 0o600
+    copy = sqlite3.connect(dest)
+    assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert copy.execute("SELECT COUNT(*) FROM marks").fetchone()[0] == marks
+
+
+def test_backup_runs_while_another_officer_keeps_writing(demo_db, tmp_path) -> None:
+    stop = threading.Event()
+    written: list[int] = []
+
+    def keep_writing() -> None:
+        with open_store(demo_db, officer="officer.two") as other:
+            pupils = other.unexplained_pupil_ids(DEMO_MORNING, "AM")
+            while not stop.is_set():
+                log_attempt(
+                    other,
+                    [pupils[len(written) % len(pupils)]],
+                    DEMO_MORNING,
+                    "AM",
+                    "call",
+                    "no_answer",
+                )
+                written.append(1)
+
+    writer = threading.Thread(target=keep_writing)
+    writer.start()
+    try:
+        with open_store(demo_db) as s:
+            backup(s, tmp_path / "copy.db")
+    finally:
+        stop.set()
+        writer.join()
+    copy = sqlite3.connect(tmp_path / "copy.db")
+    assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert written  # the other officer really was writing
+
+
+def test_backup_never_overwrites_a_file(demo_db, tmp_path, capsys) -> None:
+    dest = tmp_path / "copy.db"
+    dest.write_text("precious")
+    assert main(["backup", str(dest), "--db", str(demo_db)]) == 1
+    assert "already exists" in capsys.readouterr().err
+    assert dest.read_text() == "precious"
+
+
+def test_check_reports_a_healthy_database(demo_db, capsys) -> None:
+    assert main(["check", "--db", str(demo_db)]) == 0
+    assert "integrity ok" in capsys.readouterr().out
+
+
+def test_check_finds_a_dangling_foreign_key(demo_db, capsys) -> None:
+    conn = sqlite3.connect(demo_db)
+    conn.execute("PRAGMA foreign_keys = OFF")
+    conn.execute(
+        "INSERT INTO pupil_contacts (pupil_id, contact_id, priority,"
+        " parental_responsibility) VALUES (999999, 1, 1, 0)"
+    )
+    conn.commit()
+    conn.close()
+    with open_store(demo_db) as s:
+        assert any("pupil_contacts" in p for p in check(s))
+    assert main(["check", "--db", str(demo_db)]) == 1
+
+
+def test_audit_lists_changes_by_officer_and_pupil(demo_db, capsys) -> None:
+    with open_store(demo_db, officer="officer.two") as s:
+        pupils = s.unexplained_pupil_ids(DEMO_MORNING, "AM")
+        log_attempt(s, [pupils[0]], DEMO_MORNING, "AM", "call", "spoke_reason", reason_code="I")
+        upn = s.pupils([pupils[0]])[0].upn
+    assert (
+        main(["audit", "--db", str(demo_db), "--officer", "officer.two", "--format", "json"]) == 0
+    )
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["action"] for r in rows] == ["attempt"]
+    assert rows[0]["detail"]["recodes"][0]["before"] == "N"
+    assert rows[0]["detail"]["recodes"][0]["after"] == "I"
+    assert main(["audit", "--db", str(demo_db), "--pupil", upn]) == 0
+    assert "recoded" in capsys.readouterr().out
+    assert main(["audit", "--db", str(demo_db), "--pupil", "Z000000000000"]) == 1

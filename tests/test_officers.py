@@ -1,0 +1,105 @@
+"""Who may use a database: officers, roles, single-user mode, and the CLI for them."""
+
+from __future__ import annotations
+
+import grp
+import os
+import stat
+
+import pytest
+
+from tests.conftest import DEMO_MORNING, database_dump
+from triage.cli import main
+from triage.logbook import log_attempt
+from triage.officers import AccessDenied, access_of, add_officer, list_officers, remove_officer
+from triage.store import open_store
+
+
+def test_with_no_officers_anyone_who_can_open_the_file_may_use_it(store) -> None:
+    access = access_of(store)
+    assert access.single_user and access.can_write
+
+
+def test_the_first_officer_must_be_a_lead(store) -> None:
+    with pytest.raises(ValueError, match="first officer must be a lead"):
+        add_officer(store, "alice", "officer")
+    assert list_officers(store) == []
+
+
+def test_an_unknown_login_is_refused_once_officers_are_recorded(tmp_path) -> None:
+    path = tmp_path / "t.db"
+    with open_store(path, officer="lead.one") as s:
+        add_officer(s, "lead.one", "lead")
+    with open_store(path, officer="stranger") as s:
+        with pytest.raises(AccessDenied, match="not an officer of this database"):
+            access_of(s)
+
+
+def test_only_a_lead_may_manage_officers(tmp_path) -> None:
+    path = tmp_path / "t.db"
+    with open_store(path, officer="lead.one") as s:
+        add_officer(s, "lead.one", "lead")
+        add_officer(s, "worker", "officer")
+    with open_store(path, officer="worker") as s:
+        with pytest.raises(AccessDenied, match="only a lead"):
+            add_officer(s, "friend", "officer")
+        with pytest.raises(AccessDenied, match="only a lead"):
+            remove_officer(s, "lead.one")
+        assert [o.login for o in list_officers(s)] == ["lead.one", "worker"]
+
+
+def test_the_last_lead_cannot_be_removed_while_others_remain(tmp_path) -> None:
+    path = tmp_path / "t.db"
+    with open_store(path, officer="lead.one") as s:
+        add_officer(s, "lead.one", "lead")
+        add_officer(s, "worker", "officer")
+        with pytest.raises(ValueError, match="no lead"):
+            remove_officer(s, "lead.one")
+        assert len(list_officers(s)) == 2
+
+
+def test_a_viewer_cannot_change_anything(demo_db) -> None:
+    with open_store(demo_db, officer="lead.one") as s:
+        add_officer(s, "lead.one", "lead")
+        add_officer(s, "watcher", "viewer")
+    before = database_dump(demo_db)
+    with open_store(demo_db, officer="watcher") as s:
+        pupil = s.unexplained_pupil_ids(DEMO_MORNING, "AM")[0]
+        with pytest.raises(AccessDenied, match="viewer"):
+            log_attempt(s, [pupil], DEMO_MORNING, "AM", "call", "no_answer")
+    assert database_dump(demo_db) == before
+
+
+def test_officer_changes_are_audited(store) -> None:
+    add_officer(store, "officer.one", "lead", "Officer One")
+    add_officer(store, "helper", "viewer")
+    actions = [e["action"] for e in reversed(store.events())]
+    assert actions == ["officer-add", "officer-add"]
+
+
+def test_officers_cli_adds_lists_and_refuses_clearly(tmp_path, capsys, monkeypatch) -> None:
+    db = tmp_path / "t.db"
+    me = os.environ.get("USER") or __import__("getpass").getuser()
+    assert main(["officers", "add", me, "--role", "lead", "--db", str(db)]) == 0
+    assert main(["officers", "add", "bob", "--role", "viewer", "--db", str(db)]) == 0
+    assert main(["officers", "list", "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "bob" in out and "viewer" in out and "lead" in out
+    assert main(["officers", "remove", "nobody", "--db", str(db)]) == 1
+    assert "not an officer" in capsys.readouterr().err
+
+
+def test_group_option_creates_a_team_database_readable_by_that_group(tmp_path) -> None:
+    group = grp.getgrgid(os.getgid()).gr_name
+    path = tmp_path / "team.db"
+    open_store(path, group=group).close()
+    mode = stat.S_IMODE(path.stat().st_mode)
+    assert mode == 0o660
+    assert path.stat().st_gid == grp.getgrnam(group).gr_gid
+
+
+def test_an_unknown_group_is_a_clear_error_and_makes_no_file(tmp_path, capsys) -> None:
+    db = tmp_path / "t.db"
+    assert main(["import", "marks", "x.csv", "--db", str(db), "--group", "no-such-group-x"]) == 1
+    assert "no group called 'no-such-group-x'" in capsys.readouterr().err
+    assert not db.exists()
