@@ -27,6 +27,7 @@ from triage.codes import NOT_YET_PROVIDED, normalise_code
 from triage.csvfile import CsvTable, ImportFileError, match_headers, read_csv
 from triage.officers import require_writer
 from triage.rules import normalise_phone
+from triage.sanitise import printable
 from triage.store import PUPIL_FLAGS, Store, now_iso
 
 KINDS = ("pupils", "contacts", "marks")
@@ -317,19 +318,24 @@ def _cells(table: CsvTable, line: int, fields: list[str], problems: list) -> lis
     return fields
 
 
+def _text(cells: list[str], columns: dict[str, int], field: str) -> str:
+    """A text cell, stripped and made printable (see triage.sanitise); '' when absent."""
+    return printable(cells[columns[field]]).strip() if field in columns else ""
+
+
 def _names(rec: dict[str, Any], cells: list[str], columns: dict[str, int]) -> None:
     """Separate name columns win over a single name column."""
-    sur = cells[columns["legal_surname"]].strip() if "legal_surname" in columns else ""
-    fore = cells[columns["legal_forename"]].strip() if "legal_forename" in columns else ""
-    if (not sur or not fore) and "full_name" in columns and cells[columns["full_name"]].strip():
-        f2, s2 = split_full_name(cells[columns["full_name"]])
+    sur = _text(cells, columns, "legal_surname")
+    fore = _text(cells, columns, "legal_forename")
+    if (not sur or not fore) and _text(cells, columns, "full_name"):
+        f2, s2 = split_full_name(_text(cells, columns, "full_name"))
         sur, fore = sur or s2, fore or f2
     if sur:
         rec["legal_surname"] = sur
     if fore:
         rec["legal_forename"] = fore
     if "preferred_forename" in columns:
-        rec["preferred_forename"] = cells[columns["preferred_forename"]].strip() or None
+        rec["preferred_forename"] = _text(cells, columns, "preferred_forename") or None
 
 
 def _identity(rec: dict[str, Any], cells: list[str], columns: dict[str, int]) -> None:
@@ -362,7 +368,7 @@ def _validate_pupils(table: CsvTable, columns: dict[str, int]) -> tuple[list, li
             if "year_group" in columns:
                 rec["year_group"] = parse_year(cells[columns["year_group"]])
             if "reg_group" in columns:
-                rec["reg_group"] = cells[columns["reg_group"]].strip() or None
+                rec["reg_group"] = _text(cells, columns, "reg_group") or None
             for flag in ("social_worker", "child_protection", "looked_after", "ehc_plan"):
                 if flag in columns:
                     rec[flag] = parse_flag(cells[columns[flag]], table.headers[columns[flag]])
@@ -401,12 +407,12 @@ def _validate_contacts(table: CsvTable, columns: dict[str, int]) -> tuple[list, 
         try:
             rec: dict[str, Any] = {"_line": line}
             _identity(rec, cells, columns)
-            name = " ".join(cells[columns["contact_name"]].split())
+            name = " ".join(_text(cells, columns, "contact_name").split())
             if not name:
                 raise RowProblem("the contact has no name")
             rec["name"] = name
             for f in ("relationship", "phone", "mobile", "home_phone", "work_phone", "email"):
-                rec[f] = (cells[columns[f]].strip() or None) if f in columns else None
+                rec[f] = _text(cells, columns, f) or None
             pupil_key = rec.get("upn") or rec["admission_number"]
             order[pupil_key] += 1
             if "priority" in columns and cells[columns["priority"]].strip():
@@ -714,7 +720,7 @@ def _apply_marks(
             if "year_group" in columns:
                 rec["year_group"] = parse_year(cells[columns["year_group"]])
             if "reg_group" in columns:
-                rec["reg_group"] = cells[columns["reg_group"]].strip() or None
+                rec["reg_group"] = _text(cells, columns, "reg_group") or None
             if adno:
                 rec["admission_number"] = adno
         except RowProblem as exc:

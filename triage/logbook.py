@@ -16,6 +16,7 @@ from triage.codes import NOT_YET_PROVIDED
 from triage.model import Contact
 from triage.officers import require_writer
 from triage.outcomes import CHANNEL_LABELS, RECODABLE, Attempt, outcome
+from triage.sanitise import printable
 from triage.store import Store
 
 UNDOABLE = ("attempt", "reason", "note", "callback")
@@ -220,7 +221,7 @@ def record_reason(
 
 
 def add_note(store: Store, pupil_id: int, text: str, *, at: datetime | None = None) -> Logged:
-    text = text.strip()
+    text = printable(text).strip()
     if not text:
         raise ValueError("the note is empty")
     stamp = _stamp(at)
