@@ -112,3 +112,37 @@ async def test_hostile_names_show_literally_in_the_queue(tmp_path) -> None:
         table = app.screen.query_one("#queue", DataTable)
         name = table.get_cell_at((0, 2))
         assert str(name) == "[red]Jo[/red] Smith[31m"
+
+
+def test_no_shell_is_ever_invoked_and_sql_is_never_built_from_data() -> None:
+    """A cheap guard on the whole code base: no shell, and SQL text only ever built from
+    constants (placeholders for values)."""
+    root = Path(__file__).resolve().parent.parent
+    for folder in ("triage", "screens"):
+        for source in (root / folder).glob("*.py"):
+            text = source.read_text()
+            assert "shell=True" not in text, source
+            assert "os.system(" not in text, source
+            assert "os.popen(" not in text, source
+
+
+def test_closing_the_app_releases_the_officers_claims(demo_db) -> None:
+    import asyncio
+
+    from triage.app import TriageApp
+    from triage.logbook import claim, claims_for
+
+    async def run() -> None:
+        app = TriageApp(demo_db, DEMO_MORNING, officer="officer.one")
+        async with app.run_test() as pilot:
+            await pilot.app.workers.wait_for_complete()
+            claim(
+                app.store,
+                [app.store.unexplained_pupil_ids(DEMO_MORNING, "AM")[0]],
+                DEMO_MORNING,
+                "AM",
+            )
+
+    asyncio.run(run())
+    with open_store(demo_db, officer="officer.two") as other:
+        assert claims_for(other, DEMO_MORNING, "AM") == {}

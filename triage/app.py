@@ -10,7 +10,7 @@ from textual.app import App
 from textual.binding import Binding
 
 from screens.queue_screen import QueueScreen
-from triage.logbook import local_now
+from triage.logbook import local_now, release_all
 from triage.officers import Access, access_of
 from triage.queue import Morning, NoMarksError, default_date, load_morning
 from triage.store import Store, StoreError, open_store, readable_by_others
@@ -61,6 +61,10 @@ class TriageApp(App[int]):
             )
 
     def on_unmount(self) -> None:
+        try:
+            release_all(self.store)  # a claim should not outlive the officer's session
+        except StoreError:
+            pass  # it lapses by itself
         self.store.close()
 
     def load_morning(self) -> Morning:

@@ -376,6 +376,12 @@ def release(store: Store, pupil_ids: Sequence[int], on: date, session: str) -> N
         )
 
 
+def release_all(store: Store) -> None:
+    """Give up every claim this officer holds (the app is closing)."""
+    with store.transaction():
+        store.conn.execute("DELETE FROM claims WHERE officer = ?", (store.officer,))
+
+
 def claims_for(
     store: Store, on: date, session: str, *, at: datetime | None = None
 ) -> dict[int, str]:
