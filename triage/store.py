@@ -322,11 +322,80 @@ def _v4_officers(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v5_cases(db: sqlite_utils.Database) -> None:
+    """Cases: stage changes, the formal actions of each stage, and alert acknowledgements.
+    pupils.stage stays the stage in force (read by the queue); stage_changes is its
+    history, each with the officer's reason and the next review date."""
+    db.create_table(
+        "stage_changes",
+        {
+            "id": int,
+            "event_id": int,
+            "pupil_id": int,
+            "from_stage": str,
+            "to_stage": str,
+            "reason": str,
+            "review_date": str,
+            "at": str,
+            "officer": str,
+            "undone_event_id": int,
+        },
+        pk="id",
+        foreign_keys=[
+            ("event_id", "events", "id"),
+            ("pupil_id", "pupils", "id"),
+            ("undone_event_id", "events", "id"),
+        ],
+        not_null={"event_id", "pupil_id", "from_stage", "to_stage", "reason", "at", "officer"},
+    )
+    db["stage_changes"].create_index(["pupil_id"])
+    db.create_table(
+        "actions",
+        {
+            "id": int,
+            "event_id": int,
+            "pupil_id": int,
+            "kind": str,  # triage.cases.ACTION_KINDS
+            "date": str,  # when it happened (ISO date)
+            "note": str,
+            "due_date": str,  # review / due date, or a Notice to Improve's period end
+            "status": str,  # e.g. open, done; for a penalty notice: issued, paid, unpaid
+            "detail": str,  # JSON: barriers for a meeting, parent and amount for a notice
+            "at": str,
+            "officer": str,
+            "undone_event_id": int,
+        },
+        pk="id",
+        foreign_keys=[
+            ("event_id", "events", "id"),
+            ("pupil_id", "pupils", "id"),
+            ("undone_event_id", "events", "id"),
+        ],
+        not_null={"event_id", "pupil_id", "kind", "date", "at", "officer"},
+    )
+    db["actions"].create_index(["pupil_id", "kind"])
+    db.create_table(
+        "alert_acks",
+        {
+            "pupil_id": int,
+            "kind": str,  # triage.cases alert kinds
+            "arose_on": str,  # the date the alert arose: a new occurrence is a new alert
+            "event_id": int,
+            "at": str,
+            "officer": str,
+        },
+        pk=("pupil_id", "kind", "arose_on"),
+        foreign_keys=[("pupil_id", "pupils", "id"), ("event_id", "events", "id")],
+        not_null={"event_id", "at", "officer"},
+    )
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v1_core,
     _v2_audit,
     _v3_outcomes,
     _v4_officers,
+    _v5_cases,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
