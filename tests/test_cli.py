@@ -151,7 +151,7 @@ def test_demo_builds_a_database_without_opening_the_app(tmp_path) -> None:
     path = tmp_path / "demo.db"
     assert main(["demo", "--db", str(path), "--no-open", "--date", "2026-11-24"]) == 0
     with open_store(path) as s:
-        assert s.school_name == "Riverside Academy (demo)"
+        assert s.setting("school_name") == "Riverside Academy (demo)"
         assert 900 <= s.count("pupils") <= 1100
 
 

@@ -119,7 +119,7 @@ def test_a_failed_transaction_writes_nothing(store) -> None:
 def test_setting_a_value_is_audited_with_before_and_after(store) -> None:
     store.set_setting("school_name", "Old Name")
     store.set_setting("school_name", "New Name")
-    assert store.school_name == "New Name"
+    assert store.setting("school_name") == "New Name"
     latest = store.events()[0]
     assert latest["action"] == "setting"
     assert '"before": "Old Name"' in latest["detail"]

@@ -79,8 +79,20 @@ def build_parser() -> argparse.ArgumentParser:
     imp = sub.add_parser(
         "import", parents=[common], help="import MIS exports (pupils, contacts or marks)"
     )
-    imp.add_argument("kind", choices=("pupils", "contacts", "marks"))
-    imp.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    imp.add_argument("kind", nargs="?", choices=("pupils", "contacts", "marks"))
+    imp.add_argument("files", nargs="*", type=Path, metavar="FILE")
+    imp.add_argument(
+        "--inbox",
+        action="store_true",
+        help="import what is waiting in the inbox folder once (for cron), instead of FILEs",
+    )
+    imp.add_argument(
+        "--settle",
+        type=float,
+        default=2.0,
+        metavar="SECONDS",
+        help="with --inbox: how long a file must stay unchanged before it is taken",
+    )
     imp.add_argument("--dry-run", action="store_true", help="check and report; write nothing")
     imp.add_argument("--encoding", help="the files' text encoding (default: detected)")
     imp.add_argument("--format", choices=("text", "json"), default="text")
@@ -115,6 +127,14 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--since", type=_date_arg, metavar="YYYY-MM-DD")
     audit.add_argument("--format", choices=("text", "csv", "json"), default="text")
 
+    config = sub.add_parser("config", parents=[common], help="show or change the settings")
+    csub = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
+    cshow = csub.add_parser("show", parents=[common], help="every setting; * marks defaults")
+    cshow.add_argument("--format", choices=("text", "json"), default="text")
+    cset = csub.add_parser("set", parents=[common], help="change a setting (checked first)")
+    cset.add_argument("key")
+    cset.add_argument("value")
+
     backup = sub.add_parser(
         "backup", parents=[common], help="a consistent copy, safe while others work"
     )
@@ -132,6 +152,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "import":
             return _cmd_import(args, db_path, group)
+        if args.command == "config":
+            return _cmd_config(args, db_path, group)
         if args.command == "officers":
             return _cmd_officers(args, db_path, group)
         if args.command == "audit":
@@ -176,6 +198,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _cmd_import(args: argparse.Namespace, db_path: Path, group: str | None) -> int:
     from triage.importers import import_files
 
+    if args.inbox:
+        if args.kind or args.files:
+            raise UsageError("give either --inbox or a kind and files, not both")
+        return _cmd_import_inbox(args, db_path, group)
+    if not args.kind or not args.files:
+        raise UsageError("import needs a kind (pupils, contacts or marks) and FILEs, or --inbox")
     with open_store(db_path, group=group) as store:
         progress = _progress_bar(sum(p.stat().st_size for p in args.files if p.is_file()))
         with progress as update:
@@ -308,6 +336,46 @@ def _cmd_queue(args: argparse.Namespace, db_path: Path) -> int:
                 Text(number),
             )
     console.print(table)
+    return EXIT_OK
+
+
+def _cmd_import_inbox(args: argparse.Namespace, db_path: Path, group: str | None) -> int:
+    """One look at the inbox, as cron would run it: look twice, --settle seconds apart,
+    so a file still being copied is left for next time."""
+    import time
+
+    from triage import inbox
+
+    with open_store(db_path, group=group) as store:
+        folder = inbox.inbox_folder(store)
+        first = inbox.look(folder)
+        time.sleep(max(0.0, args.settle))
+        results, _ = inbox.check(store, first)
+    if not results:
+        print(f"nothing to import in {folder}")
+    for r in results:
+        print(f"{r.file}: {r.outcome}" + (f" ({r.kind})" if r.kind else ""))
+        for line in r.message.splitlines():
+            print(f"  {line.strip()}")
+    return EXIT_INPUT if any(r.outcome == "rejected" for r in results) else EXIT_OK
+
+
+def _cmd_config(args: argparse.Namespace, db_path: Path, group: str | None) -> int:
+    from triage import settings
+
+    with open_store(db_path, group=group) as store:
+        if args.config_command == "set":
+            value = settings.set_value(store, args.key, args.value)
+            print(f"{args.key} = {value}")
+            return EXIT_OK
+        rows = settings.show(store)
+    if args.format == "json":
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    for row in rows:
+        mark = "*" if row["default"] else " "
+        print(f"{row['key']:<22}{mark} {row['value'] or '(empty)':<28} {row['description']}")
+    print("* = default")
     return EXIT_OK
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from triage import rules
+from triage import rules, settings
 from triage.logbook import attempts_for, claims_for
 from triage.model import Family, QueueEntry, year_label
 from triage.outcomes import RESOLVED, TO_CALL, Status, status_of
@@ -70,7 +70,7 @@ def load_morning(
         days,
         on,
     )
-    return Morning(store.school_name, on, session, families)
+    return Morning(settings.get(store, "school_name"), on, session, families)
 
 
 FLAG_LABELS = (

@@ -537,10 +537,6 @@ class Store:
             )
             self.audit("setting", "setting", key, {"before": before, "after": value})
 
-    @property
-    def school_name(self) -> str:
-        return self.setting("school_name") or "Attendance Triage"
-
     # --- reads -----------------------------------------------------------------------
 
     def pupils(self, ids: Iterable[int] | None = None) -> list[Pupil]:

@@ -1,0 +1,129 @@
+"""The school's settings, kept in the database so every officer's app agrees.
+
+Each setting has a default, a check that turns the text an officer types into a value (or
+a one-line reason it cannot), and a description. `triage config show` lists them and marks
+which are defaults; `triage config set KEY VALUE` checks before it writes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import time
+from pathlib import Path
+from typing import Any
+
+from triage.officers import require_lead
+from triage.store import Store
+
+
+class SettingError(ValueError):
+    """A value that cannot be used for a setting (one clear line)."""
+
+
+def _text(value: str) -> str:
+    value = " ".join(value.split())
+    if not value:
+        raise SettingError("must not be empty")
+    return value
+
+
+def _urn(value: str) -> str:
+    value = value.strip()
+    if value and not re.fullmatch(r"\d{6,7}", value):
+        raise SettingError("a URN is 6 or 7 digits (or empty)")
+    return value
+
+
+def _minutes(low: int, high: int) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        if not value.strip().isdigit() or not low <= int(value) <= high:
+            raise SettingError(f"must be a whole number from {low} to {high}")
+        return str(int(value))
+
+    return check
+
+
+def _clock(value: str) -> str:
+    m = re.fullmatch(r"(\d{1,2}):(\d{2})", value.strip())
+    if not m or int(m.group(1)) > 23 or int(m.group(2)) > 59:
+        raise SettingError("must be a time of day as HH:MM, e.g. 09:15")
+    return f"{int(m.group(1)):02d}:{m.group(2)}"
+
+
+def _folder(value: str) -> str:
+    value = value.strip()
+    if not value:
+        return ""  # the default: beside the database
+    path = Path(value).expanduser()
+    if path.exists() and not path.is_dir():
+        raise SettingError(f"{path} exists and is not a folder")
+    return str(path)
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    default: str
+    check: Callable[[str], str]
+    description: str
+
+
+SETTINGS: dict[str, Setting] = {
+    s.key: s
+    for s in (
+        Setting("school_name", "Our school", _text, "the school's name, shown in the header"),
+        Setting("school_urn", "", _urn, "the school's unique reference number"),
+        Setting(
+            "inbox",
+            "",
+            _folder,
+            "folder the MIS drops exports into (empty: 'inbox' beside the database)",
+        ),
+        Setting("inbox_check_seconds", "60", _minutes(5, 3600), "how often the open app checks it"),
+        Setting("claim_minutes", "10", _minutes(1, 120), "how long a claim on a family lasts"),
+        Setting("callback_minutes", "30", _minutes(5, 480), "the default callback delay"),
+        Setting("am_register_close", "09:15", _clock, "when the morning register closes"),
+        Setting("pm_register_close", "13:45", _clock, "when the afternoon register closes"),
+    )
+}
+
+
+def get(store: Store, key: str) -> str:
+    setting = SETTINGS[key]
+    return store.setting(key) or setting.default
+
+
+def get_int(store: Store, key: str) -> int:
+    return int(get(store, key))
+
+
+def get_time(store: Store, key: str) -> time:
+    hh, mm = get(store, key).split(":")
+    return time(int(hh), int(mm))
+
+
+def set_value(store: Store, key: str, value: str) -> str:
+    """Check and store a setting; a lead's job once officers are recorded."""
+    if key not in SETTINGS:
+        raise SettingError(f"unknown setting {key!r}; known: {', '.join(SETTINGS)}")
+    try:
+        checked = SETTINGS[key].check(value)
+    except SettingError as exc:
+        raise SettingError(f"{key}: {exc}") from exc
+    require_lead(store)
+    store.set_setting(key, checked)
+    return checked
+
+
+def show(store: Store) -> list[dict[str, Any]]:
+    return [
+        {
+            "key": s.key,
+            "value": get(store, s.key),
+            "default": store.setting(s.key) is None,
+            "description": s.description,
+        }
+        for s in SETTINGS.values()
+    ]
