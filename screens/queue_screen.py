@@ -7,7 +7,7 @@ officer's choices to `triage.logbook`, and repaints only the rows that changed.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from rich.text import Text
 from textual import work
@@ -27,7 +27,7 @@ from screens.outcome_dialog import (
     ReasonPicker,
 )
 from screens.pupil_panel import PupilPanel
-from triage import logbook
+from triage import logbook, settings
 from triage.model import QueueEntry, year_label
 from triage.outcomes import TO_CALL, Status
 from triage.queue import Morning, Progress, display_order, family_of, flags_of, load_progress
@@ -96,6 +96,7 @@ class QueueScreen(Screen):
         Binding("escape", "clear_filter", "Clear filter", show=False),
         Binding("h", "toggle_resolved", "Hide/show resolved", show=False),
         Binding("s", "summary", "Summary", show=False),
+        Binding("i", "imports", "Import"),
         Binding("question_mark", "help", "Help"),
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
@@ -129,7 +130,7 @@ class QueueScreen(Screen):
         self.load()
         self.set_interval(LIVE_CHECK_SECONDS, self.check_for_changes)
 
-    WRITE_ACTIONS = frozenset({"log", "reason", "note", "callback", "undo"})
+    WRITE_ACTIONS = frozenset({"log", "reason", "note", "callback", "undo", "imports"})
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """A viewer sees the queue but no key that writes (hidden from the footer too)."""
@@ -419,7 +420,14 @@ class QueueScreen(Screen):
         assert self.morning is not None
         ids = [e.pupil.id for e in family]
         try:
-            logbook.claim(self.store, ids, self.morning.date, self.morning.session)
+            logbook.claim(
+                self.store,
+                ids,
+                self.morning.date,
+                self.morning.session,
+                minutes=settings.get_int(self.store, "claim_minutes"),
+                at=self.now(),
+            )
         except StoreError as exc:
             self.notify(str(exc), severity="error")
             return
@@ -559,7 +567,8 @@ class QueueScreen(Screen):
                 entry,
             )
 
-        self.app.push_screen(CallbackPrompt(self.morning.date), chosen)
+        later = self.now() + timedelta(minutes=settings.get_int(self.store, "callback_minutes"))
+        self.app.push_screen(CallbackPrompt(self.morning.date, f"{later:%H:%M}"), chosen)
 
     def action_undo(self) -> None:
         try:
@@ -624,6 +633,11 @@ class QueueScreen(Screen):
 
     def action_summary(self) -> None:
         self.notify("The end-of-day summary is not built yet (it comes with its own issue).")
+
+    def action_imports(self) -> None:
+        from screens.import_screen import ImportScreen
+
+        self.app.push_screen(ImportScreen())
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen(self))

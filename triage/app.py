@@ -6,10 +6,12 @@ from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 
+from textual import work
 from textual.app import App
 from textual.binding import Binding
 
 from screens.queue_screen import QueueScreen
+from triage import inbox, settings
 from triage.logbook import local_now, release_all
 from triage.officers import Access, access_of
 from triage.queue import Morning, NoMarksError, default_date, load_morning
@@ -20,7 +22,10 @@ class TriageApp(App[int]):
     """Attendance Triage. The queue of unexplained absences is the first screen."""
 
     TITLE = "Attendance Triage"
-    BINDINGS = [Binding("q", "quit", "Quit")]
+    BINDINGS = [
+        Binding("q", "quit", "Quit"),
+        Binding("x", "dismiss_notices", "Dismiss messages", show=False),
+    ]
 
     def __init__(
         self,
@@ -52,6 +57,8 @@ class TriageApp(App[int]):
 
     def on_mount(self) -> None:
         self.push_screen(QueueScreen())
+        self._inbox_seen: inbox.Snapshot | None = None
+        self.set_interval(settings.get_int(self.store, "inbox_check_seconds"), self.check_inbox)
         if readable_by_others(self.db_path):
             self.notify(
                 f"{self.db_path} can be read by every user on this machine: it holds "
@@ -66,6 +73,43 @@ class TriageApp(App[int]):
         except StoreError:
             pass  # it lapses by itself
         self.store.close()
+
+    @work(thread=True, exclusive=True, group="inbox")
+    def check_inbox(self) -> None:
+        """The inbox timer: off the interface thread, with its own connection. Files must
+        look the same on two ticks in a row before they are taken."""
+        try:
+            with open_store(self.db_path, create=False, officer=self.officer) as store:
+                if not self.access.can_write:
+                    return
+                results, self._inbox_seen = inbox.check(store, self._inbox_seen)
+        except (StoreError, OSError) as exc:
+            self.call_from_thread(self.notify, f"inbox: {exc}", severity="warning")
+            return
+        for result in results:
+            self.call_from_thread(self.report_inbox_result, result)
+
+    def report_inbox_result(self, result: inbox.InboxResult) -> None:
+        """One line per file. A rejection stays on screen until dismissed (x)."""
+        if result.outcome == "imported":
+            new = result.counts.get("marks_new", 0) + result.counts.get("marks_changed", 0)
+            self.notify(
+                f"Imported {result.file} ({result.kind}): {new} marks new or changed",
+                title="Inbox",
+                timeout=8,
+            )
+        elif result.outcome == "duplicate":
+            self.notify(result.message, title="Inbox: already imported", timeout=8)
+        else:
+            self.notify(
+                result.message + "\n(press x to dismiss; i for the inbox)",
+                title="Inbox: file rejected, nothing imported",
+                severity="error",
+                timeout=8 * 3600,
+            )
+
+    def action_dismiss_notices(self) -> None:
+        self.clear_notifications()
 
     def load_morning(self) -> Morning:
         """Read the queue. Called from a worker thread, so it opens its own connection."""

@@ -1,0 +1,139 @@
+"""The import screen (`i`): the inbox at a glance, and any CSV imported by hand.
+
+Lists what is waiting in the inbox, what was imported today and what was rejected today
+(with its first error), checks the inbox now, and offers a file picker over the officer's
+home folder. Imports run in a worker thread with a progress bar; the queue behind refreshes
+itself when the import lands.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, DirectoryTree, Footer, Header, ProgressBar, Static
+
+from triage import inbox
+from triage.csvfile import ImportFileError, read_csv
+from triage.importers import import_files
+from triage.store import StoreError, open_store
+
+
+class CsvTree(DirectoryTree):
+    """Folders and CSV-like files only; hidden ones left out."""
+
+    def filter_paths(self, paths: Iterable[Path]) -> Iterable[Path]:
+        return [
+            p
+            for p in paths
+            if not p.name.startswith(".") and (p.is_dir() or p.suffix.lower() in inbox.CSV_SUFFIXES)
+        ]
+
+
+class ImportScreen(Screen):
+    CSS_PATH = "import_screen.tcss"
+    BINDINGS = [
+        Binding("escape", "back", "Back to the queue"),
+        Binding("i", "check_now", "Check inbox now"),
+        Binding("tab", "focus_next", "Next pane", show=False),
+    ]
+
+    def __init__(self, home: Path | None = None) -> None:
+        super().__init__()
+        self.home = home or Path.home()
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="import-folder")
+        with Horizontal():
+            with Vertical(id="inbox-pane"):
+                yield Static(Text("Inbox", style="bold"))
+                table: DataTable = DataTable(id="inbox-files", cursor_type="row")
+                table.add_columns("", "File", "First error")
+                yield table
+            with Vertical(id="picker-pane"):
+                yield Static(Text("Import a file (enter on a CSV)", style="bold"))
+                yield CsvTree(self.home, id="picker")
+        yield ProgressBar(id="import-progress", total=100, show_eta=False)
+        yield Static("", id="import-result")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#import-progress").display = False
+        self.action_check_now()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_check_now(self) -> None:
+        self.check_inbox()
+
+    @work(thread=True, exclusive=True, group="inbox")
+    def check_inbox(self) -> None:
+        """Look at the inbox twice a moment apart (only unchanged files are taken)."""
+        import time
+
+        app = self.app
+        try:
+            with open_store(app.db_path, create=False, officer=app.officer) as store:  # type: ignore[attr-defined]
+                folder = inbox.inbox_folder(store)
+                first = inbox.look(folder)
+                time.sleep(0.3)
+                results, _ = inbox.check(store, first)
+                shown = inbox.listing(store)
+        except (StoreError, OSError) as exc:
+            app.call_from_thread(self.notify, str(exc), severity="error")
+            return
+        app.call_from_thread(self.show_listing, folder, shown)
+        for result in results:
+            app.call_from_thread(app.report_inbox_result, result)  # type: ignore[attr-defined]
+
+    def show_listing(self, folder: Path, shown: dict[str, list[tuple[str, str]]]) -> None:
+        self.query_one("#import-folder", Static).update(Text(f"Inbox folder: {folder}"))
+        table = self.query_one("#inbox-files", DataTable)
+        table.clear()
+        labels = {"waiting": "waiting", "done": "done today", "rejected": "REJECTED today"}
+        for section in ("waiting", "rejected", "done"):
+            for name, error in shown[section]:
+                style = "bold red" if section == "rejected" else ""
+                table.add_row(Text(labels[section], style=style), Text(name), Text(error))
+        if table.row_count == 0:
+            table.add_row("", Text("(the inbox is empty)"), "")
+
+    @on(DirectoryTree.FileSelected, "#picker")
+    def picked(self, event: DirectoryTree.FileSelected) -> None:
+        self.import_file(event.path)
+
+    @work(thread=True, exclusive=True, group="inbox")
+    def import_file(self, path: Path) -> None:
+        app = self.app
+        bar = self.query_one("#import-progress", ProgressBar)
+        app.call_from_thread(setattr, bar, "display", True)
+
+        def progress(done: int, total: int) -> None:
+            app.call_from_thread(bar.update, total=max(total, 1), progress=done)
+
+        try:
+            kind = inbox.detect_kind(read_csv(path).headers)
+            if kind is None:
+                raise ImportFileError(
+                    path, [(1, "cannot tell whether this is a pupils, contacts or marks file")]
+                )
+            with open_store(app.db_path, create=False, officer=app.officer) as store:  # type: ignore[attr-defined]
+                report = import_files(store, kind, [path], progress=progress)
+        except (ImportFileError, StoreError) as exc:
+            message = exc.message if isinstance(exc, ImportFileError) else str(exc)
+            app.call_from_thread(self.show_result, Text(message, style="bold red"))
+            return
+        finally:
+            app.call_from_thread(setattr, bar, "display", False)
+        app.call_from_thread(self.show_result, Text("\n".join(report.lines())))
+
+    def show_result(self, text: Text) -> None:
+        self.query_one("#import-result", Static).update(text)

@@ -1,0 +1,437 @@
+"""Alerts: what needs an officer's attention, derived from marks and recorded actions,
+never typed in.
+
+Each alert names the date it arose (``arose_on``). An officer acknowledges an alert; the
+acknowledgement is kept against (pupil, kind, arose_on), so when the condition ends and
+later arises again, the new occurrence has a new ``arose_on`` and shows unacknowledged.
+How each kind's ``arose_on`` is found is in :data:`ALERT_KINDS`' docs and ``docs/cases.md``.
+
+:func:`alerts_for` reads everything it needs in a fixed number of queries (marks once,
+grouped by pupil) and computes per pupil with the pure rules of :mod:`triage.rules`.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+
+from triage import rules
+from triage.cases import local_stamp, next_reviews, open_actions
+from triage.codes import ATTENDING_CODES, POSSIBLE_CODES, UNAUTHORISED_CODES
+from triage.model import Mark
+from triage.officers import require_writer
+from triage.store import Store
+
+# In the order an officer should look at them.
+ALERT_LABELS: dict[str, str] = {
+    "missing_education": "10 school days unauthorised: notify the local authority",
+    "penalty_threshold": "Penalty-notice threshold",
+    "severe_absence": "Severe absence",
+    "persistent_absence": "Persistent absence",
+    "overdue_n": "N older than 5 school days",
+    "review_due": "Review due",
+    "nti_ended": "Notice to Improve period ended",
+}
+ALERT_KINDS = tuple(ALERT_LABELS)
+
+# Persistent and severe absence need at least a school week of possible sessions in the
+# school year, so one day off in September is not "severe absence".
+MIN_POSSIBLE_SESSIONS = 10
+
+
+@dataclass(frozen=True)
+class Acknowledgement:
+    officer: str
+    at: datetime
+    event_id: int
+
+
+@dataclass(frozen=True)
+class Alert:
+    pupil_id: int
+    kind: str  # a key of ALERT_LABELS
+    arose_on: date
+    message: str  # plain text
+    acknowledged: Acknowledgement | None = None
+
+    @property
+    def label(self) -> str:
+        return ALERT_LABELS[self.kind]
+
+
+def _dmy(d: date) -> str:
+    return f"{d:%d/%m/%Y}"
+
+
+# --- per pupil, pure -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """What every pupil shares: the school days and each one's penalty-notice window."""
+
+    days: Sequence[date]
+    on: date
+    year_start: date
+    since: date  # no alert from the marks arises before this day
+    window: dict[date, date]  # school day (since..on) -> first day of its rolling window
+
+
+def calendar(days: Sequence[date], on: date) -> Calendar:
+    year_start = rules.school_year_start(on)
+    since = min(year_start, rules.rolling_window_start(days, on) or on)
+    window = {}
+    for d in days[bisect_left(days, since) : bisect_right(days, on)]:
+        start = rules.rolling_window_start(days, d)
+        assert start is not None
+        window[d] = start
+    return Calendar(days, on, year_start, since, window)
+
+
+def load_from(days: Sequence[date], on: date) -> date:
+    """The earliest mark :func:`alerts_for` reads: 10 school weeks before the start of the
+    school year (or of the current window, if earlier), so every window it counts is whole."""
+    since = min(rules.school_year_start(on), rules.rolling_window_start(days, on) or on)
+    return rules.rolling_window_start(days, since) or since
+
+
+def pupil_alerts(pupil_id: int, marks: Sequence[Mark], cal: Calendar) -> list[Alert]:
+    """Every mark-based alert of one pupil on ``cal.on``, from the pupil's marks in date
+    order (at least from :func:`load_from` to ``on``; earlier ``N`` marks may come too)."""
+    found = [
+        attendance_alert(pupil_id, marks, cal),
+        penalty_alert(pupil_id, marks, cal),
+        missing_education_alert(pupil_id, marks, cal),
+        overdue_n_alert(pupil_id, marks, cal),
+    ]
+    return [a for a in found if a is not None]
+
+
+def attendance_alert(pupil_id: int, marks: Sequence[Mark], cal: Calendar) -> Alert | None:
+    """Persistent absence (missing 10% or more of possible sessions) or, instead of it,
+    severe absence (50% or more), over the school year to ``on`` (Working together to
+    improve school attendance), once there are :data:`MIN_POSSIBLE_SESSIONS`.
+
+    arose_on: the first day, walking back over the pupil's marked days of the school year,
+    of the unbroken run of days on whose evening the year's figure met the threshold."""
+    summary = rules.attendance(marks, cal.year_start, cal.on)
+    if summary.possible < MIN_POSSIBLE_SESSIONS or not summary.persistent_absence:
+        return None
+    severe = summary.severe_absence
+    share = 2 if severe else 10  # missed * share >= possible
+    points: list[tuple[date, int, int]] = []  # (day, possible so far, attending so far)
+    possible = attending = 0
+    for m in marks:
+        if m.date < cal.year_start or m.date > cal.on or m.code not in POSSIBLE_CODES:
+            continue
+        possible += 1
+        attending += m.code in ATTENDING_CODES
+        if points and points[-1][0] == m.date:
+            points[-1] = (m.date, possible, attending)
+        else:
+            points.append((m.date, possible, attending))
+    arose = points[-1][0]
+    for d, p, a in reversed(points):
+        if p < MIN_POSSIBLE_SESSIONS or (p - a) * share < p:
+            break
+        arose = d
+    missed = summary.possible - summary.attending
+    return Alert(
+        pupil_id,
+        "severe_absence" if severe else "persistent_absence",
+        arose,
+        f"{summary.percent or 0.0:.1f}% attendance this school year: {missed} of "
+        f"{summary.possible} possible sessions missed ({'50' if severe else '10'}% or more).",
+    )
+
+
+def penalty_alert(pupil_id: int, marks: Sequence[Mark], cal: Calendar) -> Alert | None:
+    """National Framework for Penalty Notices: 10 or more unauthorised sessions in a rolling
+    10 school weeks (:func:`triage.rules.rolling_unauthorised_sessions`). Needs only the
+    unauthorised marks.
+
+    arose_on: the first school day of the unbroken run of school days, ending ``on``, on
+    which the count was 10 or more (not before the start of the school year, or of the
+    current window if that is earlier)."""
+    count = rules.rolling_unauthorised_sessions(marks, cal.days, cal.on)
+    if not rules.penalty_notice_threshold_reached(count):
+        return None
+    unauthorised = sorted(m.date for m in marks if m.code in UNAUTHORISED_CODES)
+    arose = cal.on
+    for i in range(bisect_right(cal.days, cal.on) - 1, -1, -1):
+        day = cal.days[i]
+        start = cal.window.get(day)
+        if start is None:  # before cal.since
+            break
+        if bisect_right(unauthorised, day) - bisect_left(unauthorised, start) < (
+            rules.PENALTY_NOTICE_SESSIONS
+        ):
+            break
+        arose = day
+    return Alert(
+        pupil_id,
+        "penalty_threshold",
+        arose,
+        f"{count} unauthorised sessions in 10 school weeks: a penalty notice must be "
+        "considered (a Notice to Improve usually comes first).",
+    )
+
+
+def missing_education_alert(pupil_id: int, marks: Sequence[Mark], cal: Calendar) -> Alert | None:
+    """Working together to improve school attendance (children missing education): 10 or
+    more consecutive school days of unauthorised absence; the local authority must be told.
+
+    arose_on: the 10th school day of the current run."""
+    run = unauthorised_run(marks, cal.days, cal.on)
+    if not rules.missing_education_threshold_reached(len(run)):
+        return None
+    return Alert(
+        pupil_id,
+        "missing_education",
+        run[len(run) - rules.MISSING_EDUCATION_DAYS],
+        f"{len(run)} consecutive school days of unauthorised absence (since "
+        f"{_dmy(run[-1])}): the local authority must be told (children missing education).",
+    )
+
+
+def overdue_n_alert(pupil_id: int, marks: Sequence[Mark], cal: Calendar) -> Alert | None:
+    """The School Attendance (Pupil Registration) (England) Regulations 2024: an ``N`` must
+    be recoded within 5 school days (:func:`triage.rules.overdue_n_marks`). Needs only the
+    ``N`` marks.
+
+    arose_on: the day the oldest outstanding ``N`` became overdue (its 6th school day
+    after), which starts the current run."""
+    overdue = rules.overdue_n_marks(marks, cal.days, cal.on)
+    if not overdue:
+        return None
+    oldest = overdue[0]
+    index = bisect_right(cal.days, oldest.date) + rules.N_RECODE_SCHOOL_DAYS
+    many = len(overdue) != 1
+    return Alert(
+        pupil_id,
+        "overdue_n",
+        cal.days[index],
+        f"{len(overdue)} N mark{'s' if many else ''} older than 5 school days (the oldest "
+        f"{_dmy(oldest.date)} {oldest.session}): recode {'each' if many else 'it'}, to O "
+        "when no reason has come.",
+    )
+
+
+def unauthorised_run(marks: Iterable[Mark], school_days: Sequence[date], upto: date) -> list[date]:
+    """The school days counted by :func:`triage.rules.consecutive_unauthorised_days`,
+    newest first (the same walk, keeping the days as well as their number)."""
+    state: dict[date, bool | None] = {}
+    for m in marks:
+        if m.date > upto:
+            continue
+        if m.code not in POSSIBLE_CODES:
+            state.setdefault(m.date, None)
+        elif m.code not in UNAUTHORISED_CODES:
+            state[m.date] = False
+        elif state.get(m.date) is not False:
+            state[m.date] = True
+    run: list[date] = []
+    for i in range(bisect_right(school_days, upto) - 1, -1, -1):
+        day = school_days[i]
+        if day not in state:
+            break
+        if state[day] is None:
+            continue
+        if not state[day]:
+            break
+        run.append(day)
+    return run
+
+
+# --- from the store ---------------------------------------------------------------------------
+
+
+def alerts_for(store: Store, on: date, pupil_ids: Sequence[int] | None = None) -> list[Alert]:
+    """Every alert on ``on`` for pupils on roll (all, or ``pupil_ids``), each with its
+    acknowledgement if any; ordered by :data:`ALERT_KINDS`, then oldest ``arose_on`` first,
+    then pupil id.
+
+    A fixed number of queries whatever the number of pupils, in two steps: first the
+    cheap facts for everyone (each pupil's possible and attending sessions this school
+    year, and the unauthorised and ``N`` marks, which are all the penalty-notice and
+    ``N`` rules read); then the full marks (:meth:`Store.marks_by_pupil`, one query) of
+    only the pupils who could have an attendance or a missing-education alert.
+    """
+    pupils = store.pupils(pupil_ids)
+    on_roll = sorted(p.id for p in pupils if p.on_roll(on))
+    if not on_roll:
+        return []
+    ids = None if pupil_ids is None else on_roll
+    days = rules.school_days(store.date_codes())
+    cal = calendar(days, on)
+    start = load_from(days, on)
+
+    found: list[Alert] = []
+    unauthorised = _unauthorised_marks(store, ids, start, on)
+    for pid in on_roll:
+        marks = unauthorised.get(pid, [])
+        found.extend(
+            a for a in (penalty_alert(pid, marks, cal), overdue_n_alert(pid, marks, cal)) if a
+        )
+
+    # Only these can have a persistent/severe absence or a missing-education alert: the
+    # year's figure is at the threshold, or there are 10 days with unauthorised marks.
+    counts = _year_counts(store, ids, cal.year_start, on)
+    need_marks = [
+        pid
+        for pid in on_roll
+        if _could_be_persistent(*counts.get(pid, (0, 0)))
+        or len({m.date for m in unauthorised.get(pid, ()) if m.date >= start})
+        >= rules.MISSING_EDUCATION_DAYS
+    ]
+    full = store.marks_by_pupil(need_marks, start=start, end=on) if need_marks else {}
+    for pid in need_marks:
+        marks = full.get(pid, [])
+        found.extend(
+            a
+            for a in (attendance_alert(pid, marks, cal), missing_education_alert(pid, marks, cal))
+            if a
+        )
+
+    # Children missing education: no alert once the local authority is recorded as told
+    # on or after the day it arose.
+    told: dict[int, date] = {}
+    for action in open_actions(store, "la_notified_cme"):
+        told[action.pupil_id] = max(action.on, told.get(action.pupil_id, action.on))
+    found = [
+        a
+        for a in found
+        if not (a.kind == "missing_education" and told.get(a.pupil_id, date.min) >= a.arose_on)
+    ]
+
+    wanted = set(on_roll)
+    for pid, review in next_reviews(store, ids).items():
+        if pid in wanted and review <= on:
+            found.append(Alert(pid, "review_due", review, f"Case review due {_dmy(review)}."))
+    for nti in open_actions(store, "notice_to_improve"):
+        due = nti.due_date
+        if nti.pupil_id in wanted and nti.status in (None, "open") and due and due <= on:
+            found.append(
+                Alert(
+                    nti.pupil_id,
+                    "nti_ended",
+                    due,
+                    f"The Notice to Improve of {_dmy(nti.on)} ends its improvement period on "
+                    f"{_dmy(due)}: review attendance and decide the next step (mark the "
+                    "notice done to close this).",
+                )
+            )
+
+    acks = _acknowledgements(store)
+    found = [replace(a, acknowledged=acks.get((a.pupil_id, a.kind, a.arose_on))) for a in found]
+    order = {k: i for i, k in enumerate(ALERT_KINDS)}
+    found.sort(key=lambda a: (order[a.kind], a.arose_on, a.pupil_id))
+    return found
+
+
+def _could_be_persistent(possible: int, attending: int) -> bool:
+    return possible >= MIN_POSSIBLE_SESSIONS and (possible - attending) * 10 >= possible
+
+
+def _in_list(codes: Iterable[str]) -> str:
+    """A SQL list of codes from triage.codes (constants, never input)."""
+    return ",".join("'" + c.replace("'", "''") + "'" for c in sorted(codes))
+
+
+def _pupil_clause(ids: Sequence[int] | None, params: list[object]) -> str:
+    if ids is None:
+        return ""
+    params.extend(ids)
+    return f" AND pupil_id IN ({','.join('?' * len(ids))})"
+
+
+def _year_counts(
+    store: Store, ids: Sequence[int] | None, start: date, end: date
+) -> dict[int, tuple[int, int]]:
+    """Pupil id -> (possible, attending) sessions from ``start`` to ``end``: the inputs of
+    :func:`triage.rules.attendance`, counted by SQLite to pick whose marks to read."""
+    params: list[object] = [start.isoformat(), end.isoformat()]
+    where = _pupil_clause(ids, params)
+    return {
+        pid: (possible or 0, attending or 0)
+        for pid, possible, attending in store.conn.execute(
+            f"SELECT pupil_id, SUM(code IN ({_in_list(POSSIBLE_CODES)})),"
+            f" SUM(code IN ({_in_list(ATTENDING_CODES)})) FROM marks"
+            f" WHERE date >= ? AND date <= ?{where} GROUP BY pupil_id",
+            params,
+        )
+    }
+
+
+def _unauthorised_marks(
+    store: Store, ids: Sequence[int] | None, start: date, end: date
+) -> dict[int, list[Mark]]:
+    """Unauthorised marks from ``start`` to ``end``, and every ``N`` before ``start`` (an N
+    never stops needing a recode), in date order, grouped by pupil."""
+    params: list[object] = [start.isoformat(), end.isoformat()]
+    where = _pupil_clause(ids, params)
+    result: dict[int, list[Mark]] = {}
+    parsed: dict[str, date] = {}
+    for pid, d, session, code in store.conn.execute(
+        f"SELECT pupil_id, date, session, code FROM marks"
+        f" WHERE code IN ({_in_list(UNAUTHORISED_CODES)}) AND (date >= ? OR code = 'N')"
+        f" AND date <= ?{where} ORDER BY pupil_id, date, session",
+        params,
+    ):
+        day = parsed.get(d) or parsed.setdefault(d, date.fromisoformat(d))
+        result.setdefault(pid, []).append(Mark(pid, day, session, code))
+    return result
+
+
+def _acknowledgements(store: Store) -> dict[tuple[int, str, date], Acknowledgement]:
+    return {
+        (pid, kind, date.fromisoformat(arose)): Acknowledgement(
+            officer, datetime.fromisoformat(at), event_id
+        )
+        for pid, kind, arose, event_id, at, officer in store.conn.execute(
+            "SELECT pupil_id, kind, arose_on, event_id, at, officer FROM alert_acks"
+        )
+    }
+
+
+def acknowledge(store: Store, alert: Alert, *, at: datetime | None = None) -> Alert:
+    """Record that this officer has seen the alert (one transaction, one ``ack`` audit
+    event); returns the alert with its acknowledgement. Acknowledging an alert that is
+    already acknowledged changes nothing and returns the first acknowledgement."""
+    if alert.kind not in ALERT_LABELS:
+        raise ValueError(f"{alert.kind!r} is not a kind of alert")
+    stamp = local_stamp(at)
+    key = (alert.pupil_id, alert.kind, alert.arose_on.isoformat())
+    with store.transaction():
+        require_writer(store)
+        row = store.conn.execute(
+            "SELECT officer, at, event_id FROM alert_acks"
+            " WHERE pupil_id = ? AND kind = ? AND arose_on = ?",
+            key,
+        ).fetchone()
+        if row is not None:
+            return replace(
+                alert, acknowledged=Acknowledgement(row[0], datetime.fromisoformat(row[1]), row[2])
+            )
+        event_id = store.audit(
+            "ack",
+            "pupil",
+            alert.pupil_id,
+            {
+                "kind": alert.kind,
+                "arose_on": alert.arose_on,
+                "message": alert.message,
+                "before": None,
+                "after": {"officer": store.officer, "at": stamp},
+            },
+        )
+        store.conn.execute(
+            "INSERT INTO alert_acks (pupil_id, kind, arose_on, event_id, at, officer)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (*key, event_id, stamp, store.officer),
+        )
+    return replace(
+        alert, acknowledged=Acknowledgement(store.officer, datetime.fromisoformat(stamp), event_id)
+    )

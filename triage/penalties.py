@@ -1,0 +1,245 @@
+"""Penalty notices, by the National Framework for Penalty Notices (DfE, August 2024).
+
+- A notice is per parent, per child. The first to that parent for that child within 3
+  years is £80 if paid within 21 days, £160 if paid within 28 days.
+- A second to the same parent for the same child within 3 years is £160, paid within 28
+  days, with no reduced rate.
+- A third within 3 years cannot be issued: the case goes another way, usually prosecution
+  under section 444 of the Education Act 1996.
+- A Notice to Improve is usually offered first; it is not required for an unapproved
+  term-time holiday, so its absence is a warning here, never a block.
+
+Only a lead may issue a notice or change its status (Enforce actions). The notice is a
+``penalty_notice`` action (:mod:`triage.cases`) whose detail holds the parent, the notice's
+number and its amounts and dates. See ``docs/cases.md``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from dateutil.relativedelta import relativedelta
+
+from triage.cases import Action, _write_action, actions_of, local_stamp, set_action_status
+from triage.officers import require_lead
+from triage.sanitise import printable
+from triage.store import Store
+
+NOTICE_YEARS = 3  # notices to the same parent for the same child count for 3 years
+NOTICES_ALLOWED = 2  # within those 3 years; a third is refused
+FIRST_REDUCED_AMOUNT = 80  # £, if paid within REDUCED_DAYS
+FULL_AMOUNT = 160  # £, if paid within FULL_DAYS (the only rate for a second notice)
+REDUCED_DAYS = 21
+FULL_DAYS = 28
+NTI_LOOKBACK = relativedelta(years=1)  # a Notice to Improve this recent counts as offered
+
+ROUTE_INSTEAD = (
+    "refer the case to the local authority for prosecution under section 444 of the "
+    "Education Act 1996, or take another route (Education Supervision Order, parenting order)"
+)
+
+
+class ThirdNoticeRefused(Exception):
+    """A third penalty notice to the same parent for the same child within 3 years."""
+
+    def __init__(self, decision: NoticeDecision) -> None:
+        self.decision = decision
+        super().__init__(f"{decision.refused} Instead: {decision.route}.")
+
+
+@dataclass(frozen=True)
+class NoticeDecision:
+    """What a penalty notice to this parent for this child, issued ``on``, would be."""
+
+    pupil_id: int
+    parent: str
+    on: date
+    number: int | None  # 1 or 2; None when refused
+    reduced_amount: int | None  # £80 for a first notice; None for a second
+    reduced_by: date | None  # last day to pay the reduced amount
+    full_amount: int | None  # £160
+    full_by: date | None  # last day to pay at all
+    earlier: tuple[Action, ...]  # this parent's notices for this child in the 3 years
+    counts_from: date  # notices dated after this day count
+    refused: str | None = None  # why a notice cannot be issued
+    route: str | None = None  # what to do instead
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def allowed(self) -> bool:
+        return self.refused is None
+
+
+@dataclass(frozen=True)
+class NoticeOutcome:
+    action: Action
+    next_step: str | None
+
+
+def same_parent(a: str, b: str) -> bool:
+    """Names match ignoring case and spacing ("Jane  SMITH" is "jane smith")."""
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
+def _dmy(d: date) -> str:
+    return f"{d:%d/%m/%Y}"
+
+
+def next_notice(store: Store, pupil_id: int, parent_name: str, on: date) -> NoticeDecision:
+    """The notice that could be issued to ``parent_name`` for this pupil on ``on``.
+
+    National Framework for Penalty Notices: earlier notices count when they are to the same
+    parent (:func:`same_parent`), for the same child, dated within the 3 years before ``on``
+    (after ``on`` minus 3 years; a notice exactly 3 years old no longer counts) and not
+    withdrawn. None earlier: first notice, £80 within 21 days or £160 within 28 days of
+    ``on``. One: second notice, £160 within 28 days, no reduced rate. Two: refused, with
+    the route instead and the date a notice becomes possible again. Days are counted from
+    ``on``, the date of issue: when a notice is posted, record the date it is served.
+    """
+    parent = printable(parent_name or "").strip()
+    if not parent:
+        raise ValueError("a penalty notice is issued to a named parent")
+    counts_from = on - relativedelta(years=NOTICE_YEARS)
+    actions = actions_of(store, pupil_id)
+    earlier = tuple(
+        sorted(
+            (
+                a
+                for a in actions
+                if a.kind == "penalty_notice"
+                and a.status != "withdrawn"
+                and counts_from < a.on <= on
+                and same_parent(str(a.detail.get("parent", "")), parent)
+            ),
+            key=lambda a: (a.on, a.id),
+        )
+    )
+    warnings = _warnings(actions, on)
+    base = {"pupil_id": pupil_id, "parent": parent, "on": on, "earlier": earlier}
+    if len(earlier) >= NOTICES_ALLOWED:
+        again = earlier[-NOTICES_ALLOWED].on + relativedelta(years=NOTICE_YEARS)
+        return NoticeDecision(
+            **base,
+            number=None,
+            reduced_amount=None,
+            reduced_by=None,
+            full_amount=None,
+            full_by=None,
+            counts_from=counts_from,
+            refused=(
+                f"{parent} has had {len(earlier)} penalty notices for this child within 3 "
+                f"years ({', '.join(_dmy(a.on) for a in earlier)}); a third cannot be "
+                f"issued (not before {_dmy(again)})."
+            ),
+            route=ROUTE_INSTEAD,
+            warnings=warnings,
+        )
+    first = not earlier
+    return NoticeDecision(
+        **base,
+        number=len(earlier) + 1,
+        reduced_amount=FIRST_REDUCED_AMOUNT if first else None,
+        reduced_by=on + timedelta(days=REDUCED_DAYS) if first else None,
+        full_amount=FULL_AMOUNT,
+        full_by=on + timedelta(days=FULL_DAYS),
+        counts_from=counts_from,
+        warnings=warnings,
+    )
+
+
+def _warnings(actions: list[Action], on: date) -> tuple[str, ...]:
+    """A Notice to Improve is usually offered first (not for a term-time holiday case)."""
+    notices = [
+        a for a in actions if a.kind == "notice_to_improve" and on - NTI_LOOKBACK < a.on <= on
+    ]
+    if not notices:
+        return (
+            "No Notice to Improve is recorded in the last 12 months: one is usually offered "
+            "first (it is not required for an unapproved term-time holiday).",
+        )
+    for notice in notices:
+        if notice.due_date is not None and notice.due_date > on:
+            return (
+                f"The improvement period of the Notice to Improve of {_dmy(notice.on)} runs "
+                f"until {_dmy(notice.due_date)}.",
+            )
+    return ()
+
+
+def issue_penalty_notice(
+    store: Store,
+    pupil_id: int,
+    parent_name: str,
+    on: date,
+    *,
+    note: str | None = None,
+    at: datetime | None = None,
+) -> Action:
+    """Record a penalty notice (status ``issued``) to a parent for this pupil, as
+    :func:`next_notice` decides it, in one transaction with one ``action`` audit event.
+    Only a lead may. Raises :class:`ThirdNoticeRefused` for a third notice within 3 years."""
+    note = (printable(note).strip() or None) if note else None
+    stamp = local_stamp(at)
+    with store.transaction():
+        require_lead(store)
+        decision = next_notice(store, pupil_id, parent_name, on)
+        if not decision.allowed:
+            raise ThirdNoticeRefused(decision)
+        detail = {
+            "parent": decision.parent,
+            "number": decision.number,
+            "reduced_amount": decision.reduced_amount,
+            "reduced_by": decision.reduced_by.isoformat() if decision.reduced_by else None,
+            "full_amount": decision.full_amount,
+            "full_by": decision.full_by.isoformat() if decision.full_by else None,
+            "warnings": list(decision.warnings),
+        }
+        return _write_action(
+            store,
+            pupil_id,
+            "penalty_notice",
+            on,
+            note=note,
+            due_date=decision.full_by,
+            status="issued",
+            detail=detail,
+            stamp=stamp,
+        )
+
+
+NEXT_STEPS = {
+    "paid": "Paid: the parent cannot be prosecuted for the absence this notice covered.",
+    "unpaid": (
+        "Not paid within 28 days: the local authority decides whether to prosecute under "
+        "section 444 of the Education Act 1996; record a prosecution referral if it goes "
+        "ahead. The notice itself is not re-issued."
+    ),
+    "withdrawn": "Withdrawn: it no longer counts towards the limit of two in 3 years.",
+}
+
+
+def set_notice_status(
+    store: Store,
+    action_id: int,
+    status: str,
+    *,
+    on: date | None = None,
+    note: str | None = None,
+) -> NoticeOutcome:
+    """Mark a penalty notice ``paid``, ``unpaid`` or ``withdrawn`` (a lead only), with the
+    next step. ``unpaid`` only once its 28 days have passed (``on``, default today)."""
+    if status not in NEXT_STEPS:
+        raise ValueError(f"a penalty notice is {', '.join(NEXT_STEPS)}, not {status!r}")
+    row = store.conn.execute(
+        "SELECT pupil_id, kind, due_date FROM actions WHERE id = ? AND undone_event_id IS NULL",
+        (action_id,),
+    ).fetchone()
+    if row is None or row[1] != "penalty_notice":
+        raise ValueError(f"action {action_id} is not a penalty notice")
+    full_by = date.fromisoformat(row[2]) if row[2] else None
+    today = on or date.today()
+    if status == "unpaid" and full_by is not None and today <= full_by:
+        raise ValueError(f"the notice can still be paid until {_dmy(full_by)}")
+    action = set_action_status(store, action_id, status, note=note)
+    return NoticeOutcome(action, NEXT_STEPS[status])
