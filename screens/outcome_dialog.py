@@ -195,6 +195,7 @@ class ReasonPicker(ModalScreen[str | None]):
 
     def action_cancel(self) -> None:
         if self.searching:  # escape leaves the search first, then the picker
+            self.set_focus(None)  # (focus must not stay on a removed widget)
             self.query_one("#reason-search").remove()
             self.query_one("#reason-results").remove()
             return
@@ -285,7 +286,11 @@ class Prompt(ModalScreen[str | None]):
         if problem:
             self.query_one("#prompt-error", Static).update(Text(problem, style="bold red"))
             return
-        self.dismiss(event.value)
+        self.dismiss(self.result(event.value))
+
+    def result(self, value: str):
+        """What the prompt returns for an answer that passed ``check``."""
+        return value
 
 
 class CallbackPrompt(Prompt):
@@ -303,14 +308,8 @@ class CallbackPrompt(Prompt):
 
         super().__init__("Call back at (HH:MM)", "e.g. 14:30", default, check)
 
-    @on(Input.Submitted, "#prompt-input")
-    def _submitted(self, event: Input.Submitted) -> None:  # type: ignore[override]
-        event.stop()
-        problem = self.check(event.value) if self.check else None
-        if problem:
-            self.query_one("#prompt-error", Static).update(Text(problem, style="bold red"))
-            return
-        self.dismiss(parse_callback_time(event.value, self.on_date))  # type: ignore[arg-type]
+    def result(self, value: str):  # type: ignore[override]
+        return parse_callback_time(value, self.on_date)
 
 
 class Confirm(ModalScreen[bool]):

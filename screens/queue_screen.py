@@ -95,7 +95,7 @@ class QueueScreen(Screen):
         Binding("slash", "filter", "Filter", show=False),
         Binding("escape", "clear_filter", "Clear filter", show=False),
         Binding("h", "toggle_resolved", "Hide/show resolved", show=False),
-        Binding("s", "summary", "Summary", show=False),
+        Binding("s", "summary", "Summary"),
         Binding("i", "imports", "Import"),
         Binding("question_mark", "help", "Help"),
         Binding("j", "cursor_down", "Down", show=False),
@@ -238,7 +238,8 @@ class QueueScreen(Screen):
             return
         m, p = self.morning, self.progress
         unexplained = p.count("to call") + p.count("in progress")
-        text = Text(f"{m.school} — {m.date:%A %d %B %Y}, {m.session}: ")
+        # School, date and session are in the header above; this line is the counts.
+        text = Text(f"{m.session}: ")
         text.append(f"to call {p.count('to call')}", style="bold")
         text.append(f" · in progress {p.count('in progress')}")
         text.append(f" · reason obtained {p.count('reason obtained')}", style="green")
@@ -276,16 +277,22 @@ class QueueScreen(Screen):
                 continue
             status = self.progress.statuses[pid]
             entry = self.entries[pid]
-            table.update_cell(str(pid), "status", self.status_text(pid, status))
-            table.update_cell(str(pid), "last", Text(self.last_attempt_text(status)))
+            table.update_cell(str(pid), "status", self.status_text(pid, status), update_width=True)
+            table.update_cell(
+                str(pid), "last", Text(self.last_attempt_text(status)), update_width=True
+            )
             contact = status.next_contact
             table.update_cell(
                 str(pid),
                 "contact",
                 Text(f"{contact.name} ({contact.relationship or '?'})" if contact else ""),
+                update_width=True,
             )
             table.update_cell(
-                str(pid), "number", Text(contact.numbers[0] if contact and contact.numbers else "")
+                str(pid),
+                "number",
+                Text(contact.numbers[0] if contact and contact.numbers else ""),
+                update_width=True,
             )
             table.update_cell(
                 str(pid),
@@ -342,7 +349,10 @@ class QueueScreen(Screen):
         for pid in due - self._due_seen:
             if str(pid) in table.rows:
                 table.update_cell(
-                    str(pid), "status", self.status_text(pid, self.progress.statuses[pid])
+                    str(pid),
+                    "status",
+                    self.status_text(pid, self.progress.statuses[pid]),
+                    update_width=True,
                 )
         self._due_seen = due
         self.resort()
@@ -368,11 +378,15 @@ class QueueScreen(Screen):
         if str(pupil_id) in table.rows:
             table.move_cursor(row=table.get_row_index(str(pupil_id)))
 
-    def move_to_next_to_call(self, after: int) -> None:
-        """After logging, go to the next pupil still to call (wrapping to the top)."""
-        assert self.progress is not None
+    def row_order(self) -> list[int]:
         table = self.query_one("#queue", DataTable)
-        order = [int(row.key.value) for row in table.ordered_rows]
+        return [int(row.key.value) for row in table.ordered_rows]
+
+    def move_to_next_to_call(self, after: int, order: list[int] | None = None) -> None:
+        """After logging, go to the next pupil still to call below (wrapping to the top),
+        in ``order`` (the rows as they were before the change), else the current rows."""
+        assert self.progress is not None
+        order = order if order is not None else self.row_order()
         if after not in order:
             return
         start = order.index(after)
@@ -480,6 +494,9 @@ class QueueScreen(Screen):
 
     def _write(self, write, entry: QueueEntry) -> None:
         """Run one store write; say what happened in one line, never a traceback."""
+        # The order as the officer saw it: "next" means the family below, even though the
+        # resolved family is about to move to the bottom.
+        order_before = self.row_order()
         try:
             result = write()
         except (StoreError, ValueError) as exc:
@@ -495,7 +512,7 @@ class QueueScreen(Screen):
         )
         if summary:
             self.notify(Text(f"{summary} — {names}").plain, timeout=4)
-        self.move_to_next_to_call(entry.pupil.id)
+        self.move_to_next_to_call(entry.pupil.id, order_before)
 
     def action_reason(self) -> None:
         entry = self.current_entry()
@@ -632,7 +649,10 @@ class QueueScreen(Screen):
         self.rebuild(self.current_pupil_id())
 
     def action_summary(self) -> None:
-        self.notify("The end-of-day summary is not built yet (it comes with its own issue).")
+        from screens.summary_screen import SummaryScreen
+
+        if self.morning is not None:
+            self.app.push_screen(SummaryScreen(self.morning.date))
 
     def action_imports(self) -> None:
         from screens.import_screen import ImportScreen

@@ -19,10 +19,12 @@ async def test_app_opens_on_the_queue_with_school_name_and_date(demo_db) -> None
     app = TriageApp(demo_db, DEMO_MORNING)
     async with app.run_test(size=(120, 40)) as pilot:
         await _loaded(pilot)
-        summary = str(app.screen.query_one("#queue-summary", Static).render())
-        assert "Riverside Academy (demo)" in summary
-        assert "Tuesday 24 November 2026" in summary
         assert app.title == "Riverside Academy (demo)"
+        assert app.sub_title == "Tue 24 Nov 2026 · AM"
+        header = app.screen.query_one("HeaderTitle").render()
+        assert "Riverside Academy (demo)" in str(header) and "Tue 24 Nov 2026" in str(header)
+        summary = str(app.screen.query_one("#queue-summary", Static).render())
+        assert "to call 18" in summary
 
 
 async def test_queue_table_shows_every_queued_pupil_in_queue_order(demo_db) -> None:

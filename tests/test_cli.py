@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import DEMO_MORNING, database_dump
-from triage.cli import main, spreadsheet_safe
+from triage.cli import main
 from triage.queue import load_morning
+from triage.sanitise import spreadsheet_safe
 from triage.store import open_store
 
 MARKS = (

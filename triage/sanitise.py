@@ -21,3 +21,11 @@ def printable(text: str) -> str:
     if not _CONTROL.search(text):
         return text  # the usual case, and the fast one
     return _CONTROL.sub("", _SPACING.sub(" ", text))
+
+
+def spreadsheet_safe(value: str) -> str:
+    """Neutralise a CSV cell a spreadsheet would run as a formula (CSV formula injection):
+    a leading = + - @, tab or carriage return gets a ' in front."""
+    if value and value[0] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
