@@ -103,3 +103,12 @@ def test_an_unknown_group_is_a_clear_error_and_makes_no_file(tmp_path, capsys) -
     assert main(["import", "marks", "x.csv", "--db", str(db), "--group", "no-such-group-x"]) == 1
     assert "no group called 'no-such-group-x'" in capsys.readouterr().err
     assert not db.exists()
+
+
+def test_setting_up_a_team_as_someone_else_succeeds_with_a_note(tmp_path, capsys) -> None:
+    db = tmp_path / "t.db"
+    assert main(["officers", "add", "alice", "--role", "lead", "--db", str(db)]) == 0
+    captured = capsys.readouterr()
+    assert "alice is now lead" in captured.out
+    assert "is not an officer of this database" in captured.err
+    assert main(["officers", "list", "--db", str(db)]) == 1  # and now may not use it

@@ -80,6 +80,7 @@ class Calendar:
 
 
 def calendar(days: Sequence[date], on: date) -> Calendar:
+    """The shared facts for alerts on ``on``, from the school days (ascending)."""
     year_start = rules.school_year_start(on)
     since = min(year_start, rules.rolling_window_start(days, on) or on)
     window = {}
@@ -93,7 +94,7 @@ def calendar(days: Sequence[date], on: date) -> Calendar:
 def load_from(days: Sequence[date], on: date) -> date:
     """The earliest mark :func:`alerts_for` reads: 10 school weeks before the start of the
     school year (or of the current window, if earlier), so every window it counts is whole."""
-    since = min(rules.school_year_start(on), rules.rolling_window_start(days, on) or on)
+    since = calendar(days, on).since
     return rules.rolling_window_start(days, since) or since
 
 

@@ -21,6 +21,7 @@ from rich.text import Text
 
 from triage.csvfile import ImportFileError
 from triage.model import year_label
+from triage.sanitise import spreadsheet_safe
 from triage.store import StoreError, default_db_path, open_store
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
@@ -127,6 +128,36 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--since", type=_date_arg, metavar="YYYY-MM-DD")
     audit.add_argument("--format", choices=("text", "csv", "json"), default="text")
 
+    summary = sub.add_parser(
+        "summary", parents=[common], help="the end-of-day summary (for the screen or cron)"
+    )
+    summary.add_argument("--date", type=_date_arg, help="the day (default: the latest with marks)")
+    summary.add_argument("--from", dest="from_date", type=_date_arg, metavar="D")
+    summary.add_argument("--to", dest="to_date", type=_date_arg, metavar="D")
+    summary.add_argument(
+        "--format", choices=("text", "markdown", "csv", "json", "html"), default="text"
+    )
+    summary.add_argument("--out", type=Path, metavar="FILE", help="write to FILE (0600)")
+    summary.add_argument(
+        "--no-names", action="store_true", help="counts only: for summaries that leave the school"
+    )
+
+    export = sub.add_parser("export", parents=[common], help="files for other systems")
+    esub = export.add_subparsers(dest="export_command", metavar="WHAT", required=True)
+    amend = esub.add_parser(
+        "amendments", parents=[common], help="the recodes to enter back into the MIS (CSV)"
+    )
+    amend.add_argument("--date", type=_date_arg, help="marks on this day only")
+    amend.add_argument("--since", type=_date_arg, help="marks from this day on")
+    amend.add_argument("--out", type=Path, metavar="FILE", help="write to FILE (default: stdout)")
+    amend.add_argument(
+        "--all", action="store_true", help="include those exported before (repeats them)"
+    )
+
+    from triage.letters import add_letter_parser
+
+    add_letter_parser(sub, [common])
+
     config = sub.add_parser("config", parents=[common], help="show or change the settings")
     csub = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
     cshow = csub.add_parser("show", parents=[common], help="every setting; * marks defaults")
@@ -152,6 +183,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "import":
             return _cmd_import(args, db_path, group)
+        if args.command == "summary":
+            return _cmd_summary(args, db_path)
+        if args.command == "export":
+            return _cmd_export_amendments(args, db_path)
+        if args.command == "letter":
+            from triage.letters import run_letter_command
+
+            return run_letter_command(args, db_path)
         if args.command == "config":
             return _cmd_config(args, db_path, group)
         if args.command == "officers":
@@ -360,6 +399,69 @@ def _cmd_import_inbox(args: argparse.Namespace, db_path: Path, group: str | None
     return EXIT_INPUT if any(r.outcome == "rejected" for r in results) else EXIT_OK
 
 
+def _write_private(path: Path, data: bytes) -> None:
+    """Reports hold children's data: a new file is made 0600."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+
+
+def _cmd_summary(args: argparse.Namespace, db_path: Path) -> int:
+    from triage import rules
+    from triage.queue import NoMarksError, default_date
+    from triage.summary import day_summary
+    from triage.summary_report import render
+
+    if args.date and (args.from_date or args.to_date):
+        raise UsageError("give --date, or --from and --to, not both")
+    with open_store(db_path, create=False) as store:
+        try:
+            last = default_date(store)
+        except NoMarksError as exc:
+            raise StoreError(str(exc)) from exc
+        if args.from_date or args.to_date:
+            start, end = args.from_date or args.to_date, args.to_date or last
+            if start > end:
+                raise UsageError("--from is after --to")
+            days = [d for d in rules.school_days(store.date_codes()) if start <= d <= end]
+        else:
+            days = [args.date or last]
+        summaries = [day_summary(store, d) for d in days]
+    names = not args.no_names
+    if args.format == "json" and len(summaries) != 1:
+        text = json.dumps([s.as_json(names) for s in summaries], indent=2, ensure_ascii=False)
+    elif args.format == "csv":
+        parts = [render(s, "csv", names) for s in summaries]
+        text = parts[0] + "".join(p.split("\n", 1)[1] for p in parts[1:]) if parts else ""
+    else:
+        text = "\n".join(render(s, args.format, names) for s in summaries)
+    if args.out:
+        _write_private(args.out, text.encode("utf-8"))
+        print(f"summary written to {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def _cmd_export_amendments(args: argparse.Namespace, db_path: Path) -> int:
+    from triage.amendments import mark_exported, pending, to_csv
+
+    if args.date and args.since:
+        raise UsageError("give --date or --since, not both")
+    with open_store(db_path, create=False) as store:
+        rows = pending(store, on=args.date, since=args.since, everything=args.all)
+        data = to_csv(rows)
+        if args.out:
+            _write_private(args.out, data)
+        else:
+            sys.stdout.buffer.write(data)
+            sys.stdout.flush()
+        # Only once the file is written are the rows counted as exported.
+        mark_exported(store, rows, args.out.name if args.out else "<stdout>")
+    print(f"{len(rows)} amendment(s) exported", file=sys.stderr)
+    return EXIT_OK
+
+
 def _cmd_config(args: argparse.Namespace, db_path: Path, group: str | None) -> int:
     from triage import settings
 
@@ -380,16 +482,33 @@ def _cmd_config(args: argparse.Namespace, db_path: Path, group: str | None) -> i
 
 
 def _cmd_officers(args: argparse.Namespace, db_path: Path, group: str | None) -> int:
-    from triage.officers import access_of, add_officer, list_officers, remove_officer
+    from triage.officers import (
+        AccessDenied,
+        access_of,
+        add_officer,
+        list_officers,
+        remove_officer,
+    )
 
     with open_store(db_path, group=group) as store:
-        if args.officers_command == "add":
+        if args.officers_command == "list":
+            access_of(store)  # an unknown login may not read the list
+        elif args.officers_command == "add":
             officer = add_officer(store, args.login, args.role, args.display_name)
             print(f"{officer.login} is now {officer.role}")
-        elif args.officers_command == "remove":
+        else:
             remove_officer(store, args.login)
             print(f"{args.login} removed")
-        access_of(store)  # after a change: still allowed? (and refuses an unknown login)
+        if args.officers_command != "list":
+            try:
+                access_of(store)
+            except AccessDenied:
+                # Done, and worth saying: e.g. root setting up a team's database.
+                print(
+                    f"note: {store.officer} is not an officer of this database, so from now"
+                    " on cannot use it",
+                    file=sys.stderr,
+                )
         officers = list_officers(store)
         if args.officers_command == "list":
             if not officers:
@@ -451,13 +570,6 @@ def _cmd_check(db_path: Path) -> int:
         return EXIT_INPUT
     print(f"{db_path}: integrity ok, foreign keys ok")
     return EXIT_OK
-
-
-def spreadsheet_safe(value: str) -> str:
-    """Neutralise a cell a spreadsheet would run as a formula (CSV formula injection)."""
-    if value and value[0] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 def _cmd_open(args: argparse.Namespace, db_path: Path) -> int:

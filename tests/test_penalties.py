@@ -1,0 +1,199 @@
+"""Penalty notices by the National Framework for Penalty Notices (August 2024): first and
+second notices, the refused third, the 3-year limit, amounts, dates and the next step."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import database_dump
+from triage.cases import actions_of, record_action
+from triage.importers import import_files
+from triage.officers import AccessDenied, add_officer
+from triage.penalties import (
+    ThirdNoticeRefused,
+    issue_penalty_notice,
+    next_notice,
+    set_notice_status,
+)
+from triage.store import Store, open_store
+
+AMY, BEN = "A123456789012", "A123456789013"
+MUM = "Sarah Smith"
+JAN = date(2024, 1, 10)
+JUNE = date(2024, 6, 3)
+
+
+@pytest.fixture
+def school(store: Store, tmp_path: Path) -> Store:
+    path = tmp_path / "marks.csv"
+    path.write_text(
+        "UPN,Surname,Forename,Year,Reg,Date,Session,Mark\n"
+        f"{AMY},Smith,Amy,3,3R,10/01/2024,AM,G\n"
+        f"{BEN},Smith,Ben,5,5B,10/01/2024,AM,G\n",
+        encoding="utf-8",
+    )
+    import_files(store, "marks", [path])
+    return store
+
+
+def pid(store: Store, upn: str = AMY) -> int:
+    return store.pupil_by_upn(upn).id
+
+
+def issue(store: Store, on: date, parent: str = MUM, upn: str = AMY):
+    return issue_penalty_notice(store, pid(store, upn), parent, on, at=datetime(2026, 1, 1, 9))
+
+
+def test_the_first_notice_to_a_parent_is_80_within_21_days_or_160_within_28_days(school):
+    decision = next_notice(school, pid(school), MUM, JAN)
+    assert decision.number == 1
+    assert (decision.reduced_amount, decision.reduced_by) == (80, date(2024, 1, 31))
+    assert (decision.full_amount, decision.full_by) == (160, date(2024, 2, 7))
+
+
+def test_a_second_notice_to_the_same_parent_for_the_same_child_is_160_with_no_reduced_rate(
+    school,
+):
+    issue(school, JAN)
+    decision = next_notice(school, pid(school), MUM, JUNE)
+    assert decision.number == 2
+    assert (decision.reduced_amount, decision.reduced_by) == (None, None)
+    assert (decision.full_amount, decision.full_by) == (160, date(2024, 7, 1))
+
+
+def test_a_third_notice_within_three_years_is_refused_with_the_route_instead(school):
+    issue(school, JAN)
+    issue(school, JUNE)
+    decision = next_notice(school, pid(school), MUM, date(2025, 3, 1))
+    assert not decision.allowed
+    assert "a third cannot be issued (not before 10/01/2027)" in decision.refused
+    assert "section 444" in decision.route
+
+
+def test_issuing_a_third_notice_raises_and_records_nothing(school):
+    issue(school, JAN)
+    issue(school, JUNE)
+    before = database_dump(school.path)
+    with pytest.raises(ThirdNoticeRefused, match="prosecution"):
+        issue(school, date(2025, 3, 1))
+    assert database_dump(school.path) == before
+
+
+def test_a_notice_exactly_three_years_old_no_longer_counts(school):
+    issue(school, JAN)
+    issue(school, JUNE)
+    assert not next_notice(school, pid(school), MUM, date(2027, 1, 9)).allowed
+    assert next_notice(school, pid(school), MUM, date(2027, 1, 10)).number == 2
+
+
+def test_a_first_notice_again_once_three_years_have_passed_since_both(school):
+    issue(school, JAN)
+    issue(school, JUNE)
+    decision = next_notice(school, pid(school), MUM, date(2027, 6, 3))
+    assert (decision.number, decision.reduced_amount) == (1, 80)
+
+
+def test_a_notice_to_the_other_parent_of_the_same_child_is_their_first(school):
+    issue(school, JAN)
+    issue(school, JUNE)
+    assert next_notice(school, pid(school), "Tom Smith", JUNE).number == 1
+
+
+def test_a_notice_for_a_brother_or_sister_does_not_count_for_this_child(school):
+    issue(school, JAN, upn=BEN)
+    issue(school, JUNE, upn=BEN)
+    assert next_notice(school, pid(school, AMY), MUM, JUNE).number == 1
+
+
+def test_parent_names_match_ignoring_case_and_spacing(school):
+    issue(school, JAN)
+    assert next_notice(school, pid(school), "  sarah   SMITH ", JUNE).number == 2
+
+
+def test_a_withdrawn_notice_does_not_count(school):
+    first = issue(school, JAN)
+    set_notice_status(school, first.id, "withdrawn", on=JAN)
+    assert next_notice(school, pid(school), MUM, JUNE).number == 1
+
+
+def test_an_issued_notice_records_parent_number_amounts_and_dates(school):
+    issue(school, JAN)
+    second = issue(school, JUNE)
+    assert (second.kind, second.status, second.due_date) == (
+        "penalty_notice",
+        "issued",
+        date(2024, 7, 1),
+    )
+    assert {k: second.detail[k] for k in ("parent", "number", "reduced_amount", "full_amount")} == {
+        "parent": MUM,
+        "number": 2,
+        "reduced_amount": None,
+        "full_amount": 160,
+    }
+    assert [a.detail["number"] for a in actions_of(school, pid(school), "penalty_notice")] == [2, 1]
+
+
+def test_a_notice_needs_a_parent_name(school):
+    with pytest.raises(ValueError, match="named parent"):
+        next_notice(school, pid(school), "  ", JAN)
+
+
+def test_only_a_lead_may_issue_a_penalty_notice(school):
+    add_officer(school, "officer.one", "lead")
+    add_officer(school, "officer.two", "officer")
+    other = open_store(school.path, officer="officer.two")
+    try:
+        with pytest.raises(AccessDenied, match="only a lead"):
+            issue(other, JAN)
+    finally:
+        other.close()
+    assert actions_of(school, pid(school)) == []
+
+
+def test_no_notice_to_improve_is_a_warning_not_a_block(school):
+    decision = next_notice(school, pid(school), MUM, JAN)
+    assert decision.allowed
+    assert "No Notice to Improve" in decision.warnings[0]
+    assert "not required for an unapproved term-time holiday" in decision.warnings[0]
+
+
+def test_a_recent_notice_to_improve_whose_period_has_ended_gives_no_warning(school):
+    record_action(school, pid(school), "notice_to_improve", date(2023, 11, 1), due_date=JAN)
+    assert next_notice(school, pid(school), MUM, JAN).warnings == ()
+
+
+def test_a_notice_to_improve_still_running_is_a_warning(school):
+    record_action(
+        school, pid(school), "notice_to_improve", date(2023, 12, 1), due_date=date(2024, 1, 19)
+    )
+    (warning,) = next_notice(school, pid(school), MUM, JAN).warnings
+    assert "runs until 19/01/2024" in warning
+
+
+def test_an_unpaid_notice_points_to_prosecution(school):
+    notice = issue(school, JAN)
+    outcome = set_notice_status(school, notice.id, "unpaid", on=date(2024, 2, 8))
+    assert outcome.action.status == "unpaid"
+    assert "prosecute under section 444" in outcome.next_step
+
+
+def test_a_notice_cannot_be_unpaid_while_its_28_days_run(school):
+    notice = issue(school, JAN)
+    with pytest.raises(ValueError, match="can still be paid until 07/02/2024"):
+        set_notice_status(school, notice.id, "unpaid", on=date(2024, 2, 7))
+
+
+def test_a_paid_notice_is_recorded_as_paid(school):
+    notice = issue(school, JAN)
+    outcome = set_notice_status(school, notice.id, "paid", on=date(2024, 1, 20))
+    assert actions_of(school, pid(school))[0].status == "paid"
+    assert outcome.next_step.startswith("Paid")
+
+
+def test_only_a_penalty_notice_takes_a_notice_status(school):
+    letter = record_action(school, pid(school), "letter_sent", JAN)
+    with pytest.raises(ValueError, match="not a penalty notice"):
+        set_notice_status(school, letter.id, "paid", on=JAN)

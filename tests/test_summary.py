@@ -1,0 +1,291 @@
+"""The end-of-day summary and the MIS amendments file: every figure against a direct count."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+from datetime import date
+from html.parser import HTMLParser
+
+import pytest
+
+from tests.conftest import DEMO_MORNING
+from triage.amendments import mark_exported, pending, to_csv
+from triage.cli import main
+from triage.codes import ATTENDING_CODES, POSSIBLE_CODES
+from triage.logbook import log_attempt, record_reason, set_callback
+from triage.queue import load_morning
+from triage.store import open_store
+from triage.summary import day_summary
+from triage.summary_report import render, sparkline
+
+
+@pytest.fixture
+def worked_db(demo_db):
+    """The demo morning with some work done by two officers."""
+    with open_store(demo_db, officer="officer.one") as s:
+        morning = load_morning(s, DEMO_MORNING)
+        fams = morning.families
+        log_attempt(
+            s,
+            [e.pupil.id for e in fams[0].entries],
+            DEMO_MORNING,
+            "AM",
+            "call",
+            "spoke_reason",
+            reason_code="I",
+        )
+        log_attempt(
+            s, [e.pupil.id for e in fams[1].entries], DEMO_MORNING, "AM", "call", "no_answer"
+        )
+        set_callback(
+            s,
+            [e.pupil.id for e in fams[2].entries],
+            DEMO_MORNING,
+            "AM",
+            __import__("datetime").datetime(2026, 11, 24, 14, 30),
+        )
+    with open_store(demo_db, officer="officer.two") as s:
+        record_reason(s, [fams[3].entries[0].pupil.id], DEMO_MORNING, "AM", "M")
+        log_attempt(
+            s, [e.pupil.id for e in fams[4].entries], DEMO_MORNING, "AM", "text", "text_sent"
+        )
+    return demo_db
+
+
+def _direct(db, sql, *params):
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
+def test_counts_match_direct_queries(worked_db) -> None:
+    with open_store(worked_db) as s:
+        summary = day_summary(s, DEMO_MORNING)
+    d = DEMO_MORNING.isoformat()
+    queued = dict(
+        _direct(
+            worked_db,
+            "SELECT session, COUNT(*) FROM marks WHERE date=? AND queued=1 GROUP BY session",
+            d,
+        )
+    )
+    assert summary.queued == queued
+    assert (
+        summary.recodes == _direct(worked_db, "SELECT COUNT(*) FROM recodes WHERE date=?", d)[0][0]
+    )
+    reasons = dict(
+        _direct(
+            worked_db,
+            "SELECT code, COUNT(*) FROM marks WHERE date=? AND"
+            " queued=1 AND code != 'N' GROUP BY code",
+            d,
+        )
+    )
+    assert summary.reasons_by_code == reasons == {"I": 1, "M": 1}
+    still_n = _direct(
+        worked_db, "SELECT COUNT(*) FROM marks WHERE date=? AND queued=1 AND code='N'", d
+    )[0][0]
+    assert len(summary.unexplained) == still_n
+    assert summary.attempts_by_channel == {"Call": 2, "Callback": 1, "Text": 1}
+    assert summary.families_contacted == 4
+    assert summary.per_officer["officer.one"] == {"attempts": 3, "recodes": 1}
+    assert summary.per_officer["officer.two"] == {"attempts": 1, "recodes": 1}
+    assert len(summary.callbacks_outstanding) == 1
+
+
+def test_attendance_percentages_match_a_direct_count(worked_db) -> None:
+    with open_store(worked_db) as s:
+        summary = day_summary(s, DEMO_MORNING)
+    rows = _direct(worked_db, "SELECT code FROM marks WHERE date = ?", DEMO_MORNING.isoformat())
+    att = sum(1 for (c,) in rows if c in ATTENDING_CODES)
+    poss = sum(1 for (c,) in rows if c in POSSIBLE_CODES)
+    assert summary.attendance_today == round(100 * att / poss, 1)
+    term = _direct(
+        worked_db,
+        "SELECT code FROM marks WHERE date BETWEEN '2026-09-01' AND ?",
+        DEMO_MORNING.isoformat(),
+    )
+    t_att = sum(1 for (c,) in term if c in ATTENDING_CODES)
+    t_poss = sum(1 for (c,) in term if c in POSSIBLE_CODES)
+    assert summary.attendance_term == round(100 * t_att / t_poss, 1)
+    assert len(summary.last_school_days) == 20
+    assert summary.last_school_days[-1][0] == DEMO_MORNING
+
+
+def test_full_attendance_lists_exactly_the_pupils_with_no_missed_session(worked_db) -> None:
+    with open_store(worked_db) as s:
+        summary = day_summary(s, DEMO_MORNING)
+        on_roll = {p.id: p.display_name for p in s.pupils() if p.on_roll(DEMO_MORNING)}
+    rows = _direct(
+        worked_db,
+        "SELECT pupil_id, code FROM marks WHERE date BETWEEN '2026-09-01' AND ?",
+        DEMO_MORNING.isoformat(),
+    )
+    possible: dict[int, int] = {}
+    missed: set[int] = set()
+    for pid, code in rows:
+        if code in POSSIBLE_CODES:
+            possible[pid] = possible.get(pid, 0) + 1
+            if code not in ATTENDING_CODES:
+                missed.add(pid)
+    expected = sorted(on_roll[p] for p in possible if p not in missed and p in on_roll)
+    assert summary.full_attendance == expected
+    assert len(expected) > 50
+    assert summary.most_improved and all(i.after > i.before for i in summary.most_improved)
+
+
+def test_a_day_with_no_absences_is_a_quiet_summary(tmp_path) -> None:
+    path = tmp_path / "t.db"
+    marks = tmp_path / "m.csv"
+    marks.write_text(
+        "UPN,Surname,Forename,Date,Session,Mark\nA123456789012,Smith,Jo,24/11/2026,AM,/\n"
+    )
+    assert main(["import", "marks", str(marks), "--db", str(path)]) == 0
+    with open_store(path) as s:
+        summary = day_summary(s, date(2026, 11, 24))
+    assert summary.queued == {} and summary.unexplained == []
+    assert summary.attendance_today == 100.0
+    assert "none" in render(summary, "text")
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "csv", "json", "html"])
+def test_every_format_renders_and_parses_back(worked_db, fmt) -> None:
+    with open_store(worked_db) as s:
+        summary = day_summary(s, DEMO_MORNING)
+    out = render(summary, fmt)
+    if fmt == "json":
+        data = json.loads(out)
+        assert data["recodes"] == summary.recodes
+    elif fmt == "csv":
+        rows = list(csv.DictReader(io.StringIO(out)))
+        assert {"section": "recodes", "value": str(summary.recodes)}.items() <= {
+            k: v for r in rows if r["section"] == "recodes" for k, v in r.items()
+        }.items()
+    elif fmt == "html":
+        _check_html(out)
+        assert "<svg" in out and "http" not in out.replace("http://www.w3.org/2000/svg", "")
+    elif fmt == "markdown":
+        assert "| Marks recoded | 2 |" in out
+    else:
+        assert "Marks recoded" in out
+
+
+def test_no_names_leaves_every_pupil_unnamed(worked_db) -> None:
+    with open_store(worked_db) as s:
+        summary = day_summary(s, DEMO_MORNING)
+        names = [u.name for u in summary.unexplained] + summary.full_attendance
+    for fmt in ("text", "markdown", "csv", "json", "html"):
+        out = render(summary, fmt, names=False)
+        assert not any(n in out for n in names), fmt
+
+
+def test_sparkline_spans_lowest_to_highest() -> None:
+    assert sparkline([90.0, 95.0, 100.0]) == "▁▄█"
+    assert sparkline([None, 90.0]) == " ▁"
+
+
+class _Balanced(HTMLParser):
+    VOID = {"meta", "br", "img", "link", "rect", "input", "hr"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[str] = []
+
+    def handle_starttag(self, tag, attrs) -> None:
+        if tag not in self.VOID:
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag) -> None:
+        if tag in self.VOID:
+            return
+        assert self.stack and self.stack[-1] == tag, (self.stack, tag)
+        self.stack.pop()
+
+
+def _check_html(text: str) -> None:
+    parser = _Balanced()
+    parser.feed(text)
+    assert parser.stack == []
+
+
+# --- amendments ---------------------------------------------------------------------------
+
+
+def test_amendments_list_each_recode_once_then_not_again(worked_db, tmp_path) -> None:
+    out = tmp_path / "amend.csv"
+    assert main(["export", "amendments", "--db", str(worked_db), "--out", str(out)]) == 0
+    data = out.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")  # Excel reads the names right
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert sorted((r["Original mark"], r["New mark"]) for r in rows) == [("N", "I"), ("N", "M")]
+    assert {r["Officer"] for r in rows} == {"officer.one", "officer.two"}
+    again = tmp_path / "again.csv"
+    assert main(["export", "amendments", "--db", str(worked_db), "--out", str(again)]) == 0
+    assert len(again.read_bytes().decode("utf-8-sig").splitlines()) == 1  # header only
+    everything = tmp_path / "all.csv"
+    assert (
+        main(["export", "amendments", "--all", "--db", str(worked_db), "--out", str(everything)])
+        == 0
+    )
+    assert len(everything.read_bytes().decode("utf-8-sig").splitlines()) == 3
+
+
+def test_a_corrected_recode_is_one_row_from_the_original_to_the_final_mark(worked_db):
+    with open_store(worked_db) as s:
+        pid = s.conn.execute("SELECT pupil_id FROM recodes WHERE new_code = 'I'").fetchone()[0]
+        record_reason(s, [pid], DEMO_MORNING, "AM", "M")  # correction: I -> M
+        rows = [a for a in pending(s) if a.upn == s.pupils([pid])[0].upn]
+    assert [(a.original, a.new) for a in rows] == [("N", "M")]
+
+
+def test_a_mark_the_mis_already_shows_needs_no_amendment(worked_db) -> None:
+    with open_store(worked_db) as s:
+        s.conn.execute("UPDATE marks SET mis_code = code WHERE amended = 1 AND code = 'M'")
+        assert [a.new for a in pending(s)] == ["I"]
+
+
+def test_a_formula_in_a_name_comes_out_inert(tmp_path) -> None:
+    path = tmp_path / "t.db"
+    marks = tmp_path / "m.csv"
+    marks.write_text(
+        "UPN,Surname,Forename,Date,Session,Mark\n"
+        'A123456789012,"=HYPERLINK(""http://x"")",@Jo,24/11/2026,AM,N\n'
+    )
+    assert main(["import", "marks", str(marks), "--db", str(path)]) == 0
+    with open_store(path) as s:
+        record_reason(s, [1], date(2026, 11, 24), "AM", "I")
+        text = to_csv(pending(s)).decode("utf-8-sig")
+        mark_exported(s, pending(s), "x.csv")
+    row = list(csv.reader(io.StringIO(text)))[1]
+    assert row[1].startswith("'=") and row[2].startswith("'@")
+
+
+async def test_s_opens_the_summary_and_brackets_move_between_days(worked_db) -> None:
+    from textual.widgets import Static
+
+    from triage.app import TriageApp
+
+    app = TriageApp(worked_db, DEMO_MORNING)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("s")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        title = str(app.screen.query_one("#summary-title", Static).render())
+        assert "Tuesday 24 November 2026" in title
+        assert app.screen.summary.recodes == 2
+        assert "Marks&#160;recoded" in app.export_screenshot()
+        await pilot.press("left_square_bracket")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "Monday 23 November 2026" in str(
+            app.screen.query_one("#summary-title", Static).render()
+        )
+        await pilot.press("escape")
+        assert type(app.screen).__name__ == "QueueScreen"

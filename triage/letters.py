@@ -1,0 +1,682 @@
+"""Letters home: a letter per pupil from a template the school can edit, in printable HTML or
+Markdown, each one recorded on the pupil's case as a ``letter_sent`` action.
+
+Templates are Markdown with ``{{ field }}`` placeholders (:data:`FIELDS`). The renderer is
+deliberately tiny: a placeholder is replaced by its value and nothing else happens — no
+expressions, no loops, no code. The shipped templates live in ``triage/templates/``; a
+school overrides one (or adds its own) by putting ``NAME.md`` in the ``templates`` folder
+beside the database, or in the folder given with ``--templates``.
+
+Everything is checked before anything is written: the template (every placeholder must be
+a known field; the error names the field and the line), the UPNs, the options a template
+needs. Then the letters are written (each file 0600: children's data) and their actions
+recorded in one transaction, one ``action`` audit event per letter, like
+:mod:`triage.logbook`. Values are escaped for the output: HTML-escaped in HTML (a name with
+``<script>`` comes out as text), backslash-escaped in Markdown. See ``docs/letters.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import html
+import os
+import re
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+from markdown_it import MarkdownIt
+
+from triage import penalties, settings
+from triage.cases import _write_action, local_stamp
+from triage.model import RECEPTION, AttendanceSummary, Contact, Mark, Pupil
+from triage.officers import require_writer
+from triage.rules import (
+    PENALTY_NOTICE_WEEKS,
+    attendance,
+    rolling_unauthorised_sessions,
+    school_days,
+    school_year_start,
+    term_start,
+)
+from triage.sanitise import printable
+from triage.store import Store
+
+SHIPPED_TEMPLATES = Path(__file__).resolve().parent / "templates"
+SCHOOL_TEMPLATES_FOLDER = "templates"  # beside the database
+FORMATS = {"html": "html", "markdown": "md"}  # format -> file extension
+DEFAULT_PERIOD_WEEKS = 4
+PERIOD_WEEKS_RANGE = (1, 12)
+ACTION_KIND = "letter_sent"
+
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+_PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+# Placeholders are swapped for these while Markdown becomes HTML, then for escaped values:
+# private-use characters are not Markdown syntax, and no template has a reason to hold them.
+_TOKEN_OPEN, _TOKEN_CLOSE = "\ue000", "\ue001"
+_TOKEN = re.compile(f"{_TOKEN_OPEN}(\\d+){_TOKEN_CLOSE}")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~#&])")
+
+
+class LetterError(ValueError):
+    """A letter that cannot be written (a template, a UPN, an option): one clear line."""
+
+
+# --- the fields a template may use ------------------------------------------------------
+
+# name -> what it holds. The order is the order docs/letters.md lists them.
+FIELDS: dict[str, str] = {
+    "school_name": "the school's name (the school_name setting)",
+    "today": "the letter's date, e.g. 24 November 2026",
+    "officer_name": "the officer writing: their display name, else their login",
+    "preferred_forename": "the pupil's preferred forename (the legal one if none)",
+    "legal_forename": "the pupil's legal forename",
+    "surname": "the pupil's surname",
+    "full_name": "preferred forename and surname",
+    "legal_name": "legal forename and surname",
+    "upn": "the pupil's UPN (a confidential identifier: think before printing it)",
+    "year_group": "Year 7, or Reception",
+    "reg_group": "the registration (form) group, e.g. 7RA",
+    "year_and_group": "Year 7, 7RA (the year alone when there is no group)",
+    "contact_name": "the priority-1 contact's name, else Parent/Carer of (full name)",
+    "term_start": "the first day of this term",
+    "school_year_start": "1 September of this school year",
+    "attendance_term": "attendance this term, e.g. 91.3% (no sessions yet: 'not yet known')",
+    "attendance_year": "attendance this school year",
+    "sessions_possible_term": "possible sessions this term",
+    "sessions_missed_term": "sessions missed this term (authorised or not)",
+    "sessions_possible_year": "possible sessions this school year",
+    "sessions_missed_year": "sessions missed this school year (authorised or not)",
+    "unauthorised_sessions_year": "sessions of unauthorised absence this school year",
+    "unauthorised_sessions_10_weeks": (
+        "sessions of unauthorised absence in the last 10 school weeks (the penalty-notice window)"
+    ),
+    "period_weeks": "the improvement period's length in weeks (--period-weeks, default 4)",
+    "period_start": "the improvement period's first day (--period-start, default the next "
+    "weekday after the letter's date)",
+    "period_end": "the improvement period's last day",
+    "penalty_reduced_amount": "a first penalty notice paid within 21 days: £80",
+    "penalty_reduced_days": "21",
+    "penalty_full_amount": "a penalty notice paid within 28 days: £160",
+    "penalty_full_days": "28",
+    "meeting_date": "the meeting's date, e.g. Tuesday 1 December 2026 (--meeting-date)",
+    "meeting_time": "the meeting's time, e.g. 9:30am (--meeting-time)",
+    "meeting_place": "where the meeting is (--meeting-place, default the school's name)",
+}
+# Fields with no value unless an option gives one: a template that uses one needs it.
+NEEDS_OPTION = {"meeting_date": "--meeting-date", "meeting_time": "--meeting-time"}
+
+
+@dataclass(frozen=True)
+class LetterDetails:
+    """What a letter needs besides the database: its date and the officer's choices."""
+
+    today: date
+    period_weeks: int = DEFAULT_PERIOD_WEEKS
+    period_start: date | None = None
+    meeting_date: date | None = None
+    meeting_time: time | None = None
+    meeting_place: str | None = None
+
+
+def long_date(d: date) -> str:
+    """24 November 2026: the way a letter in England writes a date."""
+    return f"{d.day} {d:%B %Y}"
+
+
+def _clock(t: time) -> str:
+    hour = t.hour % 12 or 12
+    return f"{hour}:{t.minute:02d}{'am' if t.hour < 12 else 'pm'}"
+
+
+def _percent(summary: AttendanceSummary) -> str:
+    pct = summary.percent
+    return "not yet known" if pct is None else f"{pct:.1f}%"
+
+
+def improvement_period(today: date, weeks: int, start: date | None = None) -> tuple[date, date]:
+    """A Notice to Improve's improvement period, first and last day inclusive.
+
+    Working together to improve school attendance and the National Framework for Penalty
+    Notices: a Notice to Improve gives an improvement period (commonly 3-6 weeks) before a
+    penalty notice is considered. It starts on ``start``, by default the next weekday after
+    the letter's date (the family has the letter before it begins), and lasts ``weeks``
+    calendar weeks. School holidays inside it are not skipped: choose the dates around them.
+    """
+    low, high = PERIOD_WEEKS_RANGE
+    if not low <= weeks <= high:
+        raise LetterError(f"the improvement period must be {low} to {high} weeks, not {weeks}")
+    if start is None:
+        start = today + timedelta(days=1)
+        while start.weekday() >= 5:
+            start += timedelta(days=1)
+    elif start < today:
+        raise LetterError(
+            f"the improvement period cannot start ({long_date(start)}) before the letter's "
+            f"date ({long_date(today)})"
+        )
+    return start, start + timedelta(weeks=weeks, days=-1)
+
+
+def letter_fields(
+    pupil: Pupil,
+    contacts: Sequence[Contact],
+    marks: Sequence[Mark],
+    days: Sequence[date],
+    details: LetterDetails,
+    *,
+    school_name: str,
+    officer_name: str,
+) -> dict[str, str | None]:
+    """Every field's value for one pupil's letter (None: needs an option, see
+    :data:`NEEDS_OPTION`). Pure: figures come from :mod:`triage.rules` over ``marks`` up to
+    and including the letter's date; ``days`` are the school days (:func:`rules.school_days`).
+    Text from the database is made printable here and escaped when rendered."""
+    on = details.today
+    term, year = term_start(on), school_year_start(on)
+    this_term, this_year = attendance(marks, term, on), attendance(marks, year, on)
+    period_start, period_end = improvement_period(on, details.period_weeks, details.period_start)
+    legal = printable(pupil.legal_forename).strip()
+    preferred = printable(pupil.preferred_forename or "").strip() or legal
+    surname = printable(pupil.legal_surname).strip()
+    full_name = f"{preferred} {surname}".strip()
+    if pupil.year_group is None:
+        year_group = ""
+    else:
+        year_group = "Reception" if pupil.year_group == RECEPTION else f"Year {pupil.year_group}"
+    reg_group = printable(pupil.reg_group or "").strip()
+    first = sorted(contacts, key=lambda c: (c.priority, c.name.casefold(), c.id))[:1]
+    contact_name = printable(first[0].name).strip() if first else ""
+    return {
+        "school_name": printable(school_name).strip(),
+        "today": long_date(on),
+        "officer_name": printable(officer_name).strip(),
+        "preferred_forename": preferred,
+        "legal_forename": legal,
+        "surname": surname,
+        "full_name": full_name,
+        "legal_name": f"{legal} {surname}".strip(),
+        "upn": pupil.upn,
+        "year_group": year_group,
+        "reg_group": reg_group,
+        "year_and_group": ", ".join(p for p in (year_group, reg_group) if p),
+        "contact_name": contact_name or f"Parent/Carer of {full_name}",
+        "term_start": long_date(term),
+        "school_year_start": long_date(year),
+        "attendance_term": _percent(this_term),
+        "attendance_year": _percent(this_year),
+        "sessions_possible_term": str(this_term.possible),
+        "sessions_missed_term": str(this_term.possible - this_term.attending),
+        "sessions_possible_year": str(this_year.possible),
+        "sessions_missed_year": str(this_year.possible - this_year.attending),
+        "unauthorised_sessions_year": str(this_year.unauthorised),
+        "unauthorised_sessions_10_weeks": str(
+            rolling_unauthorised_sessions(marks, days, on, PENALTY_NOTICE_WEEKS)
+        ),
+        "period_weeks": str(details.period_weeks),
+        "period_start": long_date(period_start),
+        "period_end": long_date(period_end),
+        "penalty_reduced_amount": f"£{penalties.FIRST_REDUCED_AMOUNT}",
+        "penalty_reduced_days": str(penalties.REDUCED_DAYS),
+        "penalty_full_amount": f"£{penalties.FULL_AMOUNT}",
+        "penalty_full_days": str(penalties.FULL_DAYS),
+        "meeting_date": (
+            f"{details.meeting_date:%A} {long_date(details.meeting_date)}"
+            if details.meeting_date
+            else None
+        ),
+        "meeting_time": _clock(details.meeting_time) if details.meeting_time else None,
+        "meeting_place": printable(details.meeting_place or school_name).strip(),
+    }
+
+
+# --- templates ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Template:
+    name: str
+    text: str
+    path: Path
+    shipped: bool  # False: the school's own file
+
+    def placeholders(self) -> list[tuple[str, int]]:
+        """Every ``{{ field }}`` as (field, line number), in order. A ``{{`` that does not
+        open a well-formed placeholder is an error naming its line; so is a field that
+        does not exist (with the nearest known name, if there is one)."""
+        if _TOKEN_OPEN in self.text or _TOKEN_CLOSE in self.text:
+            raise LetterError(f"{self._where()}: contains a reserved character (U+E000/E001)")
+        found: list[tuple[str, int]] = []
+        for number, line in enumerate(self.text.splitlines(), start=1):
+            at = 0
+            while (start := line.find("{{", at)) >= 0:
+                m = _PLACEHOLDER.match(line, start)
+                if m is None:
+                    raise LetterError(
+                        f"{self._where()}, line {number}: {line[start : start + 30]!r} is not "
+                        "a placeholder; write {{ field_name }}"
+                    )
+                field = m.group(1)
+                if field not in FIELDS:
+                    close = difflib.get_close_matches(field, FIELDS, n=1)
+                    hint = f" (did you mean {close[0]}?)" if close else ""
+                    raise LetterError(
+                        f"{self._where()}, line {number}: there is no field {{{{ {field} }}}}"
+                        f"{hint}; the fields are listed in docs/letters.md and by "
+                        "`triage letter --list`"
+                    )
+                found.append((field, number))
+                at = m.end()
+        return found
+
+    def _where(self) -> str:
+        return f"template {self.name} ({self.path})"
+
+
+def school_templates_folder(store: Store) -> Path:
+    """Where a school keeps its own templates: ``templates`` beside the database."""
+    return store.path.parent / SCHOOL_TEMPLATES_FOLDER
+
+
+def available_templates(school_folder: Path | None) -> dict[str, tuple[Path, bool]]:
+    """Template name -> (file, shipped?), the school's own files overriding the shipped
+    ones of the same name. Files whose names are not simple (letters, digits, - and _)
+    are ignored."""
+    found: dict[str, tuple[Path, bool]] = {}
+    for folder, shipped in ((SHIPPED_TEMPLATES, True), (school_folder, False)):
+        if folder is None or not folder.is_dir():
+            continue
+        for path in sorted(folder.glob("*.md")):
+            if _NAME.fullmatch(path.stem) and path.is_file():
+                found[path.stem] = (path, shipped)
+    return dict(sorted(found.items()))
+
+
+def load_template(name: str, school_folder: Path | None) -> Template:
+    """The template called ``name`` (the school's own if it has one). An unknown name lists
+    the templates there are."""
+    if school_folder is not None and school_folder.exists() and not school_folder.is_dir():
+        raise LetterError(f"{school_folder} is not a folder of templates")
+    templates = available_templates(school_folder)
+    if name not in templates:
+        raise LetterError(
+            f"there is no letter template {name!r}; the templates are: {', '.join(templates)}"
+        )
+    path, shipped = templates[name]
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise LetterError(f"template {name} ({path}) is not UTF-8 text: save it as UTF-8") from exc
+    except OSError as exc:
+        raise LetterError(f"cannot read template {name} ({path}): {exc.strerror}") from exc
+    return Template(name, text, path, shipped)
+
+
+# --- rendering: {{ field }} substitution, and nothing else ---------------------------------
+
+_MARKDOWN = (
+    MarkdownIt("commonmark", {"html": False, "typographer": False})
+    .enable("table")
+    .disable("image")  # a letter is self-contained: no external assets
+)
+
+PRINT_CSS = """\
+@page { size: A4; margin: 18mm 20mm; }
+html { font-family: Arial, Helvetica, sans-serif; font-size: 11pt; line-height: 1.4;
+  color: #000; background: #fff; }
+body { margin: 0; }
+.letter { max-width: 170mm; margin: 0 auto; page-break-after: always; break-after: page; }
+.letter:last-child { page-break-after: auto; break-after: auto; }
+.letter h1 { font-size: 15pt; margin: 0 0 8mm; text-align: right; }
+.letter h2 { font-size: 12pt; margin: 5mm 0 2mm; }
+.letter h3 { font-size: 11pt; margin: 4mm 0 2mm; }
+.letter p, .letter ul, .letter ol { margin: 0 0 3mm; }
+.letter table { border-collapse: collapse; margin: 0 0 3mm; }
+.letter th, .letter td { border: 1px solid #777; padding: 1mm 3mm; text-align: left; }
+.letter a { color: inherit; }
+@media screen {
+  html { background: #e8e8e8; }
+  .letter { background: #fff; padding: 18mm 20mm; margin: 8mm auto;
+    box-shadow: 0 1px 4px rgba(0, 0, 0, 0.3); }
+}
+@media print { .letter { box-shadow: none; } }
+"""
+
+
+def markdown_escape(value: str) -> str:
+    """A value as literal text in Markdown: its Markdown and HTML characters backslash-escaped,
+    so a name can neither format the letter nor smuggle in HTML when the file is rendered."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", value)
+
+
+def render_markdown(template: Template, values: Mapping[str, str | None]) -> str:
+    return _PLACEHOLDER.sub(lambda m: markdown_escape(values[m.group(1)] or ""), template.text)
+
+
+def render_html_body(template: Template, values: Mapping[str, str | None]) -> str:
+    """The letter as an HTML fragment. The template's Markdown becomes HTML first (raw HTML in
+    a template is shown as text, not obeyed), then each placeholder is replaced by its value,
+    HTML-escaped: a value is never read as Markdown or HTML."""
+    fields: list[str] = []
+
+    def protect(m: re.Match[str]) -> str:
+        fields.append(m.group(1))
+        return f"{_TOKEN_OPEN}{len(fields) - 1}{_TOKEN_CLOSE}"
+
+    body = _MARKDOWN.render(_PLACEHOLDER.sub(protect, template.text))
+    return _TOKEN.sub(
+        lambda m: html.escape(values[fields[int(m.group(1))]] or "", quote=True), body
+    )
+
+
+def render_html(template: Template, values: Mapping[str, str | None]) -> str:
+    """A complete, self-contained HTML page for one letter: print it, one letter a page."""
+    title = html.escape(f"{template.name} — {values['full_name']}", quote=True)
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en-GB">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{title}</title>\n<style>\n{PRINT_CSS}</style>\n</head>\n<body>\n"
+        f'<article class="letter">\n{render_html_body(template, values)}</article>\n'
+        "</body>\n</html>\n"
+    )
+
+
+def render(template: Template, values: Mapping[str, str | None], fmt: str) -> str:
+    if fmt == "html":
+        return render_html(template, values)
+    if fmt == "markdown":
+        return render_markdown(template, values)
+    raise LetterError(f"format {fmt!r} is not one of {', '.join(FORMATS)}")
+
+
+# --- writing letters -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Letter:
+    """One letter written, and the ``letter_sent`` action that records it."""
+
+    upn: str
+    pupil_id: int
+    path: Path
+    action_id: int
+    event_id: int
+
+
+def officer_name(store: Store) -> str:
+    row = store.conn.execute(
+        "SELECT display_name FROM officers WHERE login = ?", (store.officer,)
+    ).fetchone()
+    return (row[0] if row and row[0] and row[0].strip() else None) or store.officer
+
+
+def _pupils(store: Store, upns: Sequence[str]) -> list[Pupil]:
+    if not upns:
+        raise LetterError("name at least one pupil by UPN")
+    found: dict[str, Pupil] = {}
+    unknown: list[str] = []
+    for upn in upns:
+        pupil = store.pupil_by_upn(upn)
+        if pupil is None:
+            unknown.append(upn.strip())
+        else:
+            found.setdefault(pupil.upn, pupil)
+    if unknown:
+        raise LetterError(f"no pupil with UPN {', '.join(unknown)}; no letters were written")
+    return list(found.values())
+
+
+def _file_name(pupil: Pupil, template: Template, fmt: str) -> str:
+    return f"{re.sub(r'[^A-Za-z0-9]', '_', pupil.upn)}-{template.name}.{FORMATS[fmt]}"
+
+
+def write_letters(
+    store: Store,
+    template: str,
+    upns: Sequence[str],
+    *,
+    out_dir: Path | str = ".",
+    fmt: str = "html",
+    templates_dir: Path | str | None = None,
+    today: date | None = None,
+    period_weeks: int = DEFAULT_PERIOD_WEEKS,
+    period_start: date | None = None,
+    meeting_date: date | None = None,
+    meeting_time: time | None = None,
+    meeting_place: str | None = None,
+    at: datetime | None = None,
+) -> list[Letter]:
+    """Write one letter per pupil from ``template`` into ``out_dir`` as
+    ``<UPN>-<template>.html`` (or ``.md``), each file 0600, and record a ``letter_sent``
+    action for each on the pupil's case.
+
+    Everything is checked first — the format, the template and its placeholders, the
+    options it needs, every UPN, the officer's right to write — so an error leaves no file
+    and no row. Then the files are written beside their final names, the actions recorded
+    in one transaction (one ``action`` audit event per letter) and the files moved into
+    place before it commits; if anything fails, the files are removed and nothing is kept.
+    ``templates_dir`` is the school's own templates (default: ``templates`` beside the
+    database). Raises :class:`LetterError` (one line) or ``officers.AccessDenied``.
+    """
+    if fmt not in FORMATS:
+        raise LetterError(f"format {fmt!r} is not one of {', '.join(FORMATS)}")
+    school_folder = (
+        Path(templates_dir).expanduser() if templates_dir else school_templates_folder(store)
+    )
+    if templates_dir and not school_folder.is_dir():
+        raise LetterError(f"there is no templates folder {school_folder}")
+    chosen = load_template(template, school_folder)
+    used = chosen.placeholders()
+    fields_used = {field for field, _line in used}
+    given = {"meeting_date": meeting_date, "meeting_time": meeting_time}
+    for field, line in used:
+        if field in NEEDS_OPTION and given[field] is None:
+            raise LetterError(
+                f"template {chosen.name}, line {line}, uses {{{{ {field} }}}}: "
+                f"give {NEEDS_OPTION[field]}"
+            )
+    on = today or date.today()
+    if meeting_date is not None and meeting_date < on:
+        raise LetterError(
+            f"the meeting ({long_date(meeting_date)}) is before the letter's date ({long_date(on)})"
+        )
+    details = LetterDetails(
+        today=on,
+        period_weeks=period_weeks,
+        period_start=period_start,
+        meeting_date=meeting_date,
+        meeting_time=meeting_time,
+        meeting_place=(printable(meeting_place).strip() or None) if meeting_place else None,
+    )
+    pupils = _pupils(store, upns)
+    require_writer(store)  # before any file: a viewer writes nothing
+
+    ids = [p.id for p in pupils]
+    contacts = store.contacts_by_pupil(ids)
+    marks = store.marks_by_pupil(ids, end=details.today)
+    days = school_days(store.date_codes())
+    school = settings.get(store, "school_name")
+    writer = officer_name(store)
+    out = Path(out_dir).expanduser()
+    rendered: list[tuple[Pupil, Path, str]] = []
+    for pupil in pupils:
+        values = letter_fields(
+            pupil,
+            contacts.get(pupil.id, []),
+            marks.get(pupil.id, []),
+            days,
+            details,
+            school_name=school,
+            officer_name=writer,
+        )
+        target = (out / _file_name(pupil, chosen, fmt)).absolute()
+        rendered.append((pupil, target, render(chosen, values, fmt)))
+
+    try:
+        out.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise LetterError(f"cannot use {out} for the letters: {exc.strerror or exc}") from exc
+    if not out.is_dir():
+        raise LetterError(f"{out} is not a folder")
+
+    extra: dict[str, object] = {}  # what the letter told the family, for the case record
+    if fields_used & {"period_start", "period_end", "period_weeks"}:
+        first, last = improvement_period(on, period_weeks, period_start)
+        extra["period_start"], extra["period_end"] = first.isoformat(), last.isoformat()
+    if fields_used & {"meeting_date", "meeting_time", "meeting_place"}:
+        extra["meeting_date"] = meeting_date.isoformat() if meeting_date else None
+        extra["meeting_time"] = meeting_time.strftime("%H:%M") if meeting_time else None
+        extra["meeting_place"] = details.meeting_place or school
+
+    staged: list[tuple[Path, Path]] = []  # (temporary file, final name)
+    placed: list[Path] = []
+    stamp = local_stamp(at)
+    try:
+        for _pupil, target, text in rendered:
+            fd, tmp = tempfile.mkstemp(dir=out, prefix=".letter-", suffix=".part")  # 0600
+            staged.append((Path(tmp), target))
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+                fh.write(text)
+        letters: list[Letter] = []
+        with store.transaction():
+            require_writer(store)
+            for (pupil, _target, _text), (tmp, target) in zip(rendered, staged, strict=True):
+                detail: dict[str, object] = {
+                    "template": chosen.name,
+                    "file": str(target),
+                    "format": fmt,
+                    "source": "shipped" if chosen.shipped else str(chosen.path),
+                }
+                detail.update(extra)
+                action = _write_action(
+                    store,
+                    pupil.id,
+                    ACTION_KIND,
+                    details.today,
+                    note=chosen.name,
+                    due_date=None,
+                    status=None,
+                    detail=detail,
+                    stamp=stamp,
+                )
+                os.replace(tmp, target)
+                placed.append(target)
+                letters.append(Letter(pupil.upn, pupil.id, target, action.id, action.event_id))
+    except BaseException as exc:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+        for target in placed:
+            target.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise LetterError(f"cannot write the letters in {out}: {exc.strerror or exc}") from exc
+        raise
+    return letters
+
+
+# --- the command line ----------------------------------------------------------------------
+
+
+def _date_arg(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date as YYYY-MM-DD") from exc
+
+
+def _time_arg(text: str) -> time:
+    m = re.fullmatch(r"(\d{1,2})[:.](\d{2})", text.strip())
+    if not m or int(m.group(1)) > 23 or int(m.group(2)) > 59:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a time as HH:MM, e.g. 09:30")
+    return time(int(m.group(1)), int(m.group(2)))
+
+
+def add_letter_parser(
+    subparsers: argparse._SubParsersAction, parents: Sequence[argparse.ArgumentParser]
+) -> argparse.ArgumentParser:
+    """``triage letter TEMPLATE UPN... [options]`` (and ``triage letter --list``)."""
+    p = subparsers.add_parser(
+        "letter",
+        parents=list(parents),
+        help="write letters home from a template, one per pupil",
+        description=(
+            "Write a letter for each pupil from a template (attendance-concern, "
+            "meeting-invitation, notice-to-improve, attendance-contract, praise, or the "
+            "school's own in the 'templates' folder beside the database), and record a "
+            "'letter sent' action on each pupil's case."
+        ),
+    )
+    p.add_argument("template", nargs="?", metavar="TEMPLATE")
+    p.add_argument("upns", nargs="*", metavar="UPN")
+    p.add_argument(
+        "--list", dest="list_templates", action="store_true", help="list templates and fields"
+    )
+    p.add_argument(
+        "--out", type=Path, default=Path("."), metavar="DIR", help="default: this folder"
+    )
+    p.add_argument("--format", dest="letter_format", choices=tuple(FORMATS), default="html")
+    p.add_argument(
+        "--templates",
+        type=Path,
+        metavar="DIR",
+        help="the school's templates (default: 'templates' beside the database)",
+    )
+    p.add_argument(
+        "--dated", type=_date_arg, metavar="YYYY-MM-DD", help="the letter's date (default today)"
+    )
+    p.add_argument(
+        "--period-weeks",
+        type=int,
+        default=DEFAULT_PERIOD_WEEKS,
+        metavar="N",
+        help=f"Notice to Improve: the improvement period in weeks (default {DEFAULT_PERIOD_WEEKS})",
+    )
+    p.add_argument(
+        "--period-start",
+        type=_date_arg,
+        metavar="YYYY-MM-DD",
+        help="Notice to Improve: its first day (default the next weekday)",
+    )
+    p.add_argument("--meeting-date", type=_date_arg, metavar="YYYY-MM-DD")
+    p.add_argument("--meeting-time", type=_time_arg, metavar="HH:MM")
+    p.add_argument("--meeting-place", metavar="TEXT", help="default: the school's name")
+    p.set_defaults(letter_parser=p)
+    return p
+
+
+def run_letter_command(args: argparse.Namespace, db_path: Path) -> int:
+    """Run ``triage letter``; errors are :class:`LetterError` (a ValueError) or StoreError."""
+    from triage.store import open_store
+
+    with open_store(db_path, create=False) as store:
+        if args.list_templates:
+            folder = args.templates or school_templates_folder(store)
+            print(f"Templates (the school's own are in {folder}):")
+            for name, (path, shipped) in available_templates(folder).items():
+                print(f"  {name:<24} {'shipped' if shipped else path}")
+            print("Fields ({{ name }} in a template):")
+            for name, description in FIELDS.items():
+                print(f"  {name:<32} {description}")
+            return 0
+        if not args.template or not args.upns:
+            args.letter_parser.error("give a TEMPLATE and at least one UPN (or --list)")
+        letters = write_letters(
+            store,
+            args.template,
+            args.upns,
+            out_dir=args.out,
+            fmt=args.letter_format,
+            templates_dir=args.templates,
+            today=args.dated,
+            period_weeks=args.period_weeks,
+            period_start=args.period_start,
+            meeting_date=args.meeting_date,
+            meeting_time=args.meeting_time,
+            meeting_place=args.meeting_place,
+        )
+    for letter in letters:
+        print(f"{letter.upn}: {letter.path}")
+    print(f"{len(letters)} letter(s) written; 'letter sent' recorded on each pupil's case")
+    return 0
