@@ -152,6 +152,26 @@ def all_rows_laid_out(rows: int) -> Callable[[Screen], bool]:
     return watch
 
 
+SCREENFUL = 30  # rows of the queue visible at 120x40
+
+
+def screenful_laid_out(rows: int) -> Callable[[Screen], bool]:
+    """First paint, as an officer sees it: a screenful of rows (or every row, if fewer)
+    is in the table and laid out. The bare table has all its rows by then; the queue
+    paints its first rows first and adds the rest straight after (the issue's "load only
+    what the screen needs first")."""
+    want = min(rows, SCREENFUL)
+
+    def watch(screen: Screen) -> bool:
+        found = screen.query("#queue")
+        if not found:
+            return False
+        table = found.first(DataTable)
+        return table.row_count >= want and table.virtual_size.height > want
+
+    return watch
+
+
 class Timings:
     """One contender's figures, over every round."""
 
@@ -197,7 +217,7 @@ def status_of_row(table: DataTable, pupil_id: int) -> str:
 async def app_session(db: Path, queued: int, downs: int, outcomes: int, clock: FrameClock, t):
     start = time.perf_counter()
     app = TriageApp(db, MORNING, SESSION)
-    clock.arm(all_rows_laid_out(queued))
+    clock.arm(screenful_laid_out(queued))
     async with app.run_test(size=SIZE) as pilot:
         t.first_paint.seconds.append(await clock.first_hit() - start)
         await app.workers.wait_for_complete()
@@ -268,8 +288,8 @@ class BareTable(App[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for key, heading in COLUMNS:
-            table.add_column(heading, key=key)
+        for key, heading, width in COLUMNS:  # the queue's own column definitions
+            table.add_column(heading, key=key, width=width)
         for key, cells in self.rows_to_show:
             table.add_row(*cells, key=key)
         table.focus()
@@ -284,7 +304,7 @@ class BareTable(App[None]):
 async def bare_session(rows, downs: int, edits: int, clock: FrameClock, t: Timings) -> None:
     start = time.perf_counter()
     app = BareTable([(k, [c.copy() if isinstance(c, Text) else c for c in v]) for k, v in rows])
-    clock.arm(all_rows_laid_out(len(rows)))
+    clock.arm(screenful_laid_out(len(rows)))
     async with app.run_test(size=SIZE) as pilot:
         t.first_paint.seconds.append(await clock.first_hit() - start)
         await pilot.pause()
@@ -327,7 +347,7 @@ async def profile_app(db: Path, queued: int) -> None:
     print_profile("the load worker: TriageApp.load_morning (one call)", loader)
 
     app = TriageApp(db, MORNING, SESSION)
-    clock.arm(all_rows_laid_out(queued))
+    clock.arm(screenful_laid_out(queued))
     first = cProfile.Profile()
     first.enable()
     async with app.run_test(size=SIZE) as pilot:

@@ -8,45 +8,41 @@ officer's choices to `triage.logbook`, and repaints only the rows that changed.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.command import Hit, Hits, Provider
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
-from screens.help_screen import HelpScreen
-from screens.outcome_dialog import (
-    CallbackPrompt,
-    Confirm,
-    OutcomeChoice,
-    OutcomeDialog,
-    Prompt,
-    ReasonPicker,
-)
-from screens.pupil_panel import PupilPanel
 from triage import logbook, settings
 from triage.model import QueueEntry, year_label
 from triage.outcomes import TO_CALL, Status
 from triage.queue import Morning, Progress, display_order, family_of, flags_of, load_progress
 from triage.store import StoreError
 
-# (key, heading). Status and the contact to try come early so they show at 80 columns.
+if TYPE_CHECKING:
+    from screens.outcome_dialog import OutcomeChoice
+
+# (key, heading, width). Status and the contact to try come early so they show at 80
+# columns. Fixed widths: the table never re-measures its cells when a status changes (with
+# 2,000 queued pupils that re-measuring cost more than the store write behind the key).
 COLUMNS = (
-    ("flag", "!"),
-    ("fam", "Fam"),
-    ("name", "Name"),
-    ("status", "Status"),
-    ("contact", "Try next"),
-    ("number", "Number"),
-    ("year", "Yr/Grp"),
-    ("days", "Days"),
-    ("att", "Att%"),
-    ("stage", "Stage"),
-    ("last", "Last attempt"),
+    ("flag", "!", 3),
+    ("fam", "Fam", 3),
+    ("name", "Name", 18),
+    ("status", "Status", 20),
+    ("contact", "Try next", 24),
+    ("number", "Number", 13),
+    ("year", "Yr/Grp", 7),
+    ("days", "Days", 4),
+    ("att", "Att%", 4),
+    ("stage", "Stage", 21),
+    ("last", "Last attempt", 40),
 )
+FIRST_ROWS = 60  # rows painted first; the rest follow straight after
 LIVE_CHECK_SECONDS = 1.0  # another officer's change shows within 2 s
 
 
@@ -58,30 +54,23 @@ class FamilyCell(Text):
         self.pupil_id = pupil_id
 
 
-class QueueCommands(Provider):
-    """Every key of the queue, by name, in the command palette (ctrl+p)."""
+def dialogs():
+    """The dialogs module, imported on first use: the queue paints before it is needed."""
+    from screens import outcome_dialog
 
-    async def search(self, query: str) -> Hits:
-        screen = self.screen
-        if not isinstance(screen, QueueScreen):
-            return
-        matcher = self.matcher(query)
-        for binding in screen.BINDINGS:
-            if not isinstance(binding, Binding) or not binding.description:
-                continue
-            score = matcher.match(binding.description)
-            if score > 0:
-                yield Hit(
-                    score,
-                    matcher.highlight(binding.description),
-                    lambda action=binding.action: screen.run_action(action),
-                    help=f"key: {binding.key}",
-                )
+    return outcome_dialog
+
+
+def queue_commands():
+    """The palette's provider, imported only when the palette first opens (start-up)."""
+    from screens.queue_commands import QueueCommands
+
+    return QueueCommands
 
 
 class QueueScreen(Screen):
     CSS_PATH = "queue_screen.tcss"
-    COMMANDS = {QueueCommands}
+    COMMANDS = {queue_commands}
     BINDINGS = [
         Binding("c", "log('call')", "Call"),
         Binding("t", "log('text')", "Text"),
@@ -112,6 +101,8 @@ class QueueScreen(Screen):
         self._data_version: int | None = None
         self._imports_seen: int | None = None
         self._due_seen: set[int] = set()
+        self._generation = 0  # bumped by each rebuild
+        self.last_done = ""  # the last action saved, shown under the counts
 
     # --- building ------------------------------------------------------------------------
 
@@ -120,14 +111,20 @@ class QueueScreen(Screen):
         yield Static("Loading the queue…", id="queue-summary")
         yield Input(placeholder="filter by name, group or UPN — escape clears", id="queue-filter")
         table: DataTable = DataTable(id="queue", cursor_type="row", zebra_stripes=True)
-        for key, heading in COLUMNS:
-            table.add_column(heading, key=key)
+        for key, heading, width in COLUMNS:
+            table.add_column(heading, key=key, width=width)
         yield table
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#queue-filter").display = False
-        self.load()
+        # The first load happens before the first paint: nothing can be typed yet, and a
+        # worker would cost a thread and an extra frame before the queue appears. Every
+        # later reload (a new export arriving) runs in a worker.
+        try:
+            self.show(self.app.load_morning())  # type: ignore[attr-defined]
+        except StoreError as exc:
+            self.notify(str(exc), severity="error", timeout=30)
         self.set_interval(LIVE_CHECK_SECONDS, self.check_for_changes)
 
     WRITE_ACTIONS = frozenset({"log", "reason", "note", "callback", "undo", "imports"})
@@ -183,15 +180,32 @@ class QueueScreen(Screen):
         return entries
 
     def rebuild(self, keep_pupil: int | None = None) -> None:
-        """Fill the table from scratch: on load, on the resolved toggle and on a filter."""
+        """Fill the table from scratch: on load, on the resolved toggle and on a filter.
+        The first screenful goes in at once and the rest straight after the first paint,
+        so a long queue is on screen as fast as a short one."""
         table = self.query_one("#queue", DataTable)
         table.clear()
+        rows = []
         previous_family = None
         for entry in self.visible_entries():
             first_of_family = entry.family_id != previous_family
             previous_family = entry.family_id
-            table.add_row(*self.cells(entry, first_of_family), key=str(entry.pupil.id))
+            rows.append((entry, first_of_family))
+        self._generation += 1
+        self._add_rows(self._generation, rows[:FIRST_ROWS], keep_pupil)
+        if len(rows) > FIRST_ROWS:
+            self.call_after_refresh(self._add_rows, self._generation, rows[FIRST_ROWS:], keep_pupil)
         self.update_summary()
+
+    def _add_rows(
+        self, generation: int, rows: list[tuple[QueueEntry, bool]], keep_pupil: int | None
+    ) -> None:
+        if generation != self._generation:
+            return  # the table was rebuilt again meanwhile (e.g. typing in the filter)
+        table = self.query_one("#queue", DataTable)
+        for entry, first_of_family in rows:
+            if str(entry.pupil.id) not in table.rows:
+                table.add_row(*self.cells(entry, first_of_family), key=str(entry.pupil.id))
         if keep_pupil is not None:
             self.move_to(keep_pupil)
 
@@ -247,6 +261,8 @@ class QueueScreen(Screen):
         text.append(f" · still unexplained {unexplained}", style="bold")
         if self.hide_resolved:
             text.append(" · resolved hidden (h)", style="dim")
+        if self.last_done:
+            text.append(f"\nSaved: {self.last_done}", style="dim")
         access = self.app.access  # type: ignore[attr-defined]
         if access.single_user:
             text.append(" · single-user mode", style="dim")
@@ -277,22 +293,18 @@ class QueueScreen(Screen):
                 continue
             status = self.progress.statuses[pid]
             entry = self.entries[pid]
-            table.update_cell(str(pid), "status", self.status_text(pid, status), update_width=True)
-            table.update_cell(
-                str(pid), "last", Text(self.last_attempt_text(status)), update_width=True
-            )
+            table.update_cell(str(pid), "status", self.status_text(pid, status))
+            table.update_cell(str(pid), "last", Text(self.last_attempt_text(status)))
             contact = status.next_contact
             table.update_cell(
                 str(pid),
                 "contact",
                 Text(f"{contact.name} ({contact.relationship or '?'})" if contact else ""),
-                update_width=True,
             )
             table.update_cell(
                 str(pid),
                 "number",
                 Text(contact.numbers[0] if contact and contact.numbers else ""),
-                update_width=True,
             )
             table.update_cell(
                 str(pid),
@@ -352,7 +364,6 @@ class QueueScreen(Screen):
                     str(pid),
                     "status",
                     self.status_text(pid, self.progress.statuses[pid]),
-                    update_width=True,
                 )
         self._due_seen = due
         self.resort()
@@ -425,7 +436,8 @@ class QueueScreen(Screen):
                     self._claim_and(family, then, holder)
 
             self.app.push_screen(
-                Confirm(f"{holder} is working on this family right now. Log anyway?"), answered
+                dialogs().Confirm(f"{holder} is working on this family right now. Log anyway?"),
+                answered,
             )
         else:
             self._claim_and(family, then, None)
@@ -465,15 +477,17 @@ class QueueScreen(Screen):
         def open_dialog(family: list[QueueEntry], holder: str | None) -> None:
             warning = f"{holder} is on this family too." if holder else None
             self.app.push_screen(
-                OutcomeDialog(channel, family, entry, contact, self.morning.date, warning),
+                dialogs().OutcomeDialog(
+                    channel, family, entry, contact, self.morning.date, warning
+                ),
                 lambda choice: self._logged(family, entry, choice),
             )
 
         self._guarded(entry, open_dialog)
 
     def _logged(self, family: list[QueueEntry], entry: QueueEntry, choice: OutcomeChoice | None):
-        self._release(family)
         if choice is None or self.morning is None:
+            self._release(family)
             self.refresh_progress()
             return
         self._write(
@@ -488,11 +502,13 @@ class QueueScreen(Screen):
                 reason_code=choice.reason_code,
                 callback_at=choice.callback_at,
                 at=self.now(),
+                release_claims=[e.pupil.id for e in family],  # in the same transaction
             ),
             entry,
+            on_error=lambda: self._release(family),
         )
 
-    def _write(self, write, entry: QueueEntry) -> None:
+    def _write(self, write, entry: QueueEntry, on_error=None) -> None:
         """Run one store write; say what happened in one line, never a traceback."""
         # The order as the officer saw it: "next" means the family below, even though the
         # resolved family is about to move to the bottom.
@@ -501,17 +517,20 @@ class QueueScreen(Screen):
             result = write()
         except (StoreError, ValueError) as exc:
             self.notify(str(exc), severity="error", timeout=10)
+            if on_error is not None:
+                on_error()
             self.refresh_progress()
             return
-        self.refresh_progress()
         summary = getattr(result, "summary", "")
         names = ", ".join(
             self.entries[pid].pupil.display_name
             for pid in getattr(result, "pupil_ids", ())
             if pid in self.entries
         )
-        if summary:
-            self.notify(Text(f"{summary} — {names}").plain, timeout=4)
+        # Said in the counts line rather than a pop-up: the row itself shows the change,
+        # and a toast per outcome costs a layout pass on every confirming key.
+        self.last_done = f"{summary} — {names}" if summary else ""
+        self.refresh_progress()
         self.move_to_next_to_call(entry.pupil.id, order_before)
 
     def action_reason(self) -> None:
@@ -537,7 +556,9 @@ class QueueScreen(Screen):
                     entry,
                 )
 
-            self.app.push_screen(ReasonPicker(f"Reason for {entry.pupil.display_name}"), picked)
+            self.app.push_screen(
+                dialogs().ReasonPicker(f"Reason for {entry.pupil.display_name}"), picked
+            )
 
         self._guarded(entry, pick)
 
@@ -553,7 +574,7 @@ class QueueScreen(Screen):
                 )
 
         self.app.push_screen(
-            Prompt(
+            dialogs().Prompt(
                 f"Note on {entry.pupil.display_name}",
                 "what happened, in a sentence",
                 check=lambda t: None if t.strip() else "the note is empty",
@@ -585,7 +606,7 @@ class QueueScreen(Screen):
             )
 
         later = self.now() + timedelta(minutes=settings.get_int(self.store, "callback_minutes"))
-        self.app.push_screen(CallbackPrompt(self.morning.date, f"{later:%H:%M}"), chosen)
+        self.app.push_screen(dialogs().CallbackPrompt(self.morning.date, f"{later:%H:%M}"), chosen)
 
     def action_undo(self) -> None:
         try:
@@ -611,6 +632,8 @@ class QueueScreen(Screen):
         if entry is None or self.progress is None or self.morning is None:
             return
         attempts = logbook.attempts_for(self.store, self.morning.date, self.morning.session)
+        from screens.pupil_panel import PupilPanel
+
         self.app.push_screen(
             PupilPanel(
                 entry, self.progress.statuses[entry.pupil.id], attempts.get(entry.pupil.id, [])
@@ -660,4 +683,6 @@ class QueueScreen(Screen):
         self.app.push_screen(ImportScreen())
 
     def action_help(self) -> None:
+        from screens.help_screen import HelpScreen
+
         self.app.push_screen(HelpScreen(self))

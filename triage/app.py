@@ -11,7 +11,7 @@ from textual.app import App
 from textual.binding import Binding
 
 from screens.queue_screen import QueueScreen
-from triage import inbox, settings
+from triage import settings
 from triage.logbook import local_now, release_all
 from triage.officers import Access, access_of
 from triage.queue import Morning, NoMarksError, default_date, load_morning
@@ -57,7 +57,7 @@ class TriageApp(App[int]):
 
     def on_mount(self) -> None:
         self.push_screen(QueueScreen())
-        self._inbox_seen: inbox.Snapshot | None = None
+        self._inbox_seen: dict[str, tuple[int, int]] | None = None
         self.set_interval(settings.get_int(self.store, "inbox_check_seconds"), self.check_inbox)
         if readable_by_others(self.db_path):
             self.notify(
@@ -78,6 +78,8 @@ class TriageApp(App[int]):
     def check_inbox(self) -> None:
         """The inbox timer: off the interface thread, with its own connection. Files must
         look the same on two ticks in a row before they are taken."""
+        from triage import inbox
+
         try:
             with open_store(self.db_path, create=False, officer=self.officer) as store:
                 if not self.access.can_write:
@@ -89,7 +91,7 @@ class TriageApp(App[int]):
         for result in results:
             self.call_from_thread(self.report_inbox_result, result)
 
-    def report_inbox_result(self, result: inbox.InboxResult) -> None:
+    def report_inbox_result(self, result) -> None:  # a triage.inbox.InboxResult
         """One line per file. A rejection stays on screen until dismissed (x)."""
         if result.outcome == "imported":
             new = result.counts.get("marks_new", 0) + result.counts.get("marks_changed", 0)

@@ -8,13 +8,11 @@ Importing the same file again, or an overlapping later export, never duplicates.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from operator import itemgetter
@@ -23,6 +21,7 @@ from typing import Any
 
 from dateutil import parser as date_parser
 
+from triage.bulk import cyclic_gc_paused
 from triage.codes import NOT_YET_PROVIDED, normalise_code
 from triage.csvfile import CsvTable, ImportFileError, match_headers, read_csv
 from triage.officers import require_writer
@@ -855,22 +854,8 @@ def import_files(
     ImportFileError is raised for the first such file and the database is unchanged.
     All files go in one transaction with one audit event per file.
     """
-    with _cyclic_gc_paused():
+    with cyclic_gc_paused():
         return _import_files(store, kind, paths, dry_run, encoding, progress)
-
-
-@contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
-    """An import makes about a million small objects and no reference cycles; Python's
-    cyclic collector would rescan them again and again as they pile up (measured: a third
-    of the CSV parsing time). Reference counting still frees everything as usual."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _import_files(

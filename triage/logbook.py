@@ -122,9 +122,11 @@ def log_attempt(
     note: str | None = None,
     callback_at: datetime | None = None,
     at: datetime | None = None,
+    release_claims: Sequence[int] = (),
 ) -> Logged:
     """Record one attempt for each pupil (a family call covers siblings) and, when a reason
-    was given, recode their marks — all in one transaction."""
+    was given, recode their marks — all in one transaction, which also gives up this
+    officer's claims on ``release_claims`` (the family whose dialog just closed)."""
     chosen = outcome(channel, outcome_key)  # KeyError for an outcome that does not exist
     if chosen.asks_reason and reason_code is None:
         raise ValueError(f"{chosen.label}: a reason is needed")
@@ -185,6 +187,7 @@ def log_attempt(
             ],
         )
         _apply_recodes(store, event_id, plan, chosen.label, stamp)
+        _release_in_transaction(store, release_claims, on, session)
     changed = [r["pupil_id"] for r in plan]
     return Logged(
         event_id, tuple(pupil_ids), tuple(changed), f"{CHANNEL_LABELS[channel]}: {chosen.label}"
@@ -370,10 +373,14 @@ def claim(
 def release(store: Store, pupil_ids: Sequence[int], on: date, session: str) -> None:
     """Give up this officer's claims on these pupils (the dialog closed)."""
     with store.transaction():
-        store.conn.executemany(
-            "DELETE FROM claims WHERE pupil_id = ? AND date = ? AND session = ? AND officer = ?",
-            [(pid, on.isoformat(), session, store.officer) for pid in pupil_ids],
-        )
+        _release_in_transaction(store, pupil_ids, on, session)
+
+
+def _release_in_transaction(store: Store, pupil_ids: Sequence[int], on: date, session: str) -> None:
+    store.conn.executemany(
+        "DELETE FROM claims WHERE pupil_id = ? AND date = ? AND session = ? AND officer = ?",
+        [(pid, on.isoformat(), session, store.officer) for pid in pupil_ids],
+    )
 
 
 def release_all(store: Store) -> None:

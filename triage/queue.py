@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from triage import rules, settings
+from triage.bulk import cyclic_gc_paused
 from triage.logbook import attempts_for, claims_for
 from triage.model import Family, QueueEntry, year_label
 from triage.outcomes import RESOLVED, TO_CALL, Status, status_of
@@ -52,6 +53,13 @@ def default_session(store: Store, on: date) -> str:
 
 def load_morning(
     store: Store, on: date | None = None, session: str | None = None, today: date | None = None
+) -> Morning:
+    with cyclic_gc_paused():  # a year of marks for every queued pupil: many small objects
+        return _load_morning(store, on, session, today)
+
+
+def _load_morning(
+    store: Store, on: date | None, session: str | None, today: date | None
 ) -> Morning:
     on = on or default_date(store, today)
     session = (session or default_session(store, on)).upper()

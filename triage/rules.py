@@ -18,7 +18,15 @@ from datetime import date, timedelta
 
 from dateutil.easter import easter
 
-from triage.codes import CLOSURE, CODES, NOT_YET_PROVIDED, UNAUTHORISED_CODES
+from triage.codes import (
+    ATTENDING_CODES,
+    AUTHORISED_CODES,
+    CLOSURE,
+    CODES,
+    NOT_YET_PROVIDED,
+    POSSIBLE_CODES,
+    UNAUTHORISED_CODES,
+)
 from triage.model import (
     SESSIONS,
     AttendanceSummary,
@@ -63,15 +71,17 @@ def attendance(
     for mark in marks:
         if (start is not None and mark.date < start) or (end is not None and mark.date > end):
             continue
-        code = CODES[mark.code]
-        if not code.possible:
+        code = mark.code
+        if code not in POSSIBLE_CODES:
+            if code not in CODES:
+                raise KeyError(code)
             continue
         possible += 1
-        if code.attending:
+        if code in ATTENDING_CODES:
             attending += 1
-        elif code.authorised:
+        elif code in AUTHORISED_CODES:
             authorised += 1
-        elif code.unauthorised:
+        elif code in UNAUTHORISED_CODES:
             unauthorised += 1
     return AttendanceSummary(
         possible=possible, attending=attending, authorised=authorised, unauthorised=unauthorised
@@ -104,10 +114,12 @@ def consecutive_unauthorised_days(
     for mark in marks:
         if mark.date > upto:
             continue
-        code = CODES[mark.code]
-        if not code.possible:
+        code = mark.code
+        if code not in POSSIBLE_CODES:
+            if code not in CODES:
+                raise KeyError(code)
             day_state.setdefault(mark.date, None)
-        elif not code.unauthorised:
+        elif code not in UNAUTHORISED_CODES:
             day_state[mark.date] = False
         elif day_state.get(mark.date) is not False:
             day_state[mark.date] = True
@@ -171,7 +183,10 @@ def rolling_unauthorised_sessions(
     sessions of unauthorised absence within a rolling period of 10 school weeks (see
     :func:`rolling_window_start` for the window).
     """
-    start = rolling_window_start(school_days, upto, weeks)
+    return _unauthorised_between(marks, rolling_window_start(school_days, upto, weeks), upto)
+
+
+def _unauthorised_between(marks: Iterable[Mark], start: date | None, upto: date) -> int:
     if start is None:
         return 0
     return sum(1 for m in marks if start <= m.date <= upto and m.code in UNAUTHORISED_CODES)
@@ -351,6 +366,7 @@ def build_queue(
     member's position, so siblings stay together. Family ids are 1-based queue positions.
     """
     term = term_start(on)
+    window_start = rolling_window_start(school_days, on)  # the same for every pupil
     contacts_of = {
         p.id: tuple(sorted(contacts_by_pupil.get(p.id, ()), key=_contact_order)) for p in absent
     }
@@ -366,7 +382,7 @@ def build_queue(
                 pupil,
                 days,
                 attendance(marks, term, on),
-                rolling_unauthorised_sessions(marks, school_days, on),
+                _unauthorised_between(marks, window_start, on),
                 len(overdue_n_marks(marks, school_days, on)),
             )
         )

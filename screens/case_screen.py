@@ -1,0 +1,842 @@
+"""A pupil's case (`enter` from the queue or the caseload): how attendance is going, what
+has been tried, and the keys to move the case on.
+
+The screen holds no rules. It reads the case with :func:`triage.chronology.load_case` in a
+worker (group ``case``, its own connection), sends the officer's choices to
+:mod:`triage.logbook`, :mod:`triage.cases`, :mod:`triage.penalties`, :mod:`triage.alerts`
+and :mod:`triage.letters` on the interface thread (each one short transaction), then reads
+the case again. Every text from the database is shown with ``rich.text.Text``, never as
+markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.command import Hit, Hits, Provider
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, OptionList, Static, TabbedContent, TabPane
+from textual.widgets.option_list import Option
+
+from screens.case_dialogs import (
+    ActionForm,
+    ActionInput,
+    Choice,
+    Info,
+    PenaltyForm,
+    PenaltyInput,
+    StageDialog,
+    StageMove,
+    action_kind_options,
+    parse_day,
+)
+from screens.help_screen import HelpScreen
+from screens.outcome_dialog import (
+    Confirm,
+    OutcomeChoice,
+    OutcomeDialog,
+    Prompt,
+    ReasonPicker,
+)
+from triage import alerts, cases, letters, logbook, penalties, settings
+from triage.case_cli import (
+    badges_text,
+    figures_table,
+    grid_text,
+    patterns_text,
+    stage_text,
+    thresholds_text,
+)
+from triage.chronology import CaseSummary, build_chronology, flags_of, load_case, render
+from triage.model import STAGES, Mark, QueueEntry, stage_rank, year_label
+from triage.outcomes import CHANNEL_LABELS, status_of
+from triage.store import StoreError, open_store
+
+LIVE_CHECK_SECONDS = 2.0
+REVIEW_WEEKS = 4  # the review date a stage move offers
+CHRONOLOGY_FOLDER = "chronologies"  # beside the database, like letters/
+LETTERS_FOLDER = "letters"
+
+
+class BindingCommands(Provider):
+    """Every key of the screen, by its description, in the command palette (ctrl+p)."""
+
+    async def search(self, query: str) -> Hits:
+        screen = self.screen
+        matcher = self.matcher(query)
+        for binding in screen.BINDINGS:
+            if not isinstance(binding, Binding) or not binding.description:
+                continue
+            name = binding.action.split("(")[0]
+            if screen.check_action(name, ()) is False:
+                continue
+            score = matcher.match(binding.description)
+            if score > 0:
+                yield Hit(
+                    score,
+                    matcher.highlight(binding.description),
+                    lambda action=binding.action: screen.run_action(action),
+                    help=f"key: {binding.key_display or binding.key}",
+                )
+
+
+def _dmy(d: date) -> str:
+    return f"{d:%d/%m/%Y}"
+
+
+def notice_text(decision: penalties.NoticeDecision, pupil_name: str) -> str:
+    """What a penalty notice would be, in words (first or second, amounts and dates)."""
+    number = "First" if decision.number == 1 else "Second"
+    text = (
+        f"{number} penalty notice to {decision.parent} for {pupil_name}, "
+        f"issued {_dmy(decision.on)}."
+    )
+    if decision.earlier:
+        dates = ", ".join(_dmy(a.on) for a in decision.earlier)
+        text += f" Earlier notice within 3 years: {dates}."
+    if decision.reduced_amount and decision.reduced_by:
+        text += (
+            f"\n£{decision.reduced_amount} if paid by {_dmy(decision.reduced_by)} "
+            f"({penalties.REDUCED_DAYS} days), "
+        )
+    else:
+        text += "\nNo reduced rate for a second notice: "
+    assert decision.full_by is not None
+    text += (
+        f"£{decision.full_amount} if paid by {_dmy(decision.full_by)} ({penalties.FULL_DAYS} days)."
+    )
+    for warning in decision.warnings:
+        text += f"\nNote: {warning}"
+    return text + "\n\nIssue this notice?"
+
+
+class CaseScreen(Screen):
+    CSS_PATH = "case_screen.tcss"
+    COMMANDS = {BindingCommands}
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("c", "log('call')", "Call"),
+        Binding("t", "log('text')", "Text"),
+        Binding("e", "log('email')", "Email"),
+        Binding("v", "log('visit')", "Visit"),
+        Binding("r", "reason", "Reason"),
+        Binding("n", "note", "Note"),
+        Binding("greater_than_sign", "stage(1)", "Stage up", key_display=">"),
+        Binding("less_than_sign", "stage(-1)", "Stage down", key_display="<"),
+        Binding("a", "record_action", "Action"),
+        Binding("l", "letter", "Letter"),
+        Binding("k", "acknowledge", "Acknowledge alert"),
+        Binding("h", "chronology", "Chronology"),
+        Binding("1", "tab('attendance')", "Attendance tab", show=False),
+        Binding("2", "tab('register')", "Register tab", show=False),
+        Binding("3", "tab('contacts')", "Contacts tab", show=False),
+        Binding("4", "tab('timeline')", "Timeline tab", show=False),
+        Binding("question_mark", "help", "Help"),
+    ]
+    WRITE_ACTIONS = frozenset(
+        {"log", "reason", "note", "stage", "record_action", "letter", "acknowledge"}
+    )
+
+    def __init__(self, pupil_id: int, on: date | None = None) -> None:
+        super().__init__()
+        self.pupil_id = pupil_id
+        self.on_date = on  # the day the case is seen as on; None: the app's date
+        self.case: CaseSummary | None = None
+        self._generation = 0
+        self._data_version: int | None = None
+
+    # --- building ------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(Text("Loading the case…"), id="case-header")
+        with TabbedContent(id="case-tabs"):
+            with TabPane("1 Attendance", id="tab-attendance"):
+                with VerticalScroll(id="scroll-attendance"):
+                    yield Static("", id="case-figures")
+                    yield Static("", id="case-alerts")
+                    yield Static("", id="case-patterns")
+            with TabPane("2 Register", id="tab-register"):
+                with VerticalScroll(id="scroll-register"):
+                    yield Static("", id="case-grid")
+            with TabPane("3 Contacts", id="tab-contacts"):
+                with VerticalScroll(id="scroll-contacts"):
+                    yield Static("", id="case-contacts")
+                    yield Static("", id="siblings-title")
+                    yield OptionList(id="case-siblings")
+            with TabPane("4 Timeline", id="tab-timeline"):
+                with VerticalScroll(id="scroll-timeline"):
+                    yield Static("", id="case-timeline")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = "Case"
+        self.load()
+        self.set_interval(LIVE_CHECK_SECONDS, self.check_for_changes)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """A viewer reads the case but has no key that writes (hidden from the footer)."""
+        if action in self.WRITE_ACTIONS and not self.app.access.can_write:  # type: ignore[attr-defined]
+            return False
+        return True
+
+    @property
+    def store(self):
+        return self.app.store  # type: ignore[attr-defined]
+
+    def now(self) -> datetime:
+        return self.app.now()  # type: ignore[attr-defined]
+
+    def today(self) -> date:
+        return self.now().date()
+
+    # --- reading -------------------------------------------------------------------------
+
+    def load(self) -> None:
+        """Read the case again (off the interface thread); only the latest read is shown."""
+        self._generation += 1
+        self._read(self._generation)
+
+    @work(thread=True, group="case")
+    def _read(self, generation: int) -> None:
+        app = self.app
+        try:
+            with open_store(app.db_path, create=False, officer=app.officer) as store:  # type: ignore[attr-defined]
+                on = self.on_date or app.requested_date or default_day(store, app)  # type: ignore[attr-defined]
+                case = load_case(store, self.pupil_id, on)
+        except (StoreError, ValueError) as exc:
+            app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
+            return
+        app.call_from_thread(self.show, case, generation)
+
+    def check_for_changes(self) -> None:
+        """Another officer's change (a cheap counter) reads the case again."""
+        try:
+            version = self.store.data_version()
+        except Exception:  # a locked or vanished file must not crash the timer
+            return
+        if self._data_version is not None and version != self._data_version:
+            self.load()
+        self._data_version = version
+
+    def show(self, case: CaseSummary, generation: int | None = None) -> None:
+        if generation is not None and generation != self._generation:
+            return  # an older read finishing late
+        if self not in self.app.screen_stack:
+            return  # closed while it was being read
+        self.case = case
+        self.on_date = case.on
+        p = case.pupil
+        self.title = p.display_name
+        self.sub_title = f"case as on {case.on:%a %d %b %Y}"
+        self.query_one("#case-header", Static).update(self.header_text(case))
+        figures = Table.grid()
+        figures.add_row(figures_table(case))
+        figures.add_row(badges_text(case))
+        figures.add_row(thresholds_text(case))
+        if case.suggestion is not None:
+            why = Text("Suggested stage: ", style="bold")
+            why.append(case.suggestion.stage, style="bold magenta")
+            why.append(f" — {case.suggestion.reason}. The stage moves only when you move it.")
+            figures.add_row(why)
+        self.query_one("#case-figures", Static).update(figures)
+        self.query_one("#case-alerts", Static).update(self.alerts_text(case))
+        self.query_one("#case-patterns", Static).update(patterns_text(case))
+        weeks = len(case.grid.weeks)
+        grid = Text(f"The register, last {weeks} school weeks (AM and PM each day)", style="bold")
+        grid.append(" — all on record\n" if weeks < 12 else "\n", style="dim")
+        grid.append_text(grid_text(case.grid))
+        self.query_one("#case-grid", Static).update(grid)
+        self.query_one("#case-contacts", Static).update(self.contacts_table(case))
+        self.show_siblings(case)
+        self.query_one("#case-timeline", Static).update(self.timeline_table(case))
+
+    @staticmethod
+    def header_text(case: CaseSummary) -> Group:
+        p = case.pupil
+        who = Text(p.display_name, style="bold")
+        if p.preferred_forename and p.preferred_forename != p.legal_forename:
+            who.append(f" (legal: {p.legal_forename})", style="dim")
+        who.append(f"  UPN {p.upn}  Year {year_label(p.year_group)} {p.reg_group or ''}")
+        flags = flags_of(p)
+        if flags:
+            who.append("  " + " ".join(flags), style="bold red")
+        if p.date_left:
+            who.append(f"  left {_dmy(p.date_left)}", style="bold")
+        lines = [who, stage_text(case)]
+        waiting = case.open_alerts
+        if waiting:
+            line = Text(f"{len(waiting)} alert(s) to acknowledge (k): ", style="bold yellow")
+            line.append(", ".join(a.label for a in waiting))
+            line.no_wrap, line.overflow = True, "ellipsis"
+            lines.append(line)
+        return Group(*lines)
+
+    @staticmethod
+    def alerts_text(case: CaseSummary) -> Text:
+        text = Text("\nAlerts\n", style="bold")
+        for a in case.alerts:
+            text.append(f"  {a.label}", style="bold" if a.acknowledged is None else "dim")
+            text.append(f" (arose {_dmy(a.arose_on)}): ")
+            text.append(a.message)
+            if a.acknowledged is not None:
+                text.append(
+                    f" — acknowledged by {a.acknowledged.officer} "
+                    f"{a.acknowledged.at:%d/%m/%Y %H:%M}",
+                    style="dim",
+                )
+            text.append("\n")
+        if not case.alerts:
+            text.append("  none\n")
+        return text
+
+    @staticmethod
+    def contacts_table(case: CaseSummary) -> Table:
+        table = Table(title="Contacts, in the order to call", title_justify="left", expand=True)
+        for col in ("#", "name", "relationship", "numbers", "email", "PR"):
+            table.add_column(col)
+        for c in case.contacts:
+            table.add_row(
+                str(c.priority),
+                Text(c.name),
+                Text(c.relationship or ""),
+                Text(" / ".join(c.numbers)),
+                Text(c.email or ""),
+                "yes" if c.parental_responsibility else "",
+            )
+        if not case.contacts:
+            table.add_row("", Text("none on file"), "", "", "", "")
+        return table
+
+    def show_siblings(self, case: CaseSummary) -> None:
+        title = self.query_one("#siblings-title", Static)
+        siblings = self.query_one("#case-siblings", OptionList)
+        siblings.clear_options()
+        if not case.siblings:
+            title.update(Text("\nNo siblings on roll share a contact.", style="dim"))
+            siblings.display = False
+            return
+        title.update(Text("\nSiblings (enter opens their case)", style="bold"))
+        siblings.display = True
+        for s in case.siblings:
+            label = Text(s.display_name)
+            label.append(f"  Year {year_label(s.year_group)} {s.reg_group or ''}  {s.stage}")
+            if not s.on_roll(case.on):
+                label.append("  (left)", style="dim")
+            siblings.add_option(Option(label, id=str(s.id)))
+        siblings.highlighted = 0
+
+    @staticmethod
+    def timeline_table(case: CaseSummary) -> Table:
+        table = Table(title="Timeline, newest first", title_justify="left", expand=True)
+        table.add_column("when", no_wrap=True)
+        table.add_column("officer", no_wrap=True)
+        table.add_column("what", ratio=1)
+        for e in case.timeline:
+            table.add_row(f"{e.when:%d/%m/%Y %H:%M}", Text(e.officer), Text(e.text))
+        if not case.timeline:
+            table.add_row("", "", Text("nothing recorded yet"))
+        return table
+
+    # --- moving about --------------------------------------------------------------------
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+    def action_tab(self, name: str) -> None:
+        self.query_one("#case-tabs", TabbedContent).active = f"tab-{name}"
+        siblings = self.query_one("#case-siblings", OptionList)
+        if name == "contacts" and siblings.display and siblings.option_count:
+            target = siblings
+        else:
+            target = self.query_one(f"#scroll-{name}", VerticalScroll)
+        self.call_after_refresh(target.focus)  # once the pane is shown
+
+    @on(OptionList.OptionSelected, "#case-siblings")
+    def open_sibling(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id is not None:
+            self.app.push_screen(
+                CaseScreen(int(event.option.id), self.on_date), lambda _: self.load()
+            )
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen(self))
+
+    # --- writing -------------------------------------------------------------------------
+
+    def _write(self, write: Callable[[], Any], done: Callable[[Any], str] | None = None) -> Any:
+        """Run one store write and read the case again; an error is one line, never a
+        traceback. Returns the write's result, or None when it failed."""
+        try:
+            result = write()
+        except (StoreError, ValueError) as exc:
+            self.notify(str(exc), severity="error", timeout=10, markup=False)
+            return None
+        if done is not None:
+            self.notify(done(result), timeout=5, markup=False)
+        self.load()
+        return result
+
+    def _unexplained(self) -> Mark | None:
+        """The pupil's latest N mark (what a call or a reason is logged against)."""
+        case = self.case
+        if case is None:
+            return None
+        if case.latest_n is None:
+            self.notify(
+                f"{case.pupil.display_name} has no unexplained absence (N) to log against.",
+                markup=False,
+            )
+        return case.latest_n
+
+    def _entry(self, case: CaseSummary) -> QueueEntry:
+        """The pupil as the queue's dialogs expect it: a family of one."""
+        return QueueEntry(
+            pupil=case.pupil,
+            family_id=1,
+            contacts=case.contacts,
+            consecutive_days=case.consecutive_days,
+            attendance=case.term,
+            rolling_unauthorised=case.rolling_unauthorised,
+            overdue_n=len(case.overdue_n),
+        )
+
+    def _guarded(self, mark: Mark, then: Callable[[str | None], None]) -> None:
+        """Warn before logging for a pupil another officer has claimed; claim while we are."""
+        pid = self.pupil_id
+        holder = logbook.claims_for(self.store, mark.date, mark.session, at=self.now()).get(pid)
+
+        def go(holder: str | None) -> None:
+            try:
+                logbook.claim(
+                    self.store,
+                    [pid],
+                    mark.date,
+                    mark.session,
+                    minutes=settings.get_int(self.store, "claim_minutes"),
+                    at=self.now(),
+                )
+            except StoreError as exc:
+                self.notify(str(exc), severity="error", markup=False)
+                return
+            then(holder)
+
+        if holder:
+            self.app.push_screen(
+                Confirm(f"{holder} is working on this pupil right now. Log anyway?"),
+                lambda yes: go(holder) if yes else None,
+            )
+        else:
+            go(None)
+
+    def _release(self, mark: Mark) -> None:
+        try:
+            logbook.release(self.store, [self.pupil_id], mark.date, mark.session)
+        except StoreError:
+            pass  # the claim lapses by itself
+
+    def action_log(self, channel: str) -> None:
+        mark = self._unexplained()
+        case = self.case
+        if mark is None or case is None:
+            return
+        entry = self._entry(case)
+        attempts = logbook.attempts_for(self.store, mark.date, mark.session).get(self.pupil_id, [])
+        status = status_of(
+            mark.code,
+            False,
+            attempts,
+            case.contacts,
+            case.pupil.safeguarding,
+            case.consecutive_days,
+        )
+
+        def open_dialog(holder: str | None) -> None:
+            warning = f"{holder} is on this pupil too." if holder else None
+            warning = (warning + " " if warning else "") + (
+                f"Logging against the absence of {mark.date:%a %d/%m/%Y} {mark.session}."
+            )
+            self.app.push_screen(
+                OutcomeDialog(channel, [entry], entry, status.next_contact, mark.date, warning),
+                lambda choice: self._logged(mark, choice),
+            )
+
+        self._guarded(mark, open_dialog)
+
+    def _logged(self, mark: Mark, choice: OutcomeChoice | None) -> None:
+        self._release(mark)
+        if choice is None:
+            return
+        self._write(
+            lambda: logbook.log_attempt(
+                self.store,
+                choice.pupil_ids,
+                mark.date,
+                mark.session,
+                choice.channel,
+                choice.outcome.key,
+                choice.contact,
+                reason_code=choice.reason_code,
+                callback_at=choice.callback_at,
+                at=self.now(),
+            ),
+            lambda logged: (
+                logged.summary or f"{CHANNEL_LABELS.get(choice.channel, choice.channel)} logged"
+            ),
+        )
+
+    def action_reason(self) -> None:
+        mark = self._unexplained()
+        case = self.case
+        if mark is None or case is None:
+            return
+
+        def picked(code: str | None) -> None:
+            self._release(mark)
+            if code is not None:
+                self._write(
+                    lambda: logbook.record_reason(
+                        self.store, [self.pupil_id], mark.date, mark.session, code, at=self.now()
+                    ),
+                    lambda logged: logged.summary,
+                )
+
+        title = f"Reason for {case.pupil.display_name}, {mark.date:%a %d/%m/%Y} {mark.session}"
+        self._guarded(mark, lambda _holder: self.app.push_screen(ReasonPicker(title), picked))
+
+    def action_note(self) -> None:
+        case = self.case
+        if case is None:
+            return
+
+        def noted(text: str | None) -> None:
+            if text:
+                self._write(
+                    lambda: logbook.add_note(self.store, self.pupil_id, text, at=self.now()),
+                    lambda _logged: "Note added",
+                )
+
+        self.app.push_screen(
+            Prompt(
+                f"Note on {case.pupil.display_name}",
+                "what happened, in a sentence",
+                check=lambda t: None if t.strip() else "the note is empty",
+            ),
+            noted,
+        )
+
+    # --- stages --------------------------------------------------------------------------
+
+    def action_stage(self, step: int) -> None:
+        case = self.case
+        if case is None:
+            return
+        rank = stage_rank(case.stage)
+        candidates = list(STAGES[rank + 1 :]) if step > 0 else list(reversed(STAGES[:rank]))
+        if not candidates:
+            where = "top" if step > 0 else "first"
+            self.notify(
+                f"{case.pupil.display_name} is at the {where} stage, {case.stage}.", markup=False
+            )
+            return
+        self._stage_dialog(step > 0, candidates)
+
+    def _stage_dialog(
+        self,
+        up: bool,
+        candidates: list[str],
+        previous: StageMove | None = None,
+        error: str | None = None,
+    ) -> None:
+        assert self.case is not None
+        review = self.today() + timedelta(weeks=REVIEW_WEEKS)
+        self.app.push_screen(
+            StageDialog(
+                self.case.pupil.display_name,
+                self.case.stage,
+                candidates,
+                up=up,
+                review=review,
+                previous=previous,
+                error=error,
+            ),
+            lambda move: self._move(move, up, candidates) if move else None,
+        )
+
+    def _move(
+        self, move: StageMove, up: bool, candidates: list[str], confirmed: bool = False
+    ) -> None:
+        try:
+            change = cases.change_stage(
+                self.store,
+                self.pupil_id,
+                move.to_stage,
+                move.reason,
+                move.review_date,
+                holiday=move.holiday,
+                confirmed=confirmed,
+                at=self.now(),
+            )
+        except cases.NeedsConfirmation as exc:
+            self.app.push_screen(
+                Confirm(f"{exc}\n\nMove to {move.to_stage} anyway?"),
+                lambda yes: self._move(move, up, candidates, True) if yes else None,
+            )
+            return
+        except StoreError as exc:
+            self.notify(str(exc), severity="error", timeout=10, markup=False)
+            return
+        except ValueError as exc:  # the officer can correct it: the dialog again
+            self._stage_dialog(up, candidates, move, str(exc))
+            return
+        self.notify(f"Stage: {change.from_stage} → {change.to_stage}", markup=False)
+        self.load()
+
+    # --- actions -------------------------------------------------------------------------
+
+    def action_record_action(self) -> None:
+        case = self.case
+        if case is None:
+            return
+
+        def picked(kind: str | None) -> None:
+            if kind is None:
+                return
+            if kind in cases.ENFORCE_KINDS and not self.app.access.is_lead:  # type: ignore[attr-defined]
+                label = cases.ACTION_KINDS[kind].label
+                self.notify(f"Only a lead can record: {label}.", severity="error")
+                return
+            if kind == "penalty_notice":
+                self._penalty_form()
+            else:
+                self._action_form(kind)
+
+        self.app.push_screen(
+            Choice(
+                f"Record an action for {case.pupil.display_name}",
+                action_kind_options(),
+                filterable=True,
+            ),
+            picked,
+        )
+
+    def _action_form(
+        self, kind: str, previous: ActionInput | None = None, error: str | None = None
+    ) -> None:
+        due = None
+        if kind == "notice_to_improve":
+            due = letters.improvement_period(self.today(), letters.DEFAULT_PERIOD_WEEKS)[1]
+        self.app.push_screen(
+            ActionForm(kind, self.today(), due=due, previous=previous, error=error),
+            lambda given: self._record(given) if given else None,
+        )
+
+    def _record(self, given: ActionInput) -> None:
+        try:
+            action = cases.record_action(
+                self.store,
+                self.pupil_id,
+                given.kind,
+                given.on,
+                note=given.note,
+                due_date=given.due_date,
+                detail={"barriers": list(given.barriers)} if given.barriers else None,
+                at=self.now(),
+            )
+        except StoreError as exc:
+            self.notify(str(exc), severity="error", timeout=10, markup=False)
+            return
+        except ValueError as exc:
+            self._action_form(given.kind, given, str(exc))
+            return
+        self.notify(f"Recorded: {cases.describe_action(action)}", markup=False)
+        self.load()
+
+    def _penalty_form(self, previous: PenaltyInput | None = None, error: str | None = None) -> None:
+        assert self.case is not None
+        self.app.push_screen(
+            PenaltyForm(self.case.contacts, self.today(), previous=previous, error=error),
+            lambda given: self._penalty_decision(given) if given else None,
+        )
+
+    def _penalty_decision(self, given: PenaltyInput) -> None:
+        assert self.case is not None
+        try:
+            decision = penalties.next_notice(self.store, self.pupil_id, given.parent, given.on)
+        except ValueError as exc:
+            self._penalty_form(given, str(exc))
+            return
+        if not decision.allowed:
+            self.app.push_screen(
+                Info(
+                    "A third penalty notice cannot be issued",
+                    f"{decision.refused}\n\nInstead: {decision.route}.",
+                )
+            )
+            return
+        self.app.push_screen(
+            Confirm(notice_text(decision, self.case.pupil.display_name)),
+            lambda yes: self._issue(given) if yes else None,
+        )
+
+    def _issue(self, given: PenaltyInput) -> None:
+        try:
+            action = penalties.issue_penalty_notice(
+                self.store, self.pupil_id, given.parent, given.on, note=given.note, at=self.now()
+            )
+        except penalties.ThirdNoticeRefused as exc:  # another lead was quicker
+            self.app.push_screen(Info("A third penalty notice cannot be issued", str(exc)))
+            return
+        except (StoreError, ValueError) as exc:
+            self.notify(str(exc), severity="error", timeout=10, markup=False)
+            return
+        self.notify(f"Recorded: {cases.describe_action(action)}", markup=False)
+        self.load()
+
+    # --- letters, alerts, chronology --------------------------------------------------------
+
+    def action_letter(self) -> None:
+        case = self.case
+        if case is None:
+            return
+        folder = letters.school_templates_folder(self.store)
+        try:
+            templates = letters.available_templates(folder)
+        except OSError as exc:
+            self.notify(f"cannot read the templates: {exc}", severity="error", markup=False)
+            return
+        options = [
+            (name, Text(name + ("" if shipped else "  (the school's own)")))
+            for name, (_path, shipped) in templates.items()
+        ]
+
+        def picked(name: str | None) -> None:
+            if name is None:
+                return
+            try:
+                used = {f for f, _line in letters.load_template(name, folder).placeholders()}
+            except letters.LetterError as exc:
+                self.notify(str(exc), severity="error", timeout=10, markup=False)
+                return
+            if used & set(letters.NEEDS_OPTION):
+                self.app.push_screen(
+                    Prompt(
+                        f"{name}: the meeting's date and time",
+                        "dd/mm/yyyy HH:MM",
+                        check=_meeting_problem,
+                    ),
+                    lambda text: self._letter(name, *_meeting(text)) if text else None,
+                )
+            else:
+                self._letter(name, None, None)
+
+        self.app.push_screen(Choice(f"Letter home for {case.pupil.display_name}", options), picked)
+
+    def _letter(self, name: str, meeting_date: date | None, meeting_time: Any) -> None:
+        case = self.case
+        assert case is not None
+        out = Path(self.app.db_path).parent / LETTERS_FOLDER  # type: ignore[attr-defined]
+
+        def done(written: list[letters.Letter]) -> str:
+            return f"Letter written to {written[0].path}; 'letter sent' recorded on the case"
+
+        self._write(
+            lambda: letters.write_letters(
+                self.store,
+                name,
+                [case.pupil.upn],
+                out_dir=out,
+                fmt="html",
+                today=self.today(),
+                meeting_date=meeting_date,
+                meeting_time=meeting_time,
+                at=self.now(),
+            ),
+            done,
+        )
+
+    def action_acknowledge(self) -> None:
+        case = self.case
+        if case is None:
+            return
+        waiting = list(case.open_alerts)
+        if not waiting:
+            self.notify("No alert is waiting to be acknowledged.")
+            return
+        if len(waiting) == 1:
+            self._acknowledge(waiting[0])
+            return
+        options = [
+            (str(n), Text(f"{a.label} (arose {_dmy(a.arose_on)})")) for n, a in enumerate(waiting)
+        ]
+        self.app.push_screen(
+            Choice("Acknowledge which alert?", options),
+            lambda n: self._acknowledge(waiting[int(n)]) if n is not None else None,
+        )
+
+    def _acknowledge(self, alert: alerts.Alert) -> None:
+        self._write(
+            lambda: alerts.acknowledge(self.store, alert, at=self.now()),
+            lambda done: f"Acknowledged: {done.label} (arose {_dmy(done.arose_on)})",
+        )
+
+    def action_chronology(self) -> None:
+        if self.case is not None:
+            self._write_chronology(self.case.on)
+
+    @work(thread=True, group="case")
+    def _write_chronology(self, until: date) -> None:
+        """The chronology for a referral, as a printable page beside the database."""
+        from triage.case_cli import write_private
+
+        app = self.app
+        try:
+            with open_store(app.db_path, create=False, officer=app.officer) as store:  # type: ignore[attr-defined]
+                record = build_chronology(store, self.pupil_id, until, now=self.now())
+            folder = Path(app.db_path).parent / CHRONOLOGY_FOLDER  # type: ignore[attr-defined]
+            folder.mkdir(mode=0o700, exist_ok=True)
+            path = folder / f"{record.pupil.upn}-chronology-{until.isoformat()}.html"
+            write_private(path, render(record, "html"))
+        except (StoreError, ValueError, OSError) as exc:
+            app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
+            return
+        app.call_from_thread(self.notify, f"Chronology written to {path}", markup=False)
+
+
+def default_day(store, app) -> date:
+    """The app's day when it was given none: today if it has marks, else the latest."""
+    from triage.queue import NoMarksError, default_date
+
+    try:
+        return default_date(store, app.now().date())
+    except NoMarksError as exc:
+        raise StoreError(str(exc)) from exc
+
+
+def _meeting(text: str) -> tuple[date, Any]:
+    from datetime import time
+
+    day_text, _, time_text = text.strip().rpartition(" ")
+    day = parse_day(day_text)
+    hour, _, minute = time_text.replace(".", ":").partition(":")
+    if day is None or not hour.isdigit() or not minute.isdigit():
+        raise ValueError(text)
+    return day, time(int(hour), int(minute))
+
+
+def _meeting_problem(text: str) -> str | None:
+    try:
+        _meeting(text)
+    except ValueError:
+        return "write the meeting as dd/mm/yyyy HH:MM, e.g. 01/12/2026 09:30"
+    return None
