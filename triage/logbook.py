@@ -7,6 +7,7 @@ row it writes points at that event, so an undo finds and reverses exactly that a
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -19,7 +20,7 @@ from triage.outcomes import CHANNEL_LABELS, RECODABLE, Attempt, outcome
 from triage.sanitise import printable
 from triage.store import Store
 
-UNDOABLE = ("attempt", "reason", "note", "callback")
+UNDOABLE = ("attempt", "reason", "note", "callback", "stage", "action", "action-status", "ack")
 
 
 def local_now() -> datetime:
@@ -293,6 +294,7 @@ def undo_last(store: Store) -> Undone | None:
             store.conn.execute(
                 f"UPDATE {table} SET undone_event_id = ? WHERE event_id = ?", (undo_id, target)
             )
+        restored += _undo_case_rows(store, target, action, undo_id, pupils)
         for rid, pid, d, s, old, new in store.conn.execute(
             "SELECT id, pupil_id, date, session, old_code, new_code FROM recodes"
             " WHERE event_id = ?",
@@ -309,6 +311,63 @@ def undo_last(store: Store) -> Undone | None:
                 "UPDATE recodes SET undone_event_id = ? WHERE id = ?", (undo_id, rid)
             )
     return Undone(undo_id, target, action, tuple(sorted(pupils)), restored)
+
+
+def _undo_case_rows(store: Store, target: int, action: str, undo_id: int, pupils: set[int]) -> int:
+    """The case side of undo: stage changes and actions are marked undone (the pupil's stage
+    goes back only if nobody has moved it since), a status change is put back only if the
+    action still has the status it set, and an acknowledgement is withdrawn."""
+    restored = 0
+    if action == "stage":
+        for pid, from_stage, to_stage in store.conn.execute(
+            "SELECT pupil_id, from_stage, to_stage FROM stage_changes WHERE event_id = ?",
+            (target,),
+        ).fetchall():
+            pupils.add(pid)
+            restored += store.conn.execute(
+                "UPDATE pupils SET stage = ? WHERE id = ? AND stage = ?",
+                (from_stage, pid, to_stage),
+            ).rowcount
+        store.conn.execute(
+            "UPDATE stage_changes SET undone_event_id = ? WHERE event_id = ?", (undo_id, target)
+        )
+    elif action == "action":
+        pupils.update(
+            pid
+            for (pid,) in store.conn.execute(
+                "SELECT pupil_id FROM actions WHERE event_id = ?", (target,)
+            )
+        )
+        store.conn.execute(
+            "UPDATE actions SET undone_event_id = ? WHERE event_id = ?", (undo_id, target)
+        )
+    elif action == "action-status":
+        row = store.conn.execute(
+            "SELECT entity_id, detail FROM events WHERE id = ?", (target,)
+        ).fetchone()
+        detail = json.loads(row[1]) if row and row[1] else {}
+        before, after = detail.get("before") or {}, detail.get("after") or {}
+        if detail.get("action_id") is not None:
+            cur = store.conn.execute(
+                "UPDATE actions SET status = ?, note = ? WHERE id = ? AND status IS ?",
+                (
+                    before.get("status"),
+                    before.get("note"),
+                    detail["action_id"],
+                    after.get("status"),
+                ),
+            )
+            restored += cur.rowcount
+            pupils.add(int(row[0]))
+    elif action == "ack":
+        pupils.update(
+            pid
+            for (pid,) in store.conn.execute(
+                "SELECT pupil_id FROM alert_acks WHERE event_id = ?", (target,)
+            )
+        )
+        store.conn.execute("DELETE FROM alert_acks WHERE event_id = ?", (target,))
+    return restored
 
 
 def attempts_for(store: Store, on: date, session: str) -> dict[int, list[Attempt]]:
