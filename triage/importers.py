@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import repeat
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -768,12 +769,22 @@ def _apply_marks(
     mis_only: list[tuple] = []
     if not existing:
         # A first import of these dates (the common bulk case): every mark is new.
-        inserts = [(p, d, s, c, c, late, import_id, c == "N") for p, d, s, c, late in rows]
+        inserts = list(
+            zip(
+                pids,
+                marks.date,
+                marks.session,
+                marks.code,
+                marks.minutes_late,
+                repeat(import_id, len(pids)),
+                strict=True,
+            )
+        )
     else:
         for pid, iso, session, code, late in rows:
             old = existing.get((pid, iso, session))
             if old is None:
-                inserts.append((pid, iso, session, code, code, late, import_id, code == "N"))
+                inserts.append((pid, iso, session, code, late, import_id))
                 continue
             old_code, old_mis, amended, old_late = old
             if amended and code == NOT_YET_PROVIDED:
@@ -798,7 +809,7 @@ def _apply_marks(
     inserts.sort(key=itemgetter(0, 1, 2))
     store.conn.executemany(
         "INSERT INTO marks (pupil_id, date, session, code, mis_code, minutes_late,"
-        " import_id, queued) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        " import_id, queued) VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?4 = 'N')",
         inserts,
     )
     store.conn.executemany(
