@@ -137,6 +137,7 @@ class CaseScreen(Screen):
         Binding("l", "letter", "Letter"),
         Binding("k", "acknowledge", "Acknowledge alert"),
         Binding("h", "chronology", "Chronology"),
+        Binding("u", "undo", "Undo"),
         Binding("1", "tab('attendance')", "Attendance tab", show=False),
         Binding("2", "tab('register')", "Register tab", show=False),
         Binding("3", "tab('contacts')", "Contacts tab", show=False),
@@ -144,7 +145,7 @@ class CaseScreen(Screen):
         Binding("question_mark", "help", "Help"),
     ]
     WRITE_ACTIONS = frozenset(
-        {"log", "reason", "note", "stage", "record_action", "letter", "acknowledge"}
+        {"log", "reason", "note", "stage", "record_action", "letter", "acknowledge", "undo"}
     )
 
     def __init__(self, pupil_id: int, on: date | None = None) -> None:
@@ -789,6 +790,21 @@ class CaseScreen(Screen):
             lambda: alerts.acknowledge(self.store, alert, at=self.now()),
             lambda done: f"Acknowledged: {done.label} (arose {_dmy(done.arose_on)})",
         )
+
+    def action_undo(self) -> None:
+        """Undo this officer's last action (a call, a stage move, an action, …), as on the
+        queue: it may be on another pupil's case, and the message says whose."""
+        try:
+            undone = logbook.undo_last(self.store)
+        except StoreError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        if undone is None:
+            self.notify("Nothing of yours to undo.")
+            return
+        names = ", ".join(p.display_name for p in self.store.pupils(undone.pupil_ids))
+        self.notify(f"Undone: your last {undone.action} — {names}", timeout=5, markup=False)
+        self.load()
 
     def action_chronology(self) -> None:
         if self.case is not None:

@@ -12,7 +12,7 @@ from textual.widgets import Static
 
 
 class HelpScreen(ModalScreen[None]):
-    CSS_PATH = "pupil_panel.tcss"
+    CSS_PATH = "help_screen.tcss"
     BINDINGS = [
         Binding("escape", "close", "Back"),
         Binding("question_mark", "close", "Back", show=False),

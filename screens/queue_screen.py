@@ -86,6 +86,7 @@ class QueueScreen(Screen):
         Binding("h", "toggle_resolved", "Hide/show resolved", show=False),
         Binding("s", "summary", "Summary"),
         Binding("i", "imports", "Import"),
+        Binding("w", "caseload", "Caseload"),
         Binding("question_mark", "help", "Help"),
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
@@ -628,17 +629,20 @@ class QueueScreen(Screen):
     # --- viewing -------------------------------------------------------------------------------
 
     def action_details(self) -> None:
+        """The pupil's case (enter). Back on the queue, reload: writes made from the case
+        use this app's own connection, which `data_version` does not report."""
         entry = self.current_entry()
-        if entry is None or self.progress is None or self.morning is None:
+        if entry is None or self.morning is None:
             return
-        attempts = logbook.attempts_for(self.store, self.morning.date, self.morning.session)
-        from screens.pupil_panel import PupilPanel
+        from screens.case_screen import CaseScreen
 
-        self.app.push_screen(
-            PupilPanel(
-                entry, self.progress.statuses[entry.pupil.id], attempts.get(entry.pupil.id, [])
-            )
-        )
+        self.app.push_screen(CaseScreen(entry.pupil.id, self.morning.date), lambda _: self.load())
+
+    def action_caseload(self) -> None:
+        from screens.caseload_screen import CaseloadScreen
+
+        on = self.morning.date if self.morning else None
+        self.app.push_screen(CaseloadScreen(on), lambda _: self.load())
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         self.action_details()

@@ -19,7 +19,6 @@ from textual.widgets import DataTable, Input, OptionList, Static
 
 from screens.help_screen import HelpScreen
 from screens.outcome_dialog import Confirm, OutcomeDialog, Prompt, ReasonPicker
-from screens.pupil_panel import PupilPanel
 from screens.queue_screen import QueueScreen
 from tests.conftest import DEMO_MORNING, database_dump
 from triage import logbook
@@ -635,9 +634,11 @@ async def test_slash_filters_the_rows_and_escape_clears_the_filter(
 # --- viewing: pupil panel, help, command palette ---------------------------------------------
 
 
-async def test_enter_opens_the_pupil_panel_with_contacts_and_todays_attempts(
+async def test_enter_opens_the_case_with_contacts_and_todays_attempts(
     demo_db: Path, morning: Morning
 ) -> None:
+    from screens.case_screen import CaseScreen
+
     entry = morning.entries[0]
     app = make_app(demo_db)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -645,12 +646,18 @@ async def test_enter_opens_the_pupil_panel_with_contacts_and_todays_attempts(
         await press(pilot, "c", "3")
         await go_to(pilot, entry.pupil.id)
         await press(pilot, "enter")
-        assert isinstance(app.screen, PupilPanel)
+        assert isinstance(app.screen, CaseScreen)
+        await app.workers.wait_for_complete([w for w in app.workers if w.group == "case"])
+        await pilot.pause()
         shown = screen_text(app)
         assert entry.pupil.upn in shown
+        await press(pilot, "3")  # the contacts tab
+        shown = screen_text(app)
         for contact in entry.contacts:
             assert contact.name in shown
-        assert "09:20" in shown and "officer.one" in shown and "no answer" in shown
+        await press(pilot, "4")  # the timeline
+        shown = screen_text(app)
+        assert "09:20" in shown and "officer.one" in shown and "No answer" in shown
         await press(pilot, "escape")
         assert type(app.screen) is QueueScreen
         assert len(app.screen_stack) == 2

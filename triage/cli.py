@@ -157,6 +157,9 @@ def build_parser() -> argparse.ArgumentParser:
     from triage.letters import add_letter_parser
 
     add_letter_parser(sub, [common])
+    from triage.case_cli import add_case_parsers
+
+    add_case_parsers(sub, [common])
 
     config = sub.add_parser("config", parents=[common], help="show or change the settings")
     csub = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
@@ -187,6 +190,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_summary(args, db_path)
         if args.command == "export":
             return _cmd_export_amendments(args, db_path)
+        if args.command in ("case", "alerts", "chronology"):
+            from triage.case_cli import run_case_command
+
+            return run_case_command(args, db_path)
         if args.command == "letter":
             from triage.letters import run_letter_command
 
