@@ -21,7 +21,7 @@ from triage import logbook, settings
 from triage.model import QueueEntry, year_label
 from triage.outcomes import TO_CALL, Status
 from triage.queue import Morning, Progress, display_order, family_of, flags_of, load_progress
-from triage.store import StoreError
+from triage.store import StoreError, open_store
 
 if TYPE_CHECKING:
     from screens.outcome_dialog import OutcomeChoice
@@ -104,6 +104,7 @@ class QueueScreen(Screen):
         self._due_seen: set[int] = set()
         self._generation = 0  # bumped by each rebuild
         self.last_done = ""  # the last action saved, shown under the counts
+        self.alerts_open: int | None = None  # unacknowledged alerts, counted in a worker
 
     # --- building ------------------------------------------------------------------------
 
@@ -164,6 +165,28 @@ class QueueScreen(Screen):
         self._imports_seen = self.store.count("imports")
         self.rebuild(keep)
         self.query_one("#queue", DataTable).focus()
+        self.count_alerts()
+
+    @work(thread=True, exclusive=True, group="alerts")
+    def count_alerts(self) -> None:
+        """Open alerts for the whole school (a year of marks): counted off the interface
+        thread after the queue is on screen, then shown in the counts line."""
+        from triage.alerts import alerts_for
+
+        if self.morning is None:
+            return
+        try:
+            with open_store(self.app.db_path, create=False, officer=self.app.officer) as store:  # type: ignore[attr-defined]
+                open_alerts = [
+                    a for a in alerts_for(store, self.morning.date) if not a.acknowledged
+                ]
+        except StoreError:
+            return
+        self.app.call_from_thread(self._show_alerts, len(open_alerts))
+
+    def _show_alerts(self, count: int) -> None:
+        self.alerts_open = count
+        self.update_summary()
 
     def visible_entries(self) -> list[QueueEntry]:
         assert self.morning is not None and self.progress is not None
@@ -262,6 +285,8 @@ class QueueScreen(Screen):
         text.append(f" · still unexplained {unexplained}", style="bold")
         if self.hide_resolved:
             text.append(" · resolved hidden (h)", style="dim")
+        if self.alerts_open:
+            text.append(f" · alerts {self.alerts_open} (w)", style="bold magenta")
         if self.last_done:
             text.append(f"\nSaved: {self.last_done}", style="dim")
         access = self.app.access  # type: ignore[attr-defined]

@@ -94,3 +94,16 @@ def test_an_unknown_login_cannot_open_the_app(demo_db, capsys, monkeypatch) -> N
     monkeypatch.setattr("triage.store.current_officer", lambda: "stranger")
     assert main(["--db", str(demo_db)]) == 1
     assert "'stranger' is not an officer of this database" in capsys.readouterr().err
+
+
+async def test_the_queue_header_counts_the_open_alerts(demo_db) -> None:
+    from triage.alerts import alerts_for
+
+    with open_store(demo_db) as s:
+        expected = len([a for a in alerts_for(s, DEMO_MORNING) if not a.acknowledged])
+    assert expected > 0
+    app = TriageApp(demo_db, DEMO_MORNING)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _loaded(pilot)
+        summary = str(app.screen.query_one("#queue-summary", Static).render())
+        assert f"alerts {expected} (w)" in summary
