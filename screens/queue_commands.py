@@ -27,3 +27,34 @@ class QueueCommands(Provider):
                     lambda action=binding.action: screen.run_action(action),
                     help=f"key: {binding.key}",
                 )
+
+
+class FindPupil(Provider):
+    """Open any pupil's case from anywhere: type part of a name or UPN in the palette."""
+
+    async def startup(self) -> None:
+        from triage.store import open_store
+
+        app = self.app
+        with open_store(app.db_path, create=False, officer=app.officer) as store:  # type: ignore[attr-defined]
+            self.pupils = [(p.id, p.display_name, p.upn) for p in store.pupils()]
+
+    async def search(self, query: str) -> Hits:
+        if len(query.strip()) < 2:
+            return
+        matcher = self.matcher(query)
+        for pupil_id, name, upn in self.pupils:
+            text = f"{name} ({upn})"
+            score = max(matcher.match(text), 1.0 if query.strip().upper() in upn else 0.0)
+            if score > 0:
+                yield Hit(
+                    score,
+                    matcher.highlight(text),
+                    lambda pid=pupil_id: self._open(pid),
+                    help="open the case",
+                )
+
+    def _open(self, pupil_id: int) -> None:
+        from screens.case_screen import CaseScreen
+
+        self.app.push_screen(CaseScreen(pupil_id))

@@ -107,3 +107,23 @@ async def test_the_queue_header_counts_the_open_alerts(demo_db) -> None:
         await _loaded(pilot)
         summary = str(app.screen.query_one("#queue-summary", Static).render())
         assert f"alerts {expected} (w)" in summary
+
+
+async def test_any_pupil_can_be_found_from_the_palette_and_their_case_opened(demo_db) -> None:
+    from screens.case_screen import CaseScreen
+
+    with open_store(demo_db) as s:
+        pupil = next(
+            p for p in s.pupils() if p.id not in s.unexplained_pupil_ids(DEMO_MORNING, "AM")
+        )
+    app = TriageApp(demo_db, DEMO_MORNING)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _loaded(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*pupil.upn)
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, CaseScreen)
+        assert app.screen.pupil_id == pupil.id

@@ -22,6 +22,7 @@ class TriageApp(App[int]):
     """Attendance Triage. The queue of unexplained absences is the first screen."""
 
     TITLE = "Attendance Triage"
+    COMMANDS = App.COMMANDS | {lambda: _find_pupil()}
     BINDINGS = [
         Binding("q", "quit", "Quit"),
         Binding("x", "dismiss_notices", "Dismiss messages", show=False),
@@ -117,6 +118,13 @@ class TriageApp(App[int]):
         """Read the queue. Called from a worker thread, so it opens its own connection."""
         with open_store(self.db_path, create=False, officer=self.officer) as store:
             return load_morning(store, self.requested_date, self.requested_session)
+
+
+def _find_pupil():
+    """The palette's "open a pupil's case", imported when the palette first opens."""
+    from screens.queue_commands import FindPupil
+
+    return FindPupil
 
 
 def run_app(db_path: Path, on: date | None, session: str | None) -> int:

@@ -1,0 +1,805 @@
+"""The school's first-day-calling policy as a clock: the ladder of steps, when each falls
+due, whether it is done, and how timely the morning was.
+
+Schools' first-day-calling procedures (in their safeguarding policies, after *Working
+together to improve school attendance* and *Keeping children safe in education*) are timed
+ladders: a text to the priority-1 contact, a call, every contact, the designated
+safeguarding lead (DSL), a home visit, a police welfare check. Here a ladder is data (TOML
+in the settings table under ``ladder``); everything else is a pure function of the queue,
+the attempts and the marks, so a test injects the clock. The rules are written out in
+``docs/ladder.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import statistics
+import subprocess
+import sys
+import tempfile
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from triage import settings
+from triage.codes import NOT_YET_PROVIDED
+from triage.model import Contact, Family, Pupil, QueueEntry
+from triage.officers import require_lead, require_writer
+from triage.outcomes import Attempt
+from triage.store import Store
+
+if TYPE_CHECKING:
+    from triage.queue import Morning
+
+SETTING_KEY = "ladder"
+
+KINDS = (
+    "text",
+    "call_priority_1",
+    "call_all",
+    "email",
+    "dsl_alert",
+    "home_visit",
+    "police_welfare_check",
+    "social_worker_informed",
+)
+KIND_LABELS = {
+    "text": "Text",
+    "call_priority_1": "Call priority-1 contact",
+    "call_all": "Call every contact",
+    "email": "Email",
+    "dsl_alert": "DSL alerted",
+    "home_visit": "Home visit",
+    "police_welfare_check": "Police welfare check",
+    "social_worker_informed": "Social worker informed",
+}
+# Escalations are about one child: done per pupil. Every other kind is one action that
+# covers the family (a call to the shared priority-1 contact is logged for each sibling).
+PUPIL_KINDS = frozenset({"dsl_alert", "police_welfare_check", "social_worker_informed"})
+ESCALATION_OF = {
+    "dsl_alert": "dsl_informed",
+    "police_welfare_check": "police_welfare_check",
+    "social_worker_informed": "social_worker_informed",
+}
+CHANNEL_OF = {"text": "text", "email": "email", "home_visit": "visit"}
+
+APPLIES = ("all", "safeguarding", "absent_2_days")
+# Outcomes in which somebody answered: they end a step marked ``unless_reached``.
+REACHED_OUTCOMES = frozenset(
+    {
+        "spoke_reason",
+        "spoke_no_reason",
+        "callback",
+        "reply_reason",
+        "child_seen",
+        "adult_seen_reason",
+    }
+)
+MAX_MINUTES = 12 * 60
+
+DONE = "done"
+PENDING = "pending"
+OVERDUE = "overdue"
+NOT_NEEDED = "not needed"
+
+
+class LadderError(ValueError):
+    """A ladder that cannot be used (one clear line naming the step and field)."""
+
+
+@dataclass(frozen=True)
+class Step:
+    key: str  # unique in the ladder: "call_p1"
+    kind: str  # one of KINDS
+    due_minutes: int  # after the session's register closes
+    applies_to: tuple[str, ...] = ("all",)  # any of APPLIES
+    unless_reached: bool = False  # not needed once somebody in the family answered
+    replaces: str | None = None  # safeguarding ladder only: the main step it tightens
+
+    @property
+    def label(self) -> str:
+        return KIND_LABELS[self.kind]
+
+    def applies(self, pupil: Pupil, consecutive_days: int) -> bool:
+        return any(
+            a == "all"
+            or (a == "safeguarding" and pupil.safeguarding)
+            or (a == "absent_2_days" and consecutive_days >= 2)
+            for a in self.applies_to
+        )
+
+
+@dataclass(frozen=True)
+class Ladder:
+    steps: tuple[Step, ...]
+    safeguarding: tuple[Step, ...] = ()  # for pupils with a social worker, CP plan or LAC
+
+    def step(self, key: str) -> Step:
+        for s in self.steps + self.safeguarding:
+            if s.key == key:
+                return s
+        raise KeyError(key)
+
+
+DEFAULT_LADDER_TOML = """\
+# First-day calling ladder: each step falls due this many minutes after the register
+# closes (settings am_register_close / pm_register_close). Steps are listed in time order.
+# kind: text, call_priority_1, call_all, email, dsl_alert, home_visit,
+#       police_welfare_check, social_worker_informed
+# applies_to: "all", "safeguarding", "absent_2_days" (or a list: any of them)
+# unless_reached = true: not needed once somebody in the family has answered.
+# See docs/ladder.md.
+
+[[step]]
+key = "text_p1"
+kind = "text"
+due_minutes = 30
+applies_to = "all"
+
+[[step]]
+key = "call_p1"
+kind = "call_priority_1"
+due_minutes = 45
+applies_to = "all"
+
+[[step]]
+key = "call_all"
+kind = "call_all"
+due_minutes = 60
+applies_to = "all"
+
+[[step]]
+key = "dsl_alert"
+kind = "dsl_alert"
+due_minutes = 75
+applies_to = ["safeguarding", "absent_2_days"]
+unless_reached = true
+
+[[step]]
+key = "text_2"
+kind = "text"
+due_minutes = 90
+applies_to = "all"
+
+[[step]]
+key = "email"
+kind = "email"
+due_minutes = 90
+applies_to = "all"
+
+[[step]]
+key = "home_visit"
+kind = "home_visit"
+due_minutes = 150
+applies_to = ["safeguarding", "absent_2_days"]
+
+[[step]]
+key = "police"
+kind = "police_welfare_check"
+due_minutes = 240
+applies_to = "safeguarding"
+
+# Pupils with a social worker, child protection plan or looked after: these steps are
+# added to theirs (a step with replaces = "KEY" takes the place of that main step).
+[[safeguarding]]
+key = "social_worker"
+kind = "social_worker_informed"
+due_minutes = 30
+applies_to = "safeguarding"
+"""
+
+
+# --- the ladder as TOML ------------------------------------------------------------------
+
+_FIELDS = {"key", "kind", "due_minutes", "applies_to", "unless_reached", "replaces"}
+
+
+def parse_ladder(text: str) -> Ladder:
+    """A ladder from TOML text, or LadderError with one line naming the step and field."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise LadderError(f"not valid TOML: {exc}") from exc
+    unknown = set(data) - {"step", "safeguarding"}
+    if unknown:
+        raise LadderError(
+            f"unknown section {sorted(unknown)[0]!r}; a ladder has [[step]] and [[safeguarding]]"
+        )
+    main = _parse_steps(data.get("step", []), "step")
+    if not main:
+        raise LadderError("the ladder has no [[step]]")
+    extra = _parse_steps(data.get("safeguarding", []), "safeguarding")
+    seen: set[str] = set()
+    for where, steps in (("step", main), ("safeguarding", extra)):
+        for n, s in enumerate(steps, 1):
+            if s.key in seen:
+                raise LadderError(f"{where} {n}: key {s.key!r} is used twice")
+            seen.add(s.key)
+    main_keys = {s.key for s in main}
+    for n, s in enumerate(main, 1):
+        if s.replaces is not None:
+            raise LadderError(f"step {n}: replaces is for [[safeguarding]] steps only")
+    for n, s in enumerate(extra, 1):
+        if s.replaces is not None and s.replaces not in main_keys:
+            raise LadderError(f"safeguarding {n}: replaces {s.replaces!r}, which is not a step")
+    return Ladder(tuple(main), tuple(extra))
+
+
+def _parse_steps(raw: Any, where: str) -> list[Step]:
+    if not isinstance(raw, list):
+        raise LadderError(f"{where} must be a list of [[{where}]] tables")
+    steps: list[Step] = []
+    for n, table in enumerate(raw, 1):
+        at = f"{where} {n}"
+        if not isinstance(table, dict):
+            raise LadderError(f"{at}: must be a [[{where}]] table")
+        for name in sorted(set(table) - _FIELDS):
+            raise LadderError(f"{at}: unknown field {name!r}")
+        for name in ("key", "kind", "due_minutes"):
+            if name not in table:
+                raise LadderError(f"{at}: {name} is missing")
+        key = table["key"]
+        if not isinstance(key, str) or not key.strip() or not key.replace("_", "").isalnum():
+            raise LadderError(f"{at}: key must be a short name of letters, digits and _")
+        kind = table["kind"]
+        if kind not in KINDS:
+            raise LadderError(f"{at}: kind {kind!r} is not one of {', '.join(KINDS)}")
+        minutes = table["due_minutes"]
+        if isinstance(minutes, bool) or not isinstance(minutes, int):
+            raise LadderError(f"{at}: due_minutes must be a whole number of minutes")
+        if not 0 <= minutes <= MAX_MINUTES:
+            raise LadderError(f"{at}: due_minutes must be from 0 to {MAX_MINUTES}")
+        applies = table.get("applies_to", "all")
+        applies = (applies,) if isinstance(applies, str) else applies
+        if (
+            not isinstance(applies, list | tuple)
+            or not applies
+            or any(a not in APPLIES for a in applies)
+        ):
+            raise LadderError(
+                f"{at}: applies_to {table.get('applies_to')!r} is not one of {', '.join(APPLIES)}"
+            )
+        unless = table.get("unless_reached", False)
+        if not isinstance(unless, bool):
+            raise LadderError(f"{at}: unless_reached must be true or false")
+        replaces = table.get("replaces")
+        if replaces is not None and not isinstance(replaces, str):
+            raise LadderError(f"{at}: replaces must be the key of a step")
+        if steps and minutes < steps[-1].due_minutes:
+            raise LadderError(
+                f"{at}: due_minutes {minutes} is earlier than the step before "
+                f"({steps[-1].due_minutes}); list steps in time order"
+            )
+        steps.append(Step(key, kind, minutes, tuple(dict.fromkeys(applies)), unless, replaces))
+    return steps
+
+
+def ladder_toml(ladder: Ladder) -> str:
+    """The ladder as TOML that :func:`parse_ladder` reads back to the same ladder."""
+    out: list[str] = []
+    for where, steps in (("step", ladder.steps), ("safeguarding", ladder.safeguarding)):
+        for s in steps:
+            applies = (
+                f'"{s.applies_to[0]}"'
+                if len(s.applies_to) == 1
+                else "[" + ", ".join(f'"{a}"' for a in s.applies_to) + "]"
+            )
+            out += [
+                f"[[{where}]]",
+                f'key = "{s.key}"',
+                f'kind = "{s.kind}"',
+                f"due_minutes = {s.due_minutes}",
+                f"applies_to = {applies}",
+            ]
+            if s.unless_reached:
+                out.append("unless_reached = true")
+            if s.replaces:
+                out.append(f'replaces = "{s.replaces}"')
+            out.append("")
+    return "\n".join(out)
+
+
+DEFAULT_LADDER = parse_ladder(DEFAULT_LADDER_TOML)
+
+
+def ladder_text(store: Store) -> str:
+    """The school's ladder as stored (the default's text when none is)."""
+    return store.setting(SETTING_KEY) or DEFAULT_LADDER_TOML
+
+
+def ladder_of(store: Store) -> Ladder:
+    text = store.setting(SETTING_KEY)
+    return DEFAULT_LADDER if text is None else parse_ladder(text)
+
+
+def set_ladder(store: Store, text: str) -> Ladder:
+    """Check and store a ladder (a lead's job); the text is kept as written, comments too."""
+    ladder = parse_ladder(text)
+    require_lead(store)
+    store.set_setting(SETTING_KEY, text)
+    return ladder
+
+
+# --- due times and applicability ---------------------------------------------------------
+
+
+def register_close(store: Store, on: date, session: str) -> datetime:
+    """When the session's register closes on that date, in local time (with its offset)."""
+    key = "pm_register_close" if session.upper() == "PM" else "am_register_close"
+    return datetime.combine(on, settings.get_time(store, key)).astimezone()
+
+
+def due_at(step: Step, register_close: datetime) -> datetime:
+    return register_close + timedelta(minutes=step.due_minutes)
+
+
+def steps_for(ladder: Ladder, pupil: Pupil, consecutive_days: int) -> list[Step]:
+    """The steps that apply to a pupil, by due time (ladder order among equals): the main
+    ladder's, plus for a safeguarding pupil the safeguarding ladder's, each of which takes
+    the place of the main step it ``replaces``."""
+    chosen = [s for s in ladder.steps if s.applies(pupil, consecutive_days)]
+    if pupil.safeguarding:
+        extra = [s for s in ladder.safeguarding if s.applies(pupil, consecutive_days)]
+        replaced = {s.replaces for s in extra}
+        chosen = [s for s in chosen if s.key not in replaced] + extra
+    order = {s.key: i for i, s in enumerate(ladder.steps + ladder.safeguarding)}
+    return sorted(chosen, key=lambda s: (s.due_minutes, order[s.key]))
+
+
+# --- one family's ladder -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FamilyStep:
+    step: Step
+    pupil_id: int | None  # set for a per-pupil step (an escalation about one child)
+    due: datetime
+    state: str  # DONE, PENDING, OVERDUE or NOT_NEEDED
+    done_at: datetime | None = None
+    done_by: str | None = None
+
+    @property
+    def late(self) -> bool:
+        return self.done_at is not None and self.done_at > self.due
+
+    def minutes_after_close(self, register_close: datetime) -> int | None:
+        if self.done_at is None:
+            return None
+        return round((self.done_at - register_close).total_seconds() / 60)
+
+
+@dataclass(frozen=True)
+class FamilyLadder:
+    family_id: int
+    steps: tuple[FamilyStep, ...]  # by due time
+    ended: bool  # every pupil's mark is no longer N
+
+    @property
+    def next_step(self) -> FamilyStep | None:
+        return next((s for s in self.steps if s.state in (OVERDUE, PENDING)), None)
+
+    @property
+    def next_due(self) -> datetime | None:
+        step = self.next_step
+        return step.due if step else None
+
+    @property
+    def overdue(self) -> bool:
+        return any(s.state == OVERDUE for s in self.steps)
+
+    def dsl_alerts_due(self) -> list[FamilyStep]:
+        """DSL-alert steps past due and not done: what the notification shows."""
+        return [s for s in self.steps if s.step.kind == "dsl_alert" and s.state == OVERDUE]
+
+
+def family_ladder(
+    family_entries: Sequence[QueueEntry],
+    attempts_by_pupil: Mapping[int, Sequence[Attempt]],
+    codes_by_pupil: Mapping[int, str],
+    ladder: Ladder,
+    register_close: datetime,
+    now: datetime,
+    family_id: int | None = None,
+) -> FamilyLadder:
+    """Each step of one family's ladder at ``now`` (a naive time is local).
+
+    Family steps (text, calls, email, home visit) apply when they apply to any pupil and are
+    done by an attempt logged for any of them; escalations (DSL, social worker, police) are
+    one row per pupil they apply to, done by that pupil's own attempt. The n-th step of a
+    kind is done by the n-th attempt of that kind. A step not done is *not needed* once the
+    marks say the ladder has ended (every pupil in the family for a family step; the pupil
+    for an escalation), or, for ``unless_reached``, once anybody in the family answered.
+    """
+    close = _aware(register_close)
+    now = _aware(now)
+    entries = list(family_entries)
+    fid = family_id if family_id is not None else (entries[0].family_id if entries else 0)
+    ended_pupils = {
+        e.pupil.id
+        for e in entries
+        if codes_by_pupil.get(e.pupil.id, NOT_YET_PROVIDED) != NOT_YET_PROVIDED
+    }
+    family_ended = bool(entries) and len(ended_pupils) == len(entries)
+    family_attempts = _family_attempts(entries, attempts_by_pupil)
+    reached = any(a.outcome in REACHED_OUTCOMES for a in family_attempts)
+    order = {s.key: i for i, s in enumerate(ladder.steps + ladder.safeguarding)}
+
+    rows: list[tuple[Step, int | None, Attempt | None, bool]] = []
+    per_pupil = {e.pupil.id: steps_for(ladder, e.pupil, e.consecutive_days) for e in entries}
+    family_steps = _family_steps(per_pupil, order)
+    done = _match(family_steps, family_attempts, _contact_plan(entries))
+    rows += [(s, None, done.get(s.key), family_ended) for s in family_steps]
+    for e in entries:
+        own = [s for s in per_pupil[e.pupil.id] if s.kind in PUPIL_KINDS]
+        matched = _match(own, _sorted(attempts_by_pupil.get(e.pupil.id, ())), None)
+        rows += [(s, e.pupil.id, matched.get(s.key), e.pupil.id in ended_pupils) for s in own]
+
+    out: list[FamilyStep] = []
+    for step, pid, attempt, ended in rows:
+        due = due_at(step, close)
+        if attempt is not None:
+            state = DONE
+        elif ended or (step.unless_reached and reached):
+            state = NOT_NEEDED
+        elif now > due:
+            state = OVERDUE
+        else:
+            state = PENDING
+        out.append(
+            FamilyStep(
+                step,
+                pid,
+                due,
+                state,
+                _aware(attempt.at) if attempt else None,
+                attempt.officer if attempt else None,
+            )
+        )
+    out.sort(key=lambda f: (f.due, order[f.step.key], f.pupil_id or 0))
+    return FamilyLadder(fid, tuple(out), family_ended)
+
+
+def family_ladders(
+    families: Iterable[Family],
+    attempts_by_pupil: Mapping[int, Sequence[Attempt]],
+    codes_by_pupil: Mapping[int, str],
+    ladder: Ladder,
+    register_close: datetime,
+    now: datetime,
+) -> dict[int, FamilyLadder]:
+    """Family id -> its ladder, for the whole queue (``morning.families``)."""
+    return {
+        f.id: family_ladder(
+            f.entries, attempts_by_pupil, codes_by_pupil, ladder, register_close, now, f.id
+        )
+        for f in families
+    }
+
+
+def _family_steps(per_pupil: Mapping[int, list[Step]], order: Mapping[str, int]) -> list[Step]:
+    """The family steps that apply to any pupil; a main step gives way in the whole family
+    to a safeguarding step that replaces it (one call, one clock)."""
+    found: dict[str, Step] = {}
+    for steps in per_pupil.values():
+        for s in steps:
+            if s.kind not in PUPIL_KINDS:
+                found[s.key] = s
+    replaced = {s.replaces for s in found.values() if s.replaces}
+    chosen = [s for k, s in found.items() if k not in replaced]
+    return sorted(chosen, key=lambda s: (s.due_minutes, order[s.key]))
+
+
+def _sorted(attempts: Iterable[Attempt]) -> list[Attempt]:
+    return sorted(attempts, key=lambda a: _aware(a.at))
+
+
+def _family_attempts(
+    entries: Sequence[QueueEntry], attempts_by_pupil: Mapping[int, Sequence[Attempt]]
+) -> list[Attempt]:
+    """Every attempt about the family, once: a family call is one row per sibling."""
+    seen: dict[tuple[Any, ...], Attempt] = {}
+    for e in entries:
+        for a in attempts_by_pupil.get(e.pupil.id, ()):
+            seen.setdefault((_aware(a.at), a.officer, a.channel, a.outcome, a.contact_id), a)
+    return _sorted(seen.values())
+
+
+@dataclass(frozen=True)
+class _Contacts:
+    priority_1: frozenset[int]  # ids of every pupil's lowest-numbered-priority contacts
+    person: Mapping[int, str]  # contact id -> the person (siblings' rows for one parent)
+    people: frozenset[str]  # everybody callable (with a number)
+
+
+def _contact_plan(entries: Sequence[QueueEntry]) -> _Contacts:
+    p1: set[int] = set()
+    person: dict[int, str] = {}
+    people: set[str] = set()
+    for e in entries:
+        if e.contacts:
+            top = min(c.priority for c in e.contacts)
+            p1.update(c.id for c in e.contacts if c.priority == top)
+        for c in e.contacts:
+            person[c.id] = _person(c)
+            if c.numbers:
+                people.add(person[c.id])
+    return _Contacts(frozenset(p1), person, frozenset(people))
+
+
+def _person(contact: Contact) -> str:
+    """Siblings each have their own contact rows: the same person is the same first
+    number (or, with no number, the same name)."""
+    return contact.numbers[0] if contact.numbers else "name:" + contact.name.casefold()
+
+
+def _match(
+    steps: Sequence[Step], attempts: Sequence[Attempt], contacts: _Contacts | None
+) -> dict[str, Attempt]:
+    """Step key -> the attempt that did it. The n-th step of a kind takes the n-th attempt
+    of that kind; ``call_all`` is done by the call that covers the last callable person."""
+    done: dict[str, Attempt] = {}
+    used: dict[str, int] = {}
+    for step in steps:
+        if step.kind == "call_all":
+            attempt = _all_called(attempts, contacts)
+            if attempt is not None:
+                done[step.key] = attempt
+            continue
+        matching = [a for a in attempts if _does(step.kind, a, contacts)]
+        n = used.get(step.kind, 0)
+        if n < len(matching):
+            done[step.key] = matching[n]
+            used[step.kind] = n + 1
+    return done
+
+
+def _does(kind: str, a: Attempt, contacts: _Contacts | None) -> bool:
+    if kind in ESCALATION_OF:
+        return a.outcome == ESCALATION_OF[kind]
+    if kind == "call_priority_1":
+        if a.channel != "call":
+            return False
+        if contacts is None or not contacts.priority_1:
+            return True  # no contacts on file: any call is the first call
+        return a.contact_id in contacts.priority_1
+    return a.channel == CHANNEL_OF[kind]
+
+
+def _all_called(attempts: Sequence[Attempt], contacts: _Contacts | None) -> Attempt | None:
+    calls = [a for a in attempts if a.channel == "call"]
+    if contacts is None or not contacts.people:
+        return calls[0] if calls else None
+    left = set(contacts.people)
+    for a in calls:
+        if a.contact_id is not None:
+            left.discard(contacts.person.get(a.contact_id, ""))
+        if not left:
+            return a
+    return None
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.astimezone()
+
+
+def _stamp(at: datetime | None) -> str:
+    """Local time with its offset, as the attempts are stamped."""
+    moment = _aware(at) if at is not None else datetime.now().astimezone()
+    return moment.replace(microsecond=0).isoformat()
+
+
+# --- the queue ---------------------------------------------------------------------------
+
+
+def overdue_first(families: Sequence[Family], ladders: Mapping[int, FamilyLadder]) -> list[Family]:
+    """Families with an overdue step first; otherwise the order given (stable)."""
+    return sorted(families, key=lambda f: 0 if _is_overdue(f, ladders) else 1)
+
+
+def overdue_count(ladders: Mapping[int, FamilyLadder]) -> int:
+    """How many families have an overdue step (the header count)."""
+    return sum(1 for lad in ladders.values() if lad.overdue)
+
+
+def _is_overdue(family: Family, ladders: Mapping[int, FamilyLadder]) -> bool:
+    lad = ladders.get(family.id)
+    return lad is not None and lad.overdue
+
+
+# --- DSL-alert acknowledgements ----------------------------------------------------------
+
+ACK_ACTION = "ladder-ack"
+
+
+class Ack(NamedTuple):
+    officer: str
+    at: datetime
+
+
+def acknowledge_dsl(
+    store: Store,
+    pupil_id: int,
+    on: date,
+    session: str,
+    step_key: str = "dsl_alert",
+    *,
+    at: datetime | None = None,
+) -> int:
+    """Record that this officer saw the DSL-alert notification for a pupil; returns the
+    audit event id. It dismisses the notification; the step itself is done only by a
+    'DSL informed' escalation."""
+    with store.transaction():
+        require_writer(store)
+        return store.audit(
+            ACK_ACTION,
+            "pupil",
+            pupil_id,
+            {"date": on.isoformat(), "session": session, "step": step_key, "at": _stamp(at)},
+        )
+
+
+def acknowledged(
+    store: Store, on: date, session: str, pupil_ids: Iterable[int] | None = None
+) -> dict[int, Ack]:
+    """Pupil id -> the first acknowledgement of their DSL alert that session. Pass the
+    queued pupil ids to read through the events (entity, entity_id) index."""
+    sql = (
+        "SELECT entity_id, officer, json_extract(detail, '$.at') FROM events"
+        " WHERE action = ? AND json_extract(detail, '$.date') = ?"
+        " AND json_extract(detail, '$.session') = ?"
+    )
+    params: list[Any] = [ACK_ACTION, on.isoformat(), session]
+    if pupil_ids is not None:
+        ids = [str(p) for p in pupil_ids]
+        if not ids:
+            return {}
+        sql += f" AND entity = 'pupil' AND entity_id IN ({','.join('?' * len(ids))})"
+        params += ids
+    result: dict[int, Ack] = {}
+    for pid, officer, at in store.conn.execute(sql + " ORDER BY id", params):
+        result.setdefault(int(pid), Ack(officer, datetime.fromisoformat(at)))
+    return result
+
+
+# --- timeliness for the summary ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StepTimeliness:
+    key: str
+    kind: str
+    due_minutes: int
+    applied: int  # families the step applied to
+    reached: int  # families where it was done
+    median_minutes: float | None  # from the register closing to the step being done
+    worst_minutes: int | None
+    late: tuple[int, ...]  # family ids: done after it was due
+    skipped: tuple[int, ...]  # due passed, never done, ladder not ended, still needed
+
+
+def timeliness(
+    morning: Morning,
+    attempts_by_pupil: Mapping[int, Sequence[Attempt]],
+    codes_by_pupil: Mapping[int, str],
+    ladder: Ladder,
+    register_close: datetime,
+    now: datetime | None = None,
+) -> list[StepTimeliness]:
+    """For each step of the ladder (main, then safeguarding), across the morning's families
+    (``morning.families``). A per-pupil step counts once per family: done when done for
+    every pupil it applies to (at the last of those times), late or skipped if any is.
+    ``now`` None means the day is over: every due time has passed."""
+    close = _aware(register_close)
+    clock = _aware(now) if now is not None else close + timedelta(days=1)
+    ladders = family_ladders(
+        morning.families, attempts_by_pupil, codes_by_pupil, ladder, close, clock
+    )
+    out: list[StepTimeliness] = []
+    for step in ladder.steps + ladder.safeguarding:
+        applied = 0
+        minutes: list[int] = []
+        late: list[int] = []
+        skipped: list[int] = []
+        for fid, lad in ladders.items():
+            rows = [r for r in lad.steps if r.step.key == step.key]
+            if not rows:
+                continue
+            applied += 1
+            if all(r.state == DONE for r in rows):
+                minutes.append(max(r.minutes_after_close(close) or 0 for r in rows))
+            if any(r.late for r in rows):
+                late.append(fid)
+            if any(r.state == OVERDUE for r in rows):
+                skipped.append(fid)
+        out.append(
+            StepTimeliness(
+                step.key,
+                step.kind,
+                step.due_minutes,
+                applied,
+                len(minutes),
+                statistics.median(minutes) if minutes else None,
+                max(minutes) if minutes else None,
+                tuple(late),
+                tuple(skipped),
+            )
+        )
+    return out
+
+
+# --- triage config ladder show|edit|load -------------------------------------------------
+
+
+def add_ladder_parser(
+    config_subparsers: argparse._SubParsersAction, parents: Sequence[argparse.ArgumentParser]
+) -> argparse.ArgumentParser:
+    """``triage config ladder show|edit|load FILE`` (under ``triage config``)."""
+    p = config_subparsers.add_parser(
+        "ladder",
+        parents=list(parents),
+        help="the first-day-calling ladder (see docs/ladder.md)",
+    )
+    lsub = p.add_subparsers(dest="ladder_command", metavar="ACTION", required=True)
+    lsub.add_parser("show", parents=list(parents), help="print the ladder as TOML")
+    lsub.add_parser("edit", parents=list(parents), help="edit it in $EDITOR (checked first)")
+    load = lsub.add_parser("load", parents=list(parents), help="load it from a TOML file")
+    load.add_argument("file", type=Path, metavar="FILE")
+    lsub.add_parser("reset", parents=list(parents), help="go back to the default ladder")
+    return p
+
+
+def run_ladder_command(args: argparse.Namespace, db_path: Path, group: str | None = None) -> int:
+    """Run ``triage config ladder``; errors are LadderError (a ValueError) or StoreError."""
+    from triage.store import open_store
+
+    with open_store(db_path, group=group) as store:
+        if args.ladder_command == "show":
+            sys.stdout.write(ladder_text(store))
+            return 0
+        if args.ladder_command == "load":
+            try:
+                text = args.file.read_text(encoding="utf-8")
+            except OSError as exc:
+                raise LadderError(f"cannot read {args.file}: {exc.strerror}") from exc
+        elif args.ladder_command == "reset":
+            text = DEFAULT_LADDER_TOML
+        else:
+            require_lead(store)  # before the editor, not after the officer's work
+            edited = edit_in_editor(ladder_text(store))
+            if edited is None:
+                print("ladder unchanged")
+                return 0
+            text = edited
+        ladder = set_ladder(store, text)
+    print(f"ladder saved: {len(ladder.steps)} steps, {len(ladder.safeguarding)} safeguarding")
+    return 0
+
+
+def edit_in_editor(text: str) -> str | None:
+    """Open the text in $VISUAL / $EDITOR (else nano, vi); the edited text, or None if the
+    file was left as it was. A ladder that does not parse is offered again with the error
+    at the top, until it parses or the officer leaves it unchanged."""
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "nano"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "ladder.toml"
+        current = text
+        while True:
+            path.write_text(current, encoding="utf-8")
+            subprocess.run([*shlex.split(editor), str(path)], check=False)
+            edited = path.read_text(encoding="utf-8")
+            if edited == current:
+                return None
+            try:
+                parse_ladder(edited)
+            except LadderError as exc:
+                body = "\n".join(
+                    line for line in edited.splitlines() if not line.startswith("# ERROR:")
+                )
+                current = f"# ERROR: {exc}\n{body}\n"
+                continue
+            return edited
