@@ -34,6 +34,7 @@ COLUMNS = (
     ("fam", "Fam", 3),
     ("name", "Name", 18),
     ("status", "Status", 20),
+    ("next", "Next step", 22),
     ("contact", "Try next", 24),
     ("number", "Number", 13),
     ("year", "Yr/Grp", 7),
@@ -44,6 +45,7 @@ COLUMNS = (
 )
 FIRST_ROWS = 60  # rows painted first; the rest follow straight after
 LIVE_CHECK_SECONDS = 1.0  # another officer's change shows within 2 s
+CLOCK_CHECK_TICKS = 15  # with nothing written, re-check what the clock makes due every 15 s
 
 
 class FamilyCell(Text):
@@ -87,6 +89,7 @@ class QueueScreen(Screen):
         Binding("s", "summary", "Summary"),
         Binding("i", "imports", "Import"),
         Binding("w", "caseload", "Caseload"),
+        Binding("l", "ladder", "Ladder", show=False),
         Binding("question_mark", "help", "Help"),
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
@@ -105,6 +108,8 @@ class QueueScreen(Screen):
         self._generation = 0  # bumped by each rebuild
         self.last_done = ""  # the last action saved, shown under the counts
         self.alerts_open: int | None = None  # unacknowledged alerts, counted in a worker
+        self._dsl_shown: set[int] = set()  # DSL alerts already put in front of this officer
+        self._quiet_ticks = 0
 
     # --- building ------------------------------------------------------------------------
 
@@ -244,6 +249,7 @@ class QueueScreen(Screen):
             FamilyCell(str(entry.family_id) if first_of_family else "│", p.id),
             Text(p.display_name, style="dim" if status.resolved else ""),
             self.status_text(p.id, status),
+            self.next_step_text(entry),
             Text(f"{contact.name} ({contact.relationship or '?'})" if contact else ""),
             Text(contact.numbers[0] if contact and contact.numbers else ""),
             Text(f"{year_label(p.year_group)} {p.reg_group or ''}"),
@@ -263,6 +269,17 @@ class QueueScreen(Screen):
         if holder:
             text.append(f" [{holder}]", style="bold magenta")
         return text
+
+    def next_step_text(self, entry: QueueEntry) -> Text:
+        """The family's next step of the school's calling ladder and when it is due."""
+        assert self.progress is not None
+        ladder = self.progress.ladders.get(entry.family_id)
+        step = ladder.next_step if ladder is not None else None
+        if step is None:
+            return Text("")
+        if step.state == "overdue":
+            return Text(f"{step.step.label} {step.due:%H:%M}!", style="bold reverse red")
+        return Text(f"{step.step.label} {step.due:%H:%M}")
 
     @staticmethod
     def last_attempt_text(status: Status) -> str:
@@ -285,6 +302,8 @@ class QueueScreen(Screen):
         text.append(f" · still unexplained {unexplained}", style="bold")
         if self.hide_resolved:
             text.append(" · resolved hidden (h)", style="dim")
+        if p.overdue_families:
+            text.append(f" · ladder overdue {p.overdue_families}", style="bold red")
         if self.alerts_open:
             text.append(f" · alerts {self.alerts_open} (w)", style="bold magenta")
         if self.last_done:
@@ -337,9 +356,16 @@ class QueueScreen(Screen):
                 "name",
                 Text(entry.pupil.display_name, style="dim" if status.resolved else ""),
             )
-        if changed:
+        changed_families = {
+            fid for fid, lad in self.progress.ladders.items() if old.ladders.get(fid) != lad
+        }
+        for pid, entry in self.entries.items():
+            if entry.family_id in changed_families and str(pid) in table.rows:
+                table.update_cell(str(pid), "next", self.next_step_text(entry))
+        if changed or changed_families:
             self.resort()
         self.update_summary()
+        self.raise_dsl_alerts()
 
     def resort(self) -> None:
         """Move families to where they now belong (resolved last, due callbacks first)
@@ -363,8 +389,15 @@ class QueueScreen(Screen):
         except Exception:  # a locked or vanished file must not crash the timer
             return
         if version == self._data_version:
-            self._repaint_due_callbacks()
+            self._quiet_ticks += 1
+            if self._quiet_ticks >= CLOCK_CHECK_TICKS:
+                # Nothing written, but time has moved: ladder steps may now be overdue.
+                self._quiet_ticks = 0
+                self.refresh_progress()
+            else:
+                self._repaint_due_callbacks()
             return
+        self._quiet_ticks = 0
         if self.store.count("imports") != self._imports_seen:
             self.load()  # a new export: new pupils may have joined the queue
         else:
@@ -705,6 +738,78 @@ class QueueScreen(Screen):
 
         if self.morning is not None:
             self.app.push_screen(SummaryScreen(self.morning.date))
+
+    def action_ladder(self) -> None:
+        """The family's ladder: each step, when it was due, when it was done and by whom."""
+        entry = self.current_entry()
+        if entry is None or self.progress is None:
+            return
+        from screens.ladder_view import LadderView
+
+        ladder = self.progress.ladders.get(entry.family_id)
+        if ladder is not None:
+            names = {e.pupil.id: e.pupil.display_name for e in self._family(entry)}
+            self.app.push_screen(LadderView(ladder, names))
+
+    def raise_dsl_alerts(self) -> None:
+        """A designated-safeguarding-lead step that falls due interrupts, once, until an
+        officer acknowledges it (who and when are recorded)."""
+        if self.progress is None or self.morning is None or self.app.screen is not self:
+            return
+        if self.morning.date != self.now().date():
+            return  # the ladder's clock is today's: a past day's queue raises no alarms
+        if not self.app.access.can_write:  # type: ignore[attr-defined]
+            return
+        from triage.ladder import acknowledged
+
+        due = [
+            (fid, step)
+            for fid, lad in self.progress.ladders.items()
+            for step in lad.dsl_alerts_due()
+        ]
+        if not due:
+            return
+        acked = acknowledged(self.store, self.morning.date, self.morning.session)
+        waiting = [
+            (fid, step)
+            for fid, step in due
+            if step.pupil_id is not None
+            and step.pupil_id not in acked
+            and step.pupil_id not in self._dsl_shown
+        ]
+        if not waiting:
+            return
+        fid, step = waiting[0]
+        self._dsl_shown.add(step.pupil_id)
+        name = (
+            self.entries[step.pupil_id].pupil.display_name if step.pupil_id in self.entries else ""
+        )
+
+        def answered(ok: bool | None) -> None:
+            from triage.ladder import acknowledge_dsl
+
+            if ok:
+                try:
+                    acknowledge_dsl(
+                        self.store,
+                        step.pupil_id,
+                        self.morning.date,
+                        self.morning.session,
+                        at=self.now(),
+                    )
+                except StoreError as exc:
+                    self.notify(str(exc), severity="error")
+            else:
+                self._dsl_shown.discard(step.pupil_id)  # ask again at the next check
+
+        self.app.push_screen(
+            dialogs().Confirm(
+                f"Safeguarding: the DSL alert for {name} (family {fid}) was due at "
+                f"{step.due:%H:%M} and nobody has been reached. Tell the designated "
+                "safeguarding lead now. Acknowledge (y)?"
+            ),
+            answered,
+        )
 
     def action_imports(self) -> None:
         from screens.import_screen import ImportScreen

@@ -10,13 +10,19 @@ from triage.queue import load_morning
 from triage.store import open_store
 
 
+def MORNING_CLOCK():  # noqa: N802 - a fixed clock: 09:20 on the demo morning
+    from datetime import datetime
+
+    return datetime(2026, 11, 24, 9, 20)
+
+
 async def _loaded(pilot) -> None:
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
 
 
 async def test_app_opens_on_the_queue_with_school_name_and_date(demo_db) -> None:
-    app = TriageApp(demo_db, DEMO_MORNING)
+    app = TriageApp(demo_db, DEMO_MORNING, clock=MORNING_CLOCK)
     async with app.run_test(size=(120, 40)) as pilot:
         await _loaded(pilot)
         assert app.title == "Riverside Academy (demo)"
@@ -30,7 +36,7 @@ async def test_app_opens_on_the_queue_with_school_name_and_date(demo_db) -> None
 async def test_queue_table_shows_every_queued_pupil_in_queue_order(demo_db) -> None:
     with open_store(demo_db) as s:
         expected = [str(e.pupil.id) for e in load_morning(s, DEMO_MORNING).entries]
-    app = TriageApp(demo_db, DEMO_MORNING)
+    app = TriageApp(demo_db, DEMO_MORNING, clock=MORNING_CLOCK)
     async with app.run_test(size=(120, 40)) as pilot:
         await _loaded(pilot)
         table = app.screen.query_one("#queue", DataTable)
@@ -38,7 +44,7 @@ async def test_queue_table_shows_every_queued_pupil_in_queue_order(demo_db) -> N
 
 
 async def test_j_and_k_move_the_cursor_and_q_quits(demo_db) -> None:
-    app = TriageApp(demo_db, DEMO_MORNING)
+    app = TriageApp(demo_db, DEMO_MORNING, clock=MORNING_CLOCK)
     async with app.run_test(size=(80, 24)) as pilot:
         await _loaded(pilot)
         table = app.screen.query_one("#queue", DataTable)
@@ -54,13 +60,13 @@ async def test_j_and_k_move_the_cursor_and_q_quits(demo_db) -> None:
 
 def test_queue_snapshot_80x24(demo_db, snap_compare) -> None:
     assert snap_compare(
-        TriageApp(demo_db, DEMO_MORNING), terminal_size=(80, 24), run_before=_loaded
+        TriageApp(demo_db, DEMO_MORNING, clock=MORNING_CLOCK), terminal_size=(80, 24), run_before=_loaded
     )
 
 
 def test_queue_snapshot_120x40(demo_db, snap_compare) -> None:
     assert snap_compare(
-        TriageApp(demo_db, DEMO_MORNING), terminal_size=(120, 40), run_before=_loaded
+        TriageApp(demo_db, DEMO_MORNING, clock=MORNING_CLOCK), terminal_size=(120, 40), run_before=_loaded
     )
 
 
@@ -102,7 +108,7 @@ async def test_the_queue_header_counts_the_open_alerts(demo_db) -> None:
     with open_store(demo_db) as s:
         expected = len([a for a in alerts_for(s, DEMO_MORNING) if not a.acknowledged])
     assert expected > 0
-    app = TriageApp(demo_db, DEMO_MORNING)
+    app = TriageApp(demo_db, DEMO_MORNING, clock=MORNING_CLOCK)
     async with app.run_test(size=(120, 40)) as pilot:
         await _loaded(pilot)
         summary = str(app.screen.query_one("#queue-summary", Static).render())
@@ -116,7 +122,7 @@ async def test_any_pupil_can_be_found_from_the_palette_and_their_case_opened(dem
         pupil = next(
             p for p in s.pupils() if p.id not in s.unexplained_pupil_ids(DEMO_MORNING, "AM")
         )
-    app = TriageApp(demo_db, DEMO_MORNING)
+    app = TriageApp(demo_db, DEMO_MORNING, clock=MORNING_CLOCK)
     async with app.run_test(size=(120, 40)) as pilot:
         await _loaded(pilot)
         await pilot.press("ctrl+p")

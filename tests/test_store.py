@@ -156,3 +156,22 @@ def test_the_data_directory_is_created_on_first_use(tmp_path) -> None:
     open_store(path).close()
     assert path.exists()
     assert os.access(path, os.R_OK | os.W_OK)
+
+
+def test_school_days_are_read_once_until_the_marks_change(tmp_path) -> None:
+    from datetime import date as _date
+
+    from triage.importers import import_files
+
+    path = tmp_path / "t.db"
+    first = tmp_path / "a.csv"
+    first.write_text("UPN,Surname,Forename,Date,Session,Mark\nA123456789012,S,J,23/11/2026,AM,/\n")
+    second = tmp_path / "b.csv"
+    second.write_text("UPN,Surname,Forename,Date,Session,Mark\nA123456789012,S,J,24/11/2026,AM,N\n")
+    with open_store(path) as s, open_store(path, officer="other") as other:
+        import_files(s, "marks", [first])
+        assert [d for d, _ in s.date_codes()] == [_date(2026, 11, 23)]
+        import_files(other, "marks", [second])  # another connection: data_version moves
+        assert [d for d, _ in s.date_codes()] == [_date(2026, 11, 23), _date(2026, 11, 24)]
+        s.conn.execute("DELETE FROM marks WHERE date = '2026-11-23'")  # this connection
+        assert [d for d, _ in s.date_codes()] == [_date(2026, 11, 24)]

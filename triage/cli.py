@@ -168,6 +168,9 @@ def build_parser() -> argparse.ArgumentParser:
     cset = csub.add_parser("set", parents=[common], help="change a setting (checked first)")
     cset.add_argument("key")
     cset.add_argument("value")
+    from triage.ladder import add_ladder_parser
+
+    add_ladder_parser(csub, [common])
 
     backup = sub.add_parser(
         "backup", parents=[common], help="a consistent copy, safe while others work"
@@ -472,6 +475,10 @@ def _cmd_export_amendments(args: argparse.Namespace, db_path: Path) -> int:
 def _cmd_config(args: argparse.Namespace, db_path: Path, group: str | None) -> int:
     from triage import settings
 
+    if args.config_command == "ladder":
+        from triage.ladder import run_ladder_command
+
+        return run_ladder_command(args, db_path, group)
     with open_store(db_path, group=group) as store:
         if args.config_command == "set":
             value = settings.set_value(store, args.key, args.value)
@@ -485,6 +492,15 @@ def _cmd_config(args: argparse.Namespace, db_path: Path, group: str | None) -> i
         mark = "*" if row["default"] else " "
         print(f"{row['key']:<22}{mark} {row['value'] or '(empty)':<28} {row['description']}")
     print("* = default")
+    from triage.ladder import ladder_text
+
+    with open_store(db_path, create=False) as store:
+        default = store.setting("ladder") is None
+        print(
+            f"\nfirst-day calling ladder{' (default)' if default else ''}"
+            " — change it with `triage config ladder edit` or `load FILE`:\n"
+        )
+        print(ladder_text(store))
     return EXIT_OK
 
 

@@ -6,12 +6,13 @@ gathers its inputs, so the CLI and the app show exactly the same queue.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from triage import rules, settings
 from triage.bulk import cyclic_gc_paused
+from triage.ladder import FamilyLadder, family_ladders, ladder_of, overdue_count, register_close
 from triage.logbook import attempts_for, claims_for
 from triage.model import Family, QueueEntry, year_label
 from triage.outcomes import RESOLVED, TO_CALL, Status, status_of
@@ -188,9 +189,14 @@ class Progress:
     statuses: dict[int, Status]
     codes: dict[int, str]  # the mark in force for the queued session
     claims: dict[int, str]  # pupil id -> another officer working on them now
+    ladders: dict[int, FamilyLadder] = field(default_factory=dict)  # family id -> its ladder
 
     def count(self, label: str) -> int:
         return sum(1 for s in self.statuses.values() if _bucket(s) == label)
+
+    @property
+    def overdue_families(self) -> int:
+        return overdue_count(self.ladders)
 
 
 def _bucket(status: Status) -> str:
@@ -219,27 +225,43 @@ def load_progress(store: Store, morning: Morning, now: datetime | None = None) -
             entry.pupil.safeguarding,
             entry.consecutive_days,
         )
-    return Progress(statuses, codes, claims_for(store, morning.date, morning.session, at=now))
+    # The school's first-day calling ladder: each family's next step and when it is due.
+    moment = _aware(now or datetime.now())
+    ladders = family_ladders(
+        morning.families,
+        attempts,
+        codes,
+        ladder_of(store),
+        register_close(store, morning.date, morning.session),
+        moment,
+    )
+    return Progress(
+        statuses, codes, claims_for(store, morning.date, morning.session, at=now), ladders
+    )
 
 
 def display_order(
     morning: Morning, progress: Progress, now: datetime, hide_resolved: bool = False
 ) -> list[QueueEntry]:
     """The queue as the screen shows it: the foundation order, except that a family with a
-    callback now due comes first and a family whose every pupil is resolved goes last
+    callback now due, or a step of the calling ladder overdue, comes first and a family
+    whose every pupil is resolved goes last
     (or is hidden). Families always move as a whole. A naive ``now`` is local time."""
     now = _aware(now)
 
     def family_rank(family: Family) -> int:
         statuses = [progress.statuses[e.pupil.id] for e in family.entries]
-        if any(s.callback_due is not None and _aware(s.callback_due) <= now for s in statuses):
-            return 0
         if all(s.resolved for s in statuses):
-            return 2
-        return 1
+            return 3
+        if any(s.callback_due is not None and _aware(s.callback_due) <= now for s in statuses):
+            return 0  # a promised callback is due: first of all
+        ladder = progress.ladders.get(family.id)
+        if morning.date == now.date() and ladder is not None and ladder.overdue:
+            return 1  # a step of the school's calling ladder is overdue (today's queue only)
+        return 2
 
     ranked = sorted(morning.families, key=lambda f: (family_rank(f), f.id))
-    return [e for f in ranked if not (hide_resolved and family_rank(f) == 2) for e in f.entries]
+    return [e for f in ranked if not (hide_resolved and family_rank(f) == 3) for e in f.entries]
 
 
 def _aware(moment: datetime) -> datetime:

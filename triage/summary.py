@@ -16,6 +16,7 @@ from typing import Any
 
 from triage import rules, settings
 from triage.codes import ATTENDING_CODES, POSSIBLE_CODES
+from triage.ladder import ladder_of, register_close, timeliness
 from triage.logbook import attempts_for
 from triage.outcomes import CHANNEL_LABELS
 from triage.queue import load_morning, load_progress
@@ -71,6 +72,8 @@ class DaySummary:
     last_school_days: list[tuple[date, float | None]] = field(default_factory=list)
     full_attendance: list[str] = field(default_factory=list)
     most_improved: list[Improved] = field(default_factory=list)
+    # The calling ladder, per session and step: reached, median/worst minutes, late, skipped.
+    timeliness: list[dict[str, Any]] = field(default_factory=list)
 
     def as_json(self, names: bool = True) -> dict[str, Any]:
         data = asdict(self)
@@ -84,6 +87,9 @@ class DaySummary:
                 for u in self.unexplained
             ]
             data["full_attendance"] = len(self.full_attendance)
+            data["timeliness"] = [
+                {**t, "late": len(t["late"]), "skipped": len(t["skipped"])} for t in self.timeliness
+            ]
             data["most_improved"] = len(self.most_improved)
             data["callbacks_outstanding"] = len(self.callbacks_outstanding)
         return data
@@ -161,6 +167,29 @@ def day_summary(store: Store, on: date, *, limit: int = 10) -> DaySummary:
         attempts = attempts_for(store, on, session)
         contacted_families = {e.family_id for e in morning.entries if attempts.get(e.pupil.id)}
         summary.families_contacted += len(contacted_families)
+        family_names = {
+            f.id: ", ".join(e.pupil.display_name for e in f.entries) for f in morning.families
+        }
+        for t in timeliness(
+            morning,
+            attempts,
+            progress.codes,
+            ladder_of(store),
+            register_close(store, on, session),
+        ):
+            summary.timeliness.append(
+                {
+                    "session": session,
+                    "step": t.key,
+                    "due_minutes": t.due_minutes,
+                    "families": t.applied,
+                    "reached": t.reached,
+                    "median_minutes": t.median_minutes,
+                    "worst_minutes": t.worst_minutes,
+                    "late": [family_names.get(f, str(f)) for f in t.late],
+                    "skipped": [family_names.get(f, str(f)) for f in t.skipped],
+                }
+            )
         for e in morning.entries:
             status = progress.statuses[e.pupil.id]
             if progress.codes[e.pupil.id] != "N":

@@ -95,6 +95,21 @@ def _text(s: DaySummary, names: bool) -> str:
             if names
             else [f"  {len(s.callbacks_outstanding)}"]
         )
+    if s.timeliness:
+        out += ["", "First-day calling ladder (minutes after registers closed):"]
+        for t in s.timeliness:
+            med = "—" if t["median_minutes"] is None else f"{t['median_minutes']:.0f}"
+            worst = "—" if t["worst_minutes"] is None else f"{t['worst_minutes']:.0f}"
+            line = (
+                f"  {t['session']} {t['step']:<16} due {t['due_minutes']:>3}: "
+                f"{t['reached']}/{t['families']} reached, median {med}, worst {worst}"
+            )
+            late, skipped = len(t["late"]), len(t["skipped"])
+            if late or skipped:
+                line += f"; late {late}, skipped {skipped}"
+                if names:
+                    line += " (" + "; ".join(t["late"] + t["skipped"]) + ")"
+            out.append(line)
     if s.per_officer:
         out += ["", "Work per officer:"]
         for officer, counts in s.per_officer.items():
@@ -112,6 +127,22 @@ def _markdown(s: DaySummary, names: bool) -> str:
     out.append(f"| Last 20 school days | {sparkline([p for _, p in s.last_school_days])} |")
     out += ["", "## Still unexplained", ""]
     out += [f"- {line}" for line in _unexplained_lines(s, names)] or ["None."]
+    if s.timeliness:
+        out += [
+            "",
+            "## First-day calling ladder",
+            "",
+            "| session | step | due (min) | reached | median | worst | late | skipped |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for t in s.timeliness:
+            late = "; ".join(t["late"]) if names else str(len(t["late"]))
+            skipped = "; ".join(t["skipped"]) if names else str(len(t["skipped"]))
+            out.append(
+                f"| {t['session']} | {t['step']} | {t['due_minutes']} |"
+                f" {t['reached']}/{t['families']} | {t['median_minutes']} |"
+                f" {t['worst_minutes']} | {late} | {skipped} |"
+            )
     if s.per_officer:
         out += [
             "",

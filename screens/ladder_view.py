@@ -1,0 +1,48 @@
+"""`l` on the queue: one family's first-day calling ladder, step by step."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from triage.ladder import FamilyLadder
+
+STATE_STYLE = {"overdue": "bold red", "done": "green", "not needed": "dim", "pending": ""}
+
+
+class LadderView(ModalScreen[None]):
+    CSS_PATH = "help_screen.tcss"
+    BINDINGS = [
+        Binding("escape", "close", "Back"),
+        Binding("l", "close", "Back", show=False),
+    ]
+
+    def __init__(self, ladder: FamilyLadder, names: dict[int, str]) -> None:
+        super().__init__()
+        self.ladder = ladder
+        self.names = names
+
+    def compose(self) -> ComposeResult:
+        table = Table(title="First-day calling ladder", title_justify="left", expand=True)
+        for col in ("step", "for", "due", "state", "done", "by"):
+            table.add_column(col)
+        for s in self.ladder.steps:
+            table.add_row(
+                s.step.label,
+                Text(self.names.get(s.pupil_id, "family") if s.pupil_id else "family"),
+                f"{s.due:%H:%M}",
+                Text(s.state, style=STATE_STYLE.get(s.state, "")),
+                f"{s.done_at:%H:%M}" if s.done_at else "",
+                Text(s.done_by or ""),
+            )
+        with VerticalScroll(id="panel"):
+            yield Static(table)
+            yield Static(Text("escape: back to the queue", style="dim"))
+
+    def action_close(self) -> None:
+        self.dismiss(None)

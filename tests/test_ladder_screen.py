@@ -1,0 +1,82 @@
+"""The calling ladder on the queue screen: next steps, overdue families, the DSL alert."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from textual.widgets import DataTable
+
+from tests.conftest import DEMO_MORNING
+from triage.app import TriageApp
+from triage.ladder import acknowledged
+from triage.store import open_store
+
+
+class Clock:
+    def __init__(self, hour: int, minute: int) -> None:
+        self.now = datetime(2026, 11, 24, hour, minute)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+async def _loaded(pilot) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def test_each_family_shows_its_next_step_and_when_it_is_due(demo_db) -> None:
+    app = TriageApp(demo_db, DEMO_MORNING, clock=Clock(9, 20))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _loaded(pilot)
+        table = app.screen.query_one("#queue", DataTable)
+        first = str(table.get_cell_at((0, 4)))
+        assert first == "Text 09:45"  # 30 minutes after the 09:15 register close
+        assert "ladder overdue" not in str(app.screen.query_one("#queue-summary").render())
+
+
+async def test_families_whose_step_falls_overdue_move_up(demo_db) -> None:
+    clock = Clock(9, 20)
+    app = TriageApp(demo_db, DEMO_MORNING, clock=clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _loaded(pilot)
+        screen = app.screen
+        texted = screen.morning.families[3]  # no safeguarding flag: its next step is a call
+        assert not texted.entries[0].pupil.safeguarding
+        await pilot.press("j", "j", "j", "t", "1")  # text sent: its text step is done
+        await pilot.pause()
+        clock.now = datetime(2026, 11, 24, 9, 50)  # every other family's text is now late
+        screen.refresh_progress()
+        await pilot.pause()
+        order = screen.row_order()
+        last = screen.morning.families[-1].entries[0].pupil.id
+        assert order.index(last) < order.index(texted.entries[0].pupil.id)
+        assert "ladder overdue 15" in str(screen.query_one("#queue-summary").render())
+
+
+async def test_a_dsl_alert_interrupts_once_and_its_acknowledgement_is_recorded(demo_db) -> None:
+    clock = Clock(10, 45)  # past the 75-minute DSL step for the safeguarding families
+    app = TriageApp(demo_db, DEMO_MORNING, officer="officer.one", clock=clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _loaded(pilot)
+        app.screen.refresh_progress()
+        await pilot.pause()
+        assert type(app.screen).__name__ == "Confirm"
+        await pilot.press("y")
+        await pilot.pause()
+    with open_store(demo_db) as s:
+        acks = acknowledged(s, DEMO_MORNING, "AM")
+        assert acks and next(iter(acks.values())).officer == "officer.one"
+        assert any(e["action"] == "ladder-ack" for e in s.events())
+
+
+async def test_l_shows_the_family_ladder(demo_db) -> None:
+    app = TriageApp(demo_db, DEMO_MORNING, clock=Clock(9, 20))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _loaded(pilot)
+        await pilot.press("l")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "LadderView"
+        assert app.screen.ladder.steps[0].step.label == "Text"
+        await pilot.press("escape")
+        assert type(app.screen).__name__ == "QueueScreen"
