@@ -60,13 +60,17 @@ async def test_j_and_k_move_the_cursor_and_q_quits(demo_db) -> None:
 
 def test_queue_snapshot_80x24(demo_db, snap_compare) -> None:
     assert snap_compare(
-        TriageApp(demo_db, DEMO_MORNING, clock=MORNING_CLOCK), terminal_size=(80, 24), run_before=_loaded
+        TriageApp(demo_db, DEMO_MORNING, clock=MORNING_CLOCK),
+        terminal_size=(80, 24),
+        run_before=_loaded,
     )
 
 
 def test_queue_snapshot_120x40(demo_db, snap_compare) -> None:
     assert snap_compare(
-        TriageApp(demo_db, DEMO_MORNING, clock=MORNING_CLOCK), terminal_size=(120, 40), run_before=_loaded
+        TriageApp(demo_db, DEMO_MORNING, clock=MORNING_CLOCK),
+        terminal_size=(120, 40),
+        run_before=_loaded,
     )
 
 
