@@ -33,7 +33,7 @@ COLUMNS = (
     ("flag", "!", 3),
     ("fam", "Fam", 3),
     ("name", "Name", 18),
-    ("status", "Status", 20),
+    ("status", "Status", 36),  # room for the longest outcome, or a status and "[login]"
     ("next", "Next step", 22),
     ("contact", "Try next", 24),
     ("number", "Number", 13),
@@ -306,8 +306,6 @@ class QueueScreen(Screen):
             text.append(f" · ladder overdue {p.overdue_families}", style="bold red")
         if self.alerts_open:
             text.append(f" · alerts {self.alerts_open} (w)", style="bold magenta")
-        if self.last_done:
-            text.append(f"\nSaved: {self.last_done}", style="dim")
         access = self.app.access  # type: ignore[attr-defined]
         if access.single_user:
             text.append(" · single-user mode", style="dim")
@@ -586,9 +584,15 @@ class QueueScreen(Screen):
             for pid in getattr(result, "pupil_ids", ())
             if pid in self.entries
         )
-        # Said in the counts line rather than a pop-up: the row itself shows the change,
-        # and a toast per outcome costs a layout pass on every confirming key.
+        # Said in the header rather than a pop-up: the row itself shows the change, and a
+        # toast per outcome costs a layout pass on every confirming key.
         self.last_done = f"{summary} — {names}" if summary else ""
+        if self.morning is not None and self.last_done:
+            # In the header, beside the date: it confirms the save without moving a row.
+            self.app.sub_title = (
+                f"{self.morning.date:%a %d %b %Y} · {self.morning.session}"
+                f" · saved: {self.last_done}"
+            )
         self.refresh_progress()
         self.move_to_next_to_call(entry.pupil.id, order_before)
 

@@ -181,6 +181,13 @@ def _shared_demo_database(folder: Path, venv: Path) -> Path:
     db = shared / "triage.db"
     triage = str(venv / "bin" / "triage")
     h.run([triage, "demo", "--db", str(db), "--no-open", "--date", MORNING.isoformat()])
+    # The officers run on the real clock, and the school's calling ladder would stop them
+    # with a safeguarding-lead alert as soon as it falls due (the demo morning may be
+    # today). This test is about two officers sharing a file, so its ladder has no DSL
+    # step; the ladder's own screens are tested with an injected clock.
+    ladder = folder / "ladder.toml"
+    ladder.write_text('[[step]]\nkey = "text"\nkind = "text"\ndue_minutes = 30\n')
+    h.run([triage, "config", "ladder", "load", str(ladder), "--db", str(db)])
     _share(db)
     return db
 
