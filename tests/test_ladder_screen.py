@@ -80,3 +80,18 @@ async def test_l_shows_the_family_ladder(demo_db) -> None:
         assert app.screen.ladder.steps[0].step.label == "Text"
         await pilot.press("escape")
         assert type(app.screen).__name__ == "QueueScreen"
+
+
+def test_the_case_timeline_shows_ladder_steps_beside_attempts(demo_db) -> None:
+    from triage.cases import timeline
+    from triage.logbook import log_attempt
+
+    with open_store(demo_db, officer="officer.one") as s:
+        pupil = s.unexplained_pupil_ids(DEMO_MORNING, "AM")[0]
+        log_attempt(
+            s, [pupil], DEMO_MORNING, "AM", "text", "text_sent", at=datetime(2026, 11, 24, 9, 40)
+        )
+        texts = [e for e in timeline(s, pupil, ladder=True) if e.kind == "ladder"]
+    done = [e for e in texts if "Text due 09:45, done 09:40" in e.text]
+    assert done and done[0].officer == "officer.one"
+    assert any("Call priority-1 contact due 10:00" in e.text for e in texts)

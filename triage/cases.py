@@ -154,7 +154,7 @@ class Action:
 class TimelineEntry:
     when: datetime
     officer: str
-    kind: str  # attempt, recode, note, stage, action, ack
+    kind: str  # attempt, recode, note, stage, action, ack, ladder
     text: str  # plain text: show it with rich.text.Text, never as markup
     event_id: int | None = None
 
@@ -634,7 +634,60 @@ def describe_stage_change(change: StageChange) -> str:
 # --- the timeline ---------------------------------------------------------------------------
 
 
-def timeline(store: Store, pupil_id: int) -> list[TimelineEntry]:
+LADDER_ABSENCES = 10  # the calling ladder is shown for the pupil's last 10 queued absences
+
+
+def _ladder_steps(store: Store, pupil_id: int) -> list[TimelineEntry]:
+    """The school's first-day calling ladder beside the attempts: for each of the pupil's
+    recent unexplained absences, every step with when it was due and whether (and by whom)
+    it was done, timed at its due time. Read for the pupil alone; a family call writes an
+    attempt for each sibling, so the pupil's own attempts show what was done."""
+    from triage import ladder as ladders
+    from triage.logbook import attempts_for, local_now
+    from triage.model import AttendanceSummary, QueueEntry
+
+    queued = store.conn.execute(
+        "SELECT date, session, code FROM marks WHERE pupil_id = ? AND queued = 1"
+        " ORDER BY date DESC, session DESC LIMIT ?",
+        (pupil_id, LADDER_ABSENCES),
+    ).fetchall()
+    if not queued:
+        return []
+    pupil = store.pupils([pupil_id])[0]
+    contacts = tuple(store.contacts_by_pupil([pupil_id]).get(pupil_id, ()))
+    ladder = ladders.ladder_of(store)
+    now = local_now()
+    result: list[TimelineEntry] = []
+    for day, session, code in queued:
+        on = date.fromisoformat(day)
+        entry = QueueEntry(pupil, 1, contacts, 0, AttendanceSummary(0, 0, 0, 0), 0, 0)
+        attempts = attempts_for(store, on, session).get(pupil_id, [])
+        family = ladders.family_ladder(
+            [entry],
+            {pupil_id: attempts},
+            {pupil_id: code},
+            ladder,
+            ladders.register_close(store, on, session),
+            now,
+        )
+        for step in family.steps:
+            if step.state == ladders.DONE:
+                text = (
+                    f"Calling ladder ({session}): {step.step.label} due {step.due:%H:%M},"
+                    f" done {step.done_at:%H:%M}" + (" (late)" if step.late else "")
+                )
+                who = step.done_by or ""
+            else:
+                text = (
+                    f"Calling ladder ({session}): {step.step.label} due {step.due:%H:%M},"
+                    f" {step.state}"
+                )
+                who = ""
+            result.append(TimelineEntry(step.due, who, "ladder", text))
+    return result
+
+
+def timeline(store: Store, pupil_id: int, *, ladder: bool = False) -> list[TimelineEntry]:
     """Everything done on the pupil's case, newest first: contact attempts, recodes, notes,
     stage changes, actions and alert acknowledgements. Undone rows are left out. Each entry
     is plain text (no markup)."""
@@ -711,6 +764,8 @@ def timeline(store: Store, pupil_id: int) -> list[TimelineEntry]:
             f" (arose {_dmy(date.fromisoformat(arose))})"
         )
         entries.append(TimelineEntry(_parse_time(at), officer, "ack", text, event_id))
+    if ladder:  # the case screen shows the calling ladder beside the attempts
+        entries.extend(_ladder_steps(store, pupil_id))
     # Newest first; within one officer action, what followed from it (a recode after the
     # call that gave the reason) comes first too.
     order = {id(e): i for i, e in enumerate(entries)}

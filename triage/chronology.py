@@ -169,7 +169,7 @@ def load_case(store: Store, pupil_id: int, on: date) -> CaseSummary:
         siblings=tuple(siblings_of(store, pupil_id)),
         alerts=tuple(alerts.alerts_for(store, on, [pupil_id])),
         actions=tuple(actions),
-        timeline=tuple(cases.timeline(store, pupil_id)),
+        timeline=tuple(cases.timeline(store, pupil_id, ladder=True)),
     )
 
 
