@@ -158,20 +158,25 @@ def test_the_data_directory_is_created_on_first_use(tmp_path) -> None:
     assert os.access(path, os.R_OK | os.W_OK)
 
 
-def test_school_days_are_read_once_until_the_marks_change(tmp_path) -> None:
+def test_school_days_follow_imports_including_a_day_that_becomes_a_closure(tmp_path) -> None:
     from datetime import date as _date
 
     from triage.importers import import_files
+    from triage.rules import school_days
 
     path = tmp_path / "t.db"
+    header = "UPN,Surname,Forename,Date,Session,Mark\n"
     first = tmp_path / "a.csv"
-    first.write_text("UPN,Surname,Forename,Date,Session,Mark\nA123456789012,S,J,23/11/2026,AM,/\n")
-    second = tmp_path / "b.csv"
-    second.write_text("UPN,Surname,Forename,Date,Session,Mark\nA123456789012,S,J,24/11/2026,AM,N\n")
-    with open_store(path) as s, open_store(path, officer="other") as other:
+    first.write_text(
+        header + "A123456789012,S,J,23/11/2026,AM,/\nA123456789012,S,J,24/11/2026,AM,N\n"
+    )
+    closure = tmp_path / "b.csv"
+    closure.write_text(header + "A123456789012,S,J,23/11/2026,AM,#\n")
+    with open_store(path) as s:
         import_files(s, "marks", [first])
-        assert [d for d, _ in s.date_codes()] == [_date(2026, 11, 23)]
-        import_files(other, "marks", [second])  # another connection: data_version moves
-        assert [d for d, _ in s.date_codes()] == [_date(2026, 11, 23), _date(2026, 11, 24)]
-        s.conn.execute("DELETE FROM marks WHERE date = '2026-11-23'")  # this connection
-        assert [d for d, _ in s.date_codes()] == [_date(2026, 11, 24)]
+        assert school_days(s.date_codes()) == [_date(2026, 11, 23), _date(2026, 11, 24)]
+        import_files(s, "marks", [closure])  # the 23rd turns out to have been an INSET day
+        assert school_days(s.date_codes()) == [_date(2026, 11, 24)]
+        direct = s.conn.execute("SELECT DISTINCT date, code FROM marks ORDER BY 1, 2").fetchall()
+        kept = s.conn.execute("SELECT date, code FROM date_codes ORDER BY 1, 2").fetchall()
+        assert kept == direct

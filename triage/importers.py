@@ -822,7 +822,24 @@ def _apply_marks(
         " WHERE pupil_id = ? AND date = ? AND session = ?",
         mis_only,
     )
+    _keep_date_codes(store, set(zip(marks.date, marks.code, strict=True)))
     return problems
+
+
+def _keep_date_codes(store: Store, pairs: set[tuple[str, str]]) -> None:
+    """Keep the date_codes table (the school days) in step with the marks. A date where
+    this file brings a '#' (a closure) is recounted from its marks, so a day that became a
+    closure stops counting as a school day; any other date only gains codes."""
+    store.conn.executemany(
+        "INSERT OR IGNORE INTO date_codes (date, code) VALUES (?, ?)", sorted(pairs)
+    )
+    for day in sorted({d for d, c in pairs if c == "#"}):
+        store.conn.execute("DELETE FROM date_codes WHERE date = ?", (day,))
+        store.conn.execute(
+            "INSERT INTO date_codes (date, code) SELECT DISTINCT date, code FROM marks"
+            " WHERE date = ?",
+            (day,),
+        )
 
 
 # --- the entry point ----------------------------------------------------------------------

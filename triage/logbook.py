@@ -94,6 +94,10 @@ def _apply_recodes(
             (r["after"], r["pupil_id"], r["date"], r["session"]),
         )
         store.conn.execute(
+            "INSERT OR IGNORE INTO date_codes (date, code) VALUES (?, ?)",
+            (r["date"], r["after"]),
+        )
+        store.conn.execute(
             "INSERT INTO recodes (event_id, pupil_id, date, session, old_code, new_code, reason,"
             " at, officer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
