@@ -12,7 +12,7 @@ markup.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.command import Hit, Hits, Provider
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 
@@ -41,6 +40,7 @@ from screens.case_dialogs import (
     parse_day,
 )
 from screens.help_screen import HelpScreen
+from screens.officer_screen import OfficerScreen
 from screens.outcome_dialog import (
     Confirm,
     OutcomeChoice,
@@ -120,7 +120,7 @@ def notice_text(decision: penalties.NoticeDecision, pupil_name: str) -> str:
     return text + "\n\nIssue this notice?"
 
 
-class CaseScreen(Screen):
+class CaseScreen(OfficerScreen):
     CSS_PATH = "case_screen.tcss"
     COMMANDS = {BindingCommands}
     BINDINGS = [
@@ -184,19 +184,6 @@ class CaseScreen(Screen):
         self.title = "Case"
         self.load()
         self.set_interval(LIVE_CHECK_SECONDS, self.check_for_changes)
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """A viewer reads the case but has no key that writes (hidden from the footer)."""
-        if action in self.WRITE_ACTIONS and not self.app.access.can_write:  # type: ignore[attr-defined]
-            return False
-        return True
-
-    @property
-    def store(self):
-        return self.app.store  # type: ignore[attr-defined]
-
-    def now(self) -> datetime:
-        return self.app.now()  # type: ignore[attr-defined]
 
     def today(self) -> date:
         return self.now().date()

@@ -14,9 +14,9 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
+from screens.officer_screen import OfficerScreen
 from triage import logbook, settings
 from triage.model import QueueEntry, year_label
 from triage.outcomes import TO_CALL, Status
@@ -70,7 +70,7 @@ def queue_commands():
     return QueueCommands
 
 
-class QueueScreen(Screen):
+class QueueScreen(OfficerScreen):
     CSS_PATH = "queue_screen.tcss"
     COMMANDS = {queue_commands}
     BINDINGS = [
@@ -135,19 +135,6 @@ class QueueScreen(Screen):
         self.set_interval(LIVE_CHECK_SECONDS, self.check_for_changes)
 
     WRITE_ACTIONS = frozenset({"log", "reason", "note", "callback", "undo", "imports"})
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """A viewer sees the queue but no key that writes (hidden from the footer too)."""
-        if action in self.WRITE_ACTIONS and not self.app.access.can_write:  # type: ignore[attr-defined]
-            return False
-        return True
-
-    @property
-    def store(self):
-        return self.app.store  # type: ignore[attr-defined]
-
-    def now(self) -> datetime:
-        return self.app.now()  # type: ignore[attr-defined]
 
     @work(thread=True, exclusive=True, group="load")
     def load(self) -> None:
