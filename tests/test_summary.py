@@ -289,3 +289,36 @@ async def test_s_opens_the_summary_and_brackets_move_between_days(worked_db) -> 
         )
         await pilot.press("escape")
         assert type(app.screen).__name__ == "QueueScreen"
+
+
+def test_the_summary_reports_how_timely_each_ladder_step_was(demo_db) -> None:
+    from datetime import datetime
+
+    with open_store(demo_db, officer="officer.one") as s:
+        families = load_morning(s, DEMO_MORNING).families
+        log_attempt(
+            s,
+            [e.pupil.id for e in families[3].entries],
+            DEMO_MORNING,
+            "AM",
+            "text",
+            "text_sent",
+            at=datetime(2026, 11, 24, 9, 40),
+        )
+        log_attempt(
+            s,
+            [e.pupil.id for e in families[4].entries],
+            DEMO_MORNING,
+            "AM",
+            "text",
+            "text_sent",
+            at=datetime(2026, 11, 24, 10, 5),
+        )
+        summary = day_summary(s, DEMO_MORNING)
+    text_step = next(t for t in summary.timeliness if t["step"] == "text_p1")
+    assert text_step["reached"] == 2
+    assert text_step["median_minutes"] == (25 + 50) / 2  # registers close at 09:15
+    assert text_step["worst_minutes"] == 50
+    late_names = ", ".join(e.pupil.display_name for e in families[4].entries)
+    assert text_step["late"] == [late_names]
+    assert "First-day calling ladder" in render(summary, "text")
