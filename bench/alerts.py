@@ -30,7 +30,17 @@ from datetime import date
 from pathlib import Path
 
 from big_school import BigSchool, big_school, copy_of, print_profile
-from common import Samples, fresh_dir, machine, paired_ratio, print_table, run_timed, timed
+from common import (
+    Samples,
+    bench_parser,
+    fresh_dir,
+    machine,
+    paired_ratio,
+    parse_bench_args,
+    print_table,
+    run_timed,
+    timed,
+)
 
 from triage import alerts, case_cli, rules
 from triage.codes import ATTENDING_CODES, AUTHORISED_CODES, POSSIBLE_CODES, UNAUTHORISED_CODES
@@ -68,16 +78,7 @@ def triage_alerts(store: Store, on: date) -> str:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--repeat", type=int, default=5, help="repetitions (default 5)")
-    ap.add_argument("--pupils", type=int, default=2000, help="pupils (default 2000)")
-    ap.add_argument("--tmpdir", type=Path, help="where to put the temporary folder")
-    ap.add_argument("--check", action="store_true", help="exit 1 when the target is missed")
-    ap.add_argument("--profile", action="store_true", help="cProfile one run and stop")
-    args = ap.parse_args(argv)
-    if args.repeat < 1:
-        ap.error("--repeat must be at least 1")
-    return args
+    return parse_bench_args(bench_parser(__doc__, 5, 2000, "cProfile one run and stop"), argv)
 
 
 def main(argv: list[str] | None = None) -> int:

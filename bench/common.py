@@ -91,3 +91,24 @@ def fresh_dir(parent: Path, name: str) -> Path:
     path = parent / name
     path.mkdir()
     return path
+
+
+def bench_parser(doc: str | None, repeat: int, pupils: int, profile_help: str):
+    """The options every school-sized benchmark takes: --repeat, --pupils, --tmpdir,
+    --check (exit 1 on a miss) and --profile. Parse with :func:`parse_bench_args`."""
+    import argparse
+
+    ap = argparse.ArgumentParser(description=(doc or "").split("\n\n")[0])
+    ap.add_argument("--repeat", type=int, default=repeat, help=f"repetitions (default {repeat})")
+    ap.add_argument("--pupils", type=int, default=pupils, help=f"pupils (default {pupils})")
+    ap.add_argument("--tmpdir", type=Path, help="where to put the temporary folder")
+    ap.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
+    ap.add_argument("--profile", action="store_true", help=profile_help)
+    return ap
+
+
+def parse_bench_args(ap, argv: list[str] | None):
+    args = ap.parse_args(argv)
+    if args.repeat < 1:
+        ap.error("--repeat must be at least 1")
+    return args

@@ -36,7 +36,15 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from common import Samples, fresh_dir, machine, paired_ratio, print_table
+from common import (
+    Samples,
+    bench_parser,
+    fresh_dir,
+    machine,
+    paired_ratio,
+    parse_bench_args,
+    print_table,
+)
 
 from triage.demo_school import build_demo_database
 
@@ -152,16 +160,9 @@ def profile_queue(db: Path, work: Path) -> None:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--repeat", type=int, default=7, help="repetitions (default 7)")
-    ap.add_argument("--pupils", type=int, default=1000, help="demo pupils (default 1000)")
-    ap.add_argument("--tmpdir", type=Path, help="where to put the temporary folder")
-    ap.add_argument("--check", action="store_true", help="exit 1 when the target is missed")
-    ap.add_argument("--profile", action="store_true", help="profile one queue process and stop")
-    args = ap.parse_args(argv)
-    if args.repeat < 1:
-        ap.error("--repeat must be at least 1")
-    return args
+    return parse_bench_args(
+        bench_parser(__doc__, 7, 1000, "profile one queue process and stop"), argv
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

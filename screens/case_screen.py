@@ -22,7 +22,6 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.command import Hit, Hits, Provider
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
@@ -39,6 +38,7 @@ from screens.case_dialogs import (
     action_kind_options,
     parse_day,
 )
+from screens.commands import BindingCommands
 from screens.help_screen import HelpScreen
 from screens.officer_screen import OfficerScreen
 from screens.outcome_dialog import (
@@ -66,28 +66,6 @@ LIVE_CHECK_SECONDS = 2.0
 REVIEW_WEEKS = 4  # the review date a stage move offers
 CHRONOLOGY_FOLDER = "chronologies"  # beside the database, like letters/
 LETTERS_FOLDER = "letters"
-
-
-class BindingCommands(Provider):
-    """Every key of the screen, by its description, in the command palette (ctrl+p)."""
-
-    async def search(self, query: str) -> Hits:
-        screen = self.screen
-        matcher = self.matcher(query)
-        for binding in screen.BINDINGS:
-            if not isinstance(binding, Binding) or not binding.description:
-                continue
-            name = binding.action.split("(")[0]
-            if screen.check_action(name, ()) is False:
-                continue
-            score = matcher.match(binding.description)
-            if score > 0:
-                yield Hit(
-                    score,
-                    matcher.highlight(binding.description),
-                    lambda action=binding.action: screen.run_action(action),
-                    help=f"key: {binding.key_display or binding.key}",
-                )
 
 
 def _dmy(d: date) -> str:

@@ -20,7 +20,8 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
-from screens.case_screen import BindingCommands, CaseScreen, default_day
+from screens.case_screen import CaseScreen, default_day
+from screens.commands import BindingCommands
 from screens.help_screen import HelpScreen
 from triage.alerts import ALERT_KINDS, ALERT_LABELS
 from triage.chronology import CaseloadRow, load_caseload

@@ -65,9 +65,9 @@ def dialogs():
 
 def queue_commands():
     """The palette's provider, imported only when the palette first opens (start-up)."""
-    from screens.queue_commands import QueueCommands
+    from screens.commands import BindingCommands
 
-    return QueueCommands
+    return BindingCommands
 
 
 class QueueScreen(OfficerScreen):

@@ -184,3 +184,9 @@ def test_the_installed_console_script_runs_and_never_prints_a_traceback(tmp_path
     assert result.returncode == 1
     assert "nope.csv: file not found" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_opening_the_app_on_a_missing_database_says_so_and_makes_no_file(tmp_path, capsys):
+    assert main(["--db", str(tmp_path / "none.db")]) == 1
+    assert "no database at" in capsys.readouterr().err
+    assert not (tmp_path / "none.db").exists()

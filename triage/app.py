@@ -122,7 +122,7 @@ class TriageApp(App[int]):
 
 def _find_pupil():
     """The palette's "open a pupil's case", imported when the palette first opens."""
-    from screens.queue_commands import FindPupil
+    from screens.commands import FindPupil
 
     return FindPupil
 

@@ -598,9 +598,7 @@ def _cmd_check(db_path: Path) -> int:
 def _cmd_open(args: argparse.Namespace, db_path: Path) -> int:
     from triage.app import run_app
 
-    with open_store(db_path):  # fail early, with a clear message, on an unusable file
-        pass
-    return run_app(db_path, args.date, args.session)
+    return run_app(db_path, args.date, args.session)  # refuses a missing or unusable file
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:

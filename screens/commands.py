@@ -1,4 +1,5 @@
-"""Every key of the queue, by name, in the command palette (ctrl+p)."""
+"""The command palette (ctrl+p): every key of a screen by its description, and any
+pupil's case by name or UPN."""
 
 from __future__ import annotations
 
@@ -6,26 +7,25 @@ from textual.binding import Binding
 from textual.command import Hit, Hits, Provider
 
 
-class QueueCommands(Provider):
-    async def search(self, query: str) -> Hits:
-        from screens.queue_screen import QueueScreen
+class BindingCommands(Provider):
+    """Every key of the screen, by its description, in the command palette (ctrl+p)."""
 
+    async def search(self, query: str) -> Hits:
         screen = self.screen
-        if not isinstance(screen, QueueScreen):
-            return
         matcher = self.matcher(query)
         for binding in screen.BINDINGS:
             if not isinstance(binding, Binding) or not binding.description:
                 continue
-            if not screen.check_action(binding.action.split("(")[0], ()):
-                continue  # e.g. a viewer is not offered the keys that write
+            name = binding.action.split("(")[0]
+            if screen.check_action(name, ()) is False:
+                continue
             score = matcher.match(binding.description)
             if score > 0:
                 yield Hit(
                     score,
                     matcher.highlight(binding.description),
                     lambda action=binding.action: screen.run_action(action),
-                    help=f"key: {binding.key}",
+                    help=f"key: {binding.key_display or binding.key}",
                 )
 
 
