@@ -12,7 +12,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $(STAMP)
 
+# Bytecode for our own modules, written once: Python would write it on first run, unless
+# PYTHONDONTWRITEBYTECODE is set (as on our build machines), when every start recompiles.
 demo: $(STAMP)
+	@$(BIN)/python -m compileall -q triage screens
 	$(BIN)/triage demo
 
 test: $(STAMP)

@@ -23,7 +23,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Header, OptionList, Static, TabbedContent, TabPane
+from textual.widgets import Header, OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 
 from screens.case_dialogs import (
@@ -48,6 +48,7 @@ from screens.outcome_dialog import (
     Prompt,
     ReasonPicker,
 )
+from screens.widgets.footer import SteadyFooter
 from triage import alerts, cases, letters, logbook, penalties, settings
 from triage.case_cli import (
     badges_text,
@@ -156,7 +157,7 @@ class CaseScreen(OfficerScreen):
             with TabPane("4 Timeline", id="tab-timeline"):
                 with VerticalScroll(id="scroll-timeline"):
                     yield Static("", id="case-timeline")
-        yield Footer()
+        yield SteadyFooter()
 
     def on_mount(self) -> None:
         self.title = "Case"

@@ -18,11 +18,12 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 
 from screens.case_screen import CaseScreen, default_day
 from screens.commands import BindingCommands
 from screens.help_screen import HelpScreen
+from screens.widgets.footer import SteadyFooter
 from triage.alerts import ALERT_KINDS, ALERT_LABELS
 from triage.chronology import CaseloadRow, load_caseload
 from triage.model import STAGES, stage_rank, year_label
@@ -113,7 +114,7 @@ class CaseloadScreen(Screen):
         for key, heading in COLUMNS:
             table.add_column(heading, key=key)
         yield table
-        yield Footer()
+        yield SteadyFooter()
 
     def on_mount(self) -> None:
         self.title = "Caseload"

@@ -17,8 +17,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, DirectoryTree, Footer, Header, ProgressBar, Static
+from textual.widgets import DataTable, DirectoryTree, Header, ProgressBar, Static
 
+from screens.widgets.footer import SteadyFooter
 from triage import inbox
 from triage.csvfile import ImportFileError, read_csv
 from triage.importers import import_files
@@ -62,7 +63,7 @@ class ImportScreen(Screen):
                 yield CsvTree(self.home, id="picker")
         yield ProgressBar(id="import-progress", total=100, show_eta=False)
         yield Static("", id="import-result")
-        yield Footer()
+        yield SteadyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#import-progress").display = False

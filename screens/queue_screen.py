@@ -7,6 +7,7 @@ officer's choices to `triage.logbook`, and repaints only the rows that changed.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -14,13 +15,22 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 
 from screens.officer_screen import OfficerScreen
+from screens.widgets.footer import SteadyFooter
 from triage import logbook, settings
 from triage.model import QueueEntry, year_label
 from triage.outcomes import TO_CALL, Status
-from triage.queue import Morning, Progress, display_order, family_of, flags_of, load_progress
+from triage.queue import (
+    Morning,
+    Progress,
+    display_order,
+    family_of,
+    flags_of,
+    load_progress,
+    refresh_families,
+)
 from triage.store import StoreError, open_store
 
 if TYPE_CHECKING:
@@ -121,7 +131,7 @@ class QueueScreen(OfficerScreen):
         for key, heading, width in COLUMNS:
             table.add_column(heading, key=key, width=width)
         yield table
-        yield Footer()
+        yield SteadyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#queue-filter").display = False
@@ -129,7 +139,7 @@ class QueueScreen(OfficerScreen):
         # worker would cost a thread and an extra frame before the queue appears. Every
         # later reload (a new export arriving) runs in a worker.
         try:
-            self.show(self.app.load_morning())  # type: ignore[attr-defined]
+            self.show(self.app.load_morning(self.store))  # type: ignore[attr-defined]
         except StoreError as exc:
             self.notify(str(exc), severity="error", timeout=30)
         self.set_interval(LIVE_CHECK_SECONDS, self.check_for_changes)
@@ -157,7 +167,9 @@ class QueueScreen(OfficerScreen):
         self._imports_seen = self.store.count("imports")
         self.rebuild(keep)
         self.query_one("#queue", DataTable).focus()
-        self.count_alerts()
+        # After the queue is on screen: the count reads a year of marks in a thread, which
+        # would otherwise hold the interpreter while the first rows are being painted.
+        self.call_after_refresh(self.count_alerts)
 
     @work(thread=True, exclusive=True, group="alerts")
     def count_alerts(self) -> None:
@@ -304,13 +316,21 @@ class QueueScreen(OfficerScreen):
 
     # --- refreshing after a change ---------------------------------------------------------
 
-    def refresh_progress(self) -> None:
-        """Re-read statuses (cheap), repaint changed rows in place, re-sort if needed."""
+    def refresh_progress(self, written: Iterable[int] = ()) -> None:
+        """Re-read statuses, repaint changed rows in place, re-sort if needed. After this
+        officer's own write about the pupils ``written``, only their families are read
+        again, unless another officer has written meanwhile (then, as on the live tick,
+        the whole queue is)."""
         if self.morning is None or self.progress is None:
             return
         old = self.progress
-        self.progress = load_progress(self.store, self.morning, self.now())
-        self._data_version = self.store.data_version()
+        version = self.store.data_version()
+        written = list(written)
+        if written and version == self._data_version:
+            self.progress = refresh_families(self.store, self.morning, old, written, self.now())
+        else:
+            self.progress = load_progress(self.store, self.morning, self.now())
+        self._data_version = version
         table = self.query_one("#queue", DataTable)
         changed = [
             pid
@@ -532,7 +552,7 @@ class QueueScreen(OfficerScreen):
     def _logged(self, family: list[QueueEntry], entry: QueueEntry, choice: OutcomeChoice | None):
         if choice is None or self.morning is None:
             self._release(family)
-            self.refresh_progress()
+            self.refresh_progress([e.pupil.id for e in family])
             return
         self._write(
             lambda: logbook.log_attempt(
@@ -580,7 +600,7 @@ class QueueScreen(OfficerScreen):
                 f"{self.morning.date:%a %d %b %Y} · {self.morning.session}"
                 f" · saved: {self.last_done}"
             )
-        self.refresh_progress()
+        self.refresh_progress(getattr(result, "pupil_ids", None) or (entry.pupil.id,))
         self.move_to_next_to_call(entry.pupil.id, order_before)
 
     def action_reason(self) -> None:
@@ -592,7 +612,7 @@ class QueueScreen(OfficerScreen):
             def picked(code: str | None) -> None:
                 self._release(family)
                 if code is None:
-                    self.refresh_progress()
+                    self.refresh_progress([e.pupil.id for e in family])
                     return
                 self._write(
                     lambda: logbook.record_reason(
@@ -667,7 +687,7 @@ class QueueScreen(OfficerScreen):
         if undone is None:
             self.notify("Nothing of yours to undo.")
             return
-        self.refresh_progress()
+        self.refresh_progress(undone.pupil_ids)
         names = ", ".join(
             self.entries[pid].pupil.display_name for pid in undone.pupil_ids if pid in self.entries
         )

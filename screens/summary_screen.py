@@ -15,8 +15,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Sparkline, Static
+from textual.widgets import Header, Sparkline, Static
 
+from screens.widgets.footer import SteadyFooter
 from triage import rules
 from triage.store import StoreError, open_store
 from triage.summary import DaySummary, day_summary
@@ -47,7 +48,7 @@ class SummaryScreen(Screen):
             yield Static("", id="summary-unexplained")
             yield Static("", id="summary-officers")
             yield Static("", id="summary-celebrate")
-        yield Footer()
+        yield SteadyFooter()
 
     def on_mount(self) -> None:
         self.load()

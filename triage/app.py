@@ -114,10 +114,13 @@ class TriageApp(App[int]):
     def action_dismiss_notices(self) -> None:
         self.clear_notifications()
 
-    def load_morning(self) -> Morning:
-        """Read the queue. Called from a worker thread, so it opens its own connection."""
-        with open_store(self.db_path, create=False, officer=self.officer) as store:
+    def load_morning(self, store: Store | None = None) -> Morning:
+        """Read the queue: with the app's own connection on the interface thread (the first
+        load, before the first paint), or from a worker thread with a connection of its own."""
+        if store is not None:
             return load_morning(store, self.requested_date, self.requested_session)
+        with open_store(self.db_path, create=False, officer=self.officer) as own:
+            return load_morning(own, self.requested_date, self.requested_session)
 
 
 def _find_pupil():

@@ -98,6 +98,9 @@ UNAUTHORISED_CODES = frozenset(c for c, v in CODES.items() if v.unauthorised)
 ATTENDING_CODES = frozenset(c for c, v in CODES.items() if v.attending)
 AUTHORISED_CODES = frozenset(c for c, v in CODES.items() if v.authorised)
 POSSIBLE_CODES = frozenset(c for c, v in CODES.items() if v.possible)
+# Present in the morning and in the afternoon: most of any register. Queries that count
+# marks by code let SQLite count these two and hand Python only the rest.
+PRESENT_MARKS = ("/", "\\")
 
 
 def normalise_code(raw: str) -> str | None:

@@ -374,14 +374,18 @@ def _undo_case_rows(store: Store, target: int, action: str, undo_id: int, pupils
     return restored
 
 
-def attempts_for(store: Store, on: date, session: str) -> dict[int, list[Attempt]]:
-    """The attempts (not undone) about each pupil's absence in a session, oldest first."""
+def attempts_for(
+    store: Store, on: date, session: str, pupil_ids: Sequence[int] | None = None
+) -> dict[int, list[Attempt]]:
+    """The attempts (not undone) about each pupil's absence in a session, oldest first
+    (only those about ``pupil_ids`` when given)."""
     result: dict[int, list[Attempt]] = {}
+    some = "" if pupil_ids is None else f" AND pupil_id IN ({','.join('?' * len(pupil_ids))})"
     for pid, at, officer, channel, out, contact_id, reason, callback in store.conn.execute(
         "SELECT pupil_id, at, officer, channel, outcome, contact_id, reason_code, callback_at"
-        " FROM attempts WHERE date = ? AND session = ? AND undone_event_id IS NULL"
+        f" FROM attempts WHERE date = ? AND session = ? AND undone_event_id IS NULL{some}"
         " ORDER BY id",
-        (on.isoformat(), session),
+        (on.isoformat(), session, *(pupil_ids or ())),
     ):
         result.setdefault(pid, []).append(
             Attempt(

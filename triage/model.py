@@ -132,6 +132,15 @@ class AttendanceSummary:
         return self.possible > 0 and (self.possible - self.attending) * 2 >= self.possible
 
 
+class QueueFigures(NamedTuple):
+    """The figures the queue shows for a pupil (and orders by: consecutive days)."""
+
+    consecutive_days: int
+    attendance: AttendanceSummary
+    rolling_unauthorised: int
+    overdue_n: int
+
+
 @dataclass(frozen=True)
 class QueueEntry:
     """One pupil in the morning queue, with the figures an officer needs before calling."""

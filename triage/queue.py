@@ -1,20 +1,21 @@
 """The morning queue, read from the store: which date and session, and who to call.
 
-The ordering itself is a pure rule (:func:`triage.rules.build_queue`); this module only
+The ordering itself is a pure rule (:func:`triage.rules.order_queue`); this module only
 gathers its inputs, so the CLI and the app show exactly the same queue.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from triage import rules, settings
-from triage.bulk import cyclic_gc_paused
 from triage.ladder import FamilyLadder, family_ladders, ladder_of, overdue_count, register_close
 from triage.logbook import attempts_for, claims_for
-from triage.model import Family, QueueEntry, year_label
+from triage.model import Family, QueueEntry, QueueFigures, year_label
 from triage.outcomes import RESOLVED, TO_CALL, Status, status_of
 from triage.store import Store
 
@@ -55,13 +56,6 @@ def default_session(store: Store, on: date) -> str:
 def load_morning(
     store: Store, on: date | None = None, session: str | None = None, today: date | None = None
 ) -> Morning:
-    with cyclic_gc_paused():  # a year of marks for every queued pupil: many small objects
-        return _load_morning(store, on, session, today)
-
-
-def _load_morning(
-    store: Store, on: date | None, session: str | None, today: date | None
-) -> Morning:
     on = on or default_date(store, today)
     session = (session or default_session(store, on)).upper()
     if session not in ("AM", "PM"):
@@ -69,17 +63,49 @@ def _load_morning(
     absent_ids = store.unexplained_pupil_ids(on, session)
     pupils = [p for p in store.pupils(absent_ids) if p.on_roll(on)] if absent_ids else []
     ids = [p.id for p in pupils]
-    days = rules.school_days(store.date_codes())
-    # Rules look back at most a school year (attendance this term, 10 school weeks).
-    since = min(rules.school_year_start(on), rules.rolling_window_start(days, on) or on)
-    families = rules.build_queue(
+    families = rules.order_queue(
         pupils,
         store.contacts_by_pupil(ids) if ids else {},
-        store.marks_by_pupil(ids, start=since, end=on) if ids else {},
-        days,
-        on,
+        queue_figures(store, ids, on) if ids else {},
     )
     return Morning(settings.get(store, "school_name"), on, session, families)
+
+
+RUN_TAIL_SCHOOL_DAYS = 6  # consecutive days are read from this many school days first
+
+
+def queue_figures(store: Store, pupil_ids: list[int], on: date) -> dict[int, QueueFigures]:
+    """The figures of :func:`triage.rules.queue_figures` for many pupils, without reading
+    a year of marks each (0.27 s for 2,000 queued pupils that way; about a quarter of that
+    this way): SQLite counts the marks (:meth:`Store.queue_mark_counts`), and the run of
+    consecutive days is walked over the last few school days' marks, reading further back
+    only for the pupils whose run goes back that far. The same figures either way (tested).
+    """
+    days = rules.school_days(store.date_codes())
+    term = rules.term_start(on)
+    window_start = rules.rolling_window_start(days, on)
+    # Rules look back at most a school year (attendance this term, 10 school weeks).
+    since = min(rules.school_year_start(on), window_start or on)
+    counts = store.queue_mark_counts(
+        pupil_ids, since, on, term, window_start, rules.overdue_n_before(days, on)
+    )
+    upto = bisect_right(days, on)
+    tail = [d for d in days[max(0, upto - RUN_TAIL_SCHOOL_DAYS) : upto] if d >= since]
+    recent = store.marks_by_pupil(pupil_ids, start=tail[0], end=on) if tail else {}
+    runs: dict[int, int] = {}
+    for pid in pupil_ids:
+        run, ended = rules.unauthorised_run(recent.get(pid, ()), tail, on)
+        if ended:
+            runs[pid] = run
+    longer = [pid for pid in pupil_ids if pid not in runs]
+    if longer:
+        full = store.marks_by_pupil(longer, start=since, end=on)
+        for pid in longer:
+            runs[pid] = rules.consecutive_unauthorised_days(full.get(pid, ()), days, on)
+    return {
+        pid: rules.queue_figures_from_counts(runs[pid], *counts.get(pid, (0, ())))
+        for pid in pupil_ids
+    }
 
 
 FLAG_LABELS = (
@@ -209,31 +235,65 @@ def _bucket(status: Status) -> str:
 
 def load_progress(store: Store, morning: Morning, now: datetime | None = None) -> Progress:
     """Statuses for every queued pupil: two small queries, cheap enough for every refresh."""
-    marks = store.queued_marks(morning.date, morning.session)
-    attempts = attempts_for(store, morning.date, morning.session)
-    statuses: dict[int, Status] = {}
-    codes: dict[int, str] = {}
-    for entry in morning.entries:
-        pid = entry.pupil.id
-        code, amended = marks.get(pid, ("N", False))
-        codes[pid] = code
-        statuses[pid] = status_of(
-            code,
-            amended,
-            attempts.get(pid, []),
-            entry.contacts,
-            entry.pupil.safeguarding,
-            entry.consecutive_days,
-        )
+    return _progress(store, morning, morning.families, Progress({}, {}, {}), now)
+
+
+def refresh_families(
+    store: Store,
+    morning: Morning,
+    progress: Progress,
+    pupil_ids: Iterable[int],
+    now: datetime | None = None,
+) -> Progress:
+    """``progress`` with the families of ``pupil_ids`` read again: what one officer's own
+    write can have changed (an outcome, a reason, a note, an undo). Every other family keeps
+    its figures, so the confirming key costs one family's reading, not the whole queue's;
+    another officer's writes are for :func:`load_progress`."""
+    wanted = set(pupil_ids)
+    families = [f for f in morning.families if any(e.pupil.id in wanted for e in f.entries)]
+    return _progress(store, morning, families, progress, now)
+
+
+def _progress(
+    store: Store,
+    morning: Morning,
+    families: list[Family],
+    previous: Progress,
+    now: datetime | None,
+) -> Progress:
+    """``previous`` with ``families`` read from the store (all of them: the whole queue)."""
+    ids = (
+        None if families is morning.families else [e.pupil.id for f in families for e in f.entries]
+    )
+    marks = store.queued_marks(morning.date, morning.session, ids)
+    attempts = attempts_for(store, morning.date, morning.session, ids)
+    statuses = dict(previous.statuses)
+    codes = dict(previous.codes)
+    for family in families:
+        for entry in family.entries:
+            pid = entry.pupil.id
+            code, amended = marks.get(pid, ("N", False))
+            codes[pid] = code
+            statuses[pid] = status_of(
+                code,
+                amended,
+                attempts.get(pid, []),
+                entry.contacts,
+                entry.pupil.safeguarding,
+                entry.consecutive_days,
+            )
     # The school's first-day calling ladder: each family's next step and when it is due.
     moment = _aware(now or datetime.now())
-    ladders = family_ladders(
-        morning.families,
-        attempts,
-        codes,
-        ladder_of(store),
-        register_close(store, morning.date, morning.session),
-        moment,
+    ladders = dict(previous.ladders)
+    ladders.update(
+        family_ladders(
+            families,
+            attempts,
+            codes,
+            ladder_of(store),
+            register_close(store, morning.date, morning.session),
+            moment,
+        )
     )
     return Progress(
         statuses, codes, claims_for(store, morning.date, morning.session, at=now), ladders

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 
@@ -25,6 +26,7 @@ from triage.codes import (
     CODES,
     NOT_YET_PROVIDED,
     POSSIBLE_CODES,
+    PRESENT_MARKS,
     UNAUTHORISED_CODES,
 )
 from triage.model import (
@@ -35,6 +37,7 @@ from triage.model import (
     Mark,
     Pupil,
     QueueEntry,
+    QueueFigures,
     stage_rank,
 )
 
@@ -67,22 +70,31 @@ def attendance(
     not possible sessions (``D``, ``X``, ``Q``, ``Y1``-``Y7``, ``Z``, ``#``) count nowhere.
     An unknown code raises ``KeyError``: importers validate codes before they are stored.
     """
+    codes = Counter(
+        mark.code
+        for mark in marks
+        if (start is None or mark.date >= start) and (end is None or mark.date <= end)
+    )
+    return attendance_from_counts(codes.items())
+
+
+def attendance_from_counts(code_counts: Iterable[tuple[str, int]]) -> AttendanceSummary:
+    """:func:`attendance` from (code, number of sessions) pairs instead of marks: the same
+    figures, for a loader that lets SQLite count the marks (a code may appear more than once).
+    """
     possible = attending = authorised = unauthorised = 0
-    for mark in marks:
-        if (start is not None and mark.date < start) or (end is not None and mark.date > end):
-            continue
-        code = mark.code
+    for code, sessions in code_counts:
         if code not in POSSIBLE_CODES:
             if code not in CODES:
                 raise KeyError(code)
             continue
-        possible += 1
+        possible += sessions
         if code in ATTENDING_CODES:
-            attending += 1
+            attending += sessions
         elif code in AUTHORISED_CODES:
-            authorised += 1
+            authorised += sessions
         elif code in UNAUTHORISED_CODES:
-            unauthorised += 1
+            unauthorised += sessions
     return AttendanceSummary(
         possible=possible, attending=attending, authorised=authorised, unauthorised=unauthorised
     )
@@ -108,6 +120,18 @@ def consecutive_unauthorised_days(
     an attending or authorised mark, or no mark at all, ends the run. Dates that are not
     school days (whole-school closures, weekends, holidays) are never visited.
     """
+    return unauthorised_run(marks, school_days, upto)[0]
+
+
+def unauthorised_run(
+    marks: Iterable[Mark], school_days: Sequence[date], upto: date
+) -> tuple[int, bool]:
+    """(:func:`consecutive_unauthorised_days`, whether a day ended the run).
+
+    ``False`` means the walk ran out of ``school_days`` before any day ended the run: given
+    only the last few school days and their marks, the count is then a lower bound and the
+    caller must look further back (the queue does this for the few long runs).
+    """
     # Per marked day: True = every possible mark so far is unauthorised; False = some
     # possible mark is attending or authorised; None = only not-possible marks so far.
     day_state: dict[date, bool | None] = {}
@@ -127,14 +151,14 @@ def consecutive_unauthorised_days(
     for i in range(bisect_right(school_days, upto) - 1, -1, -1):
         day = school_days[i]
         if day not in day_state:
-            break  # no mark at all for the pupil
+            return count, True  # no mark at all for the pupil
         state = day_state[day]
         if state is None:
             continue  # only not-possible sessions: skipped
         if not state:
-            break  # attending or authorised
+            return count, True  # attending or authorised
         count += 1
-    return count
+    return count, False
 
 
 def missing_education_threshold_reached(days: int) -> bool:
@@ -224,6 +248,17 @@ def overdue_n_marks(
         and through_upto - bisect_right(school_days, m.date) > allowed
     ]
     return sorted(overdue, key=_mark_order)
+
+
+def overdue_n_before(
+    school_days: Sequence[date], upto: date, allowed: int = N_RECODE_SCHOOL_DAYS
+) -> date | None:
+    """The date before which an ``N`` is overdue on ``upto`` (see :func:`overdue_n_marks`):
+    an ``N`` dated *d* is overdue exactly when ``d < overdue_n_before(...)``; ``None`` when
+    none can be (fewer than ``allowed + 1`` school days up to ``upto``). Lets a query count
+    overdue marks without reading them."""
+    cutoff = bisect_right(school_days, upto) - allowed - 1
+    return school_days[cutoff] if cutoff >= 0 else None
 
 
 def _mark_order(mark: Mark) -> tuple[date, int, str]:
@@ -361,50 +396,100 @@ def build_queue(
     :class:`QueueEntry` with its contacts (by priority, then name), its consecutive days of
     unauthorised absence, its attendance this term (:func:`term_start` to ``on``), its
     unauthorised sessions in the penalty-notice window and its count of overdue ``N``
-    marks. Absent pupils who share a priority-1 contact form a family (:func:`family_groups`);
-    entries within a family follow :func:`queue_key`, and each family sits at its best
-    member's position, so siblings stay together. Family ids are 1-based queue positions.
+    marks (:func:`queue_figures`); then :func:`order_queue` puts them in calling order.
     """
     term = term_start(on)
     window_start = rolling_window_start(school_days, on)  # the same for every pupil
+    figures = {
+        pupil.id: queue_figures(
+            marks_by_pupil.get(pupil.id, ()), school_days, on, term, window_start
+        )
+        for pupil in absent
+    }
+    return order_queue(absent, contacts_by_pupil, figures)
+
+
+def queue_figures(
+    marks: Sequence[Mark],
+    school_days: Sequence[date],
+    on: date,
+    term: date,
+    window_start: date | None,
+) -> QueueFigures:
+    """One queued pupil's figures from their marks (``term`` and ``window_start`` as
+    :func:`term_start` and :func:`rolling_window_start` give them for ``on``)."""
+    return QueueFigures(
+        consecutive_days=consecutive_unauthorised_days(marks, school_days, on),
+        attendance=attendance(marks, term, on),
+        rolling_unauthorised=_unauthorised_between(marks, window_start, on),
+        overdue_n=len(overdue_n_marks(marks, school_days, on)),
+    )
+
+
+def queue_figures_from_counts(
+    consecutive_days: int,
+    marks_in_term: int,
+    other_marks: Iterable[tuple[str, bool, bool, bool, int]],
+) -> QueueFigures:
+    """:func:`queue_figures` from counted marks (:meth:`triage.store.Store.queue_mark_counts`
+    gives them): ``marks_in_term`` counts every mark dated in the term; ``other_marks`` are
+    (code, in the term, in the rolling window, an overdue ``N``, how many) for every code
+    but the present marks (:data:`triage.codes.PRESENT_MARKS`), so the term's present
+    sessions are what the others leave of ``marks_in_term``."""
+    term_codes: Counter[str] = Counter()
+    rolling = overdue = 0
+    for code, in_term, in_window, overdue_n, sessions in other_marks:
+        if in_term:
+            term_codes[code] += sessions
+        if in_window and code in UNAUTHORISED_CODES:
+            rolling += sessions
+        if overdue_n:
+            overdue += sessions
+    term_codes[PRESENT_MARKS[0]] += marks_in_term - term_codes.total()
+    return QueueFigures(
+        consecutive_days=consecutive_days,
+        attendance=attendance_from_counts(term_codes.items()),
+        rolling_unauthorised=rolling,
+        overdue_n=overdue,
+    )
+
+
+def order_queue(
+    absent: Sequence[Pupil],
+    contacts_by_pupil: Mapping[int, Sequence[Contact]],
+    figures: Mapping[int, QueueFigures],
+) -> list[Family]:
+    """The queue in calling order, given each absent pupil's :class:`QueueFigures`.
+
+    Absent pupils who share a priority-1 contact form a family (:func:`family_groups`);
+    entries within a family follow :func:`queue_key`, and each family sits at its best
+    member's position, so siblings stay together. Family ids are 1-based queue positions.
+    """
     contacts_of = {
         p.id: tuple(sorted(contacts_by_pupil.get(p.id, ()), key=_contact_order)) for p in absent
     }
     families = family_groups(contacts_of)
-
-    rows: list[tuple[tuple, Pupil, int, AttendanceSummary, int, int]] = []
-    for pupil in absent:
-        marks = marks_by_pupil.get(pupil.id, ())
-        days = consecutive_unauthorised_days(marks, school_days, on)
-        rows.append(
-            (
-                queue_key(pupil, days),
-                pupil,
-                days,
-                attendance(marks, term, on),
-                _unauthorised_between(marks, window_start, on),
-                len(overdue_n_marks(marks, school_days, on)),
-            )
-        )
-    rows.sort(key=lambda row: row[0])
-
-    members: dict[int, list[tuple]] = {}  # insertion order = best member's order
-    for row in rows:
-        members.setdefault(families[row[1].id], []).append(row)
+    rows = sorted(
+        ((queue_key(pupil, figures[pupil.id].consecutive_days), pupil) for pupil in absent),
+        key=lambda row: row[0],
+    )
+    members: dict[int, list[Pupil]] = {}  # insertion order = best member's order
+    for _key, pupil in rows:
+        members.setdefault(families[pupil.id], []).append(pupil)
 
     queue: list[Family] = []
-    for position, family_rows in enumerate(members.values(), start=1):
+    for position, family_pupils in enumerate(members.values(), start=1):
         entries = tuple(
             QueueEntry(
                 pupil=pupil,
                 family_id=position,
                 contacts=contacts_of[pupil.id],
-                consecutive_days=days,
-                attendance=summary,
-                rolling_unauthorised=rolling,
-                overdue_n=overdue,
+                consecutive_days=figures[pupil.id].consecutive_days,
+                attendance=figures[pupil.id].attendance,
+                rolling_unauthorised=figures[pupil.id].rolling_unauthorised,
+                overdue_n=figures[pupil.id].overdue_n,
             )
-            for _key, pupil, days, summary, rolling, overdue in family_rows
+            for pupil in family_pupils
         )
         queue.append(Family(id=position, entries=entries))
     return queue

@@ -1,0 +1,1 @@
+"""Widgets of our own, where none of Textual's fits as it is."""
