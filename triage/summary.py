@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
+from itertools import pairwise
 from typing import Any
 
 from triage import rules, settings
@@ -26,9 +27,14 @@ from triage.store import Store
 IMPROVEMENT_WEEKS = 4  # "most improved over the last 4 school weeks"
 
 
+def _literal(code: str) -> str:
+    """A code as a SQL string literal, from the codes table (constants, never data)."""
+    return "'" + code.replace("'", "''") + "'"
+
+
 def _in(codes: frozenset[str]) -> str:
-    """A SQL list of codes, from the codes table (constants, never data)."""
-    return ",".join("'" + c.replace("'", "''") + "'" for c in sorted(codes))
+    """A SQL list of codes."""
+    return ",".join(_literal(c) for c in sorted(codes))
 
 
 ATTENDING_SQL = f"CASE WHEN code IN ({_in(ATTENDING_CODES)}) THEN 1 ELSE 0 END"
@@ -43,9 +49,7 @@ def _counts(codes: frozenset[str]) -> str:
     a lookup in a temporary index for every mark (a third of the time of a whole-term sum).
     """
     order = [c for c in _COMMONEST if c in codes] + sorted(codes - set(_COMMONEST))
-    return (
-        "CASE code " + " ".join(f"WHEN {_in(frozenset([c]))} THEN 1" for c in order) + " ELSE 0 END"
-    )
+    return "CASE code " + " ".join(f"WHEN {_literal(c)} THEN 1" for c in order) + " ELSE 0 END"
 
 
 _ATTENDING = _counts(ATTENDING_CODES)
@@ -312,29 +316,21 @@ def _totals_by_pupil(
     each window is the sum of its stretches. (One query with a CASE per window tests every
     mark six times and took twice as long.)
     """
-    after = {name: end + timedelta(days=1) for name, (_, end) in windows.items()}
-    edges = sorted({d for name, (start, _) in windows.items() for d in (start, after[name])})
-    stretches = [
-        (lo, hi)
-        for lo, hi in zip(edges, edges[1:], strict=False)
-        if any(start <= lo and hi <= after[name] for name, (start, _) in windows.items())
-    ]
-    by_stretch: dict[int, dict[tuple[date, date], tuple[int, int]]] = defaultdict(dict)
-    for lo, hi in stretches:
+    spans = {name: (start, end + timedelta(days=1)) for name, (start, end) in windows.items()}
+    edges = sorted({d for span in spans.values() for d in span})
+    totals: dict[int, dict[str, tuple[int, int]]] = defaultdict(
+        lambda: dict.fromkeys(spans, (0, 0))
+    )
+    for lo, hi in pairwise(edges):
+        within = [name for name, (start, stop) in spans.items() if start <= lo and hi <= stop]
+        if not within:
+            continue  # a gap between windows
         for pid, a, p in store.conn.execute(
             f"SELECT pupil_id, SUM({_ATTENDING}), SUM({_POSSIBLE}) {_MARKS_BETWEEN}"
             " GROUP BY pupil_id",
             (lo.isoformat(), hi.isoformat()),
         ):
-            by_stretch[pid][lo, hi] = (a, p)
-    parts = {
-        name: [(lo, hi) for lo, hi in stretches if start <= lo and hi <= after[name]]
-        for name, (start, _) in windows.items()
-    }
-    totals: dict[int, dict[str, tuple[int, int]]] = {}
-    for pid, sums in by_stretch.items():
-        totals[pid] = {}
-        for name, keys in parts.items():
-            counted = [sums[k] for k in keys if k in sums]
-            totals[pid][name] = (sum(a for a, _ in counted), sum(p for _, p in counted))
-    return totals
+            for name in within:
+                ta, tp = totals[pid][name]
+                totals[pid][name] = (ta + a, tp + p)
+    return dict(totals)
