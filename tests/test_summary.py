@@ -322,3 +322,130 @@ def test_the_summary_reports_how_timely_each_ladder_step_was(demo_db) -> None:
     late_names = ", ".join(e.pupil.display_name for e in families[4].entries)
     assert text_step["late"] == [late_names]
     assert "First-day calling ladder" in render(summary, "text")
+
+
+# --- the school's attendance: every figure against a count of the marks themselves -----
+
+
+def _expected_attendance(db, on: date, limit: int = 10) -> dict[str, object]:
+    """The attendance figures of the summary, from every mark read back and counted in
+    Python: the school days, the week, last week, the 20-day chart, the pupils at 100% this
+    term and the most improved over the last 4 school weeks against the 4 before."""
+    from datetime import timedelta
+
+    from triage.rules import term_start
+
+    with open_store(db) as s:
+        pupils = {p.id: p for p in s.pupils()}
+
+    marks = [
+        (pid, date.fromisoformat(d), code)
+        for pid, d, code in _direct(db, "SELECT pupil_id, date, code FROM marks")
+    ]
+
+    def pct(codes) -> float | None:
+        rows = list(codes)
+        poss = sum(1 for c in rows if c in POSSIBLE_CODES)
+        att = sum(1 for c in rows if c in ATTENDING_CODES)
+        return None if poss == 0 else round(100.0 * att / poss, 1)
+
+    def between(start: date, end: date, pid: int | None = None) -> float | None:
+        return pct(c for p, d, c in marks if start <= d <= end and pid in (None, p))
+
+    days = sorted({d for _, d, c in marks if c != "#" and d <= on})
+    weeks = sorted({d - timedelta(days=d.weekday()) for d in days})
+    improved = []
+    if len(weeks) >= 8:
+        recent, prior = weeks[-4], weeks[-8]
+        for pid in sorted({p for p, _, _ in marks}):
+            before = between(prior, recent - timedelta(days=1), pid)
+            after = between(recent, on, pid)
+            if before is not None and after is not None and after > before:
+                improved.append((after - before, pid, before, after))
+        improved.sort(key=lambda t: (-t[0], t[1]))
+    term = [(p, c) for p, d, c in marks if term_start(on) <= d <= on]
+    possible = {p for p, c in term if c in POSSIBLE_CODES}
+    missed = {p for p, c in term if c in POSSIBLE_CODES and c not in ATTENDING_CODES}
+    return {
+        "attendance_today": between(on, on),
+        "attendance_week": between(on - timedelta(days=on.weekday()), on),
+        "attendance_term": between(term_start(on), on),
+        "attendance_same_day_last_week": between(on - timedelta(days=7), on - timedelta(days=7)),
+        "last_school_days": [(d, between(d, d)) for d in days[-20:]],
+        "full_attendance": sorted(
+            pupils[p].display_name for p in possible - missed if pupils[p].on_roll(on)
+        ),
+        "most_improved": [
+            (pupils[pid].upn, before, after) for _, pid, before, after in improved[:limit]
+        ],
+    }
+
+
+def _attendance_of(summary) -> dict[str, object]:
+    return {
+        "attendance_today": summary.attendance_today,
+        "attendance_week": summary.attendance_week,
+        "attendance_term": summary.attendance_term,
+        "attendance_same_day_last_week": summary.attendance_same_day_last_week,
+        "last_school_days": summary.last_school_days,
+        "full_attendance": summary.full_attendance,
+        "most_improved": [(i.upn, i.before, i.after) for i in summary.most_improved],
+    }
+
+
+def test_every_attendance_figure_matches_a_count_of_the_marks(worked_db) -> None:
+    with open_store(worked_db) as s:
+        for on in (DEMO_MORNING, date(2026, 11, 16), date(2026, 10, 5)):
+            assert _attendance_of(day_summary(s, on)) == _expected_attendance(worked_db, on), on
+        assert _expected_attendance(worked_db, DEMO_MORNING)["most_improved"]
+
+
+@pytest.fixture
+def term_edge_db(tmp_path):
+    """Twelve pupils from November to February, random marks (fixed seed): the summary's
+    windows cross the Christmas holiday and the start of the spring term; one whole-school
+    closure day ('#'), a partial closure, and pupils who leave or join half way."""
+    import random
+    from datetime import timedelta
+
+    rnd = random.Random(5)
+    codes = ["/"] * 12 + ["L", "I", "M", "O", "G", "U", "C", "V", "B", "X", "Y1", "N"]
+    lines = ["UPN,Surname,Forename,Date,Session,Mark"]
+    day = date(2025, 11, 3)
+    while day <= date(2026, 2, 13):
+        if day.weekday() < 5 and not date(2025, 12, 20) <= day <= date(2026, 1, 4):
+            for n in range(12):
+                if (n == 10 and day > date(2026, 1, 9)) or (n == 11 and day < date(2025, 12, 1)):
+                    continue  # a leaver and a joiner
+                for session in ("AM", "PM"):
+                    if day == date(2026, 1, 21):
+                        mark = "#"  # the whole school closed
+                    elif day == date(2026, 1, 22) and n < 6:
+                        mark = "#"  # part of it closed
+                    else:
+                        mark = rnd.choice(codes) if n % 3 else "/" if session == "AM" else "\\"
+                    lines.append(
+                        f"A1234567890{n:02d},Pupil{n},Test,{day:%d/%m/%Y},{session},{mark}"
+                    )
+        day += timedelta(days=1)
+    path, csv_file = tmp_path / "t.db", tmp_path / "m.csv"
+    csv_file.write_text("\n".join(lines) + "\n")
+    assert main(["import", "marks", str(csv_file), "--db", str(path)]) == 0
+    return path
+
+
+@pytest.mark.parametrize(
+    "on",
+    [
+        date(2026, 2, 13),  # the 4 weeks before the last 4 straddle the holiday
+        date(2026, 1, 23),  # the day after the closure; last week's day was a school day
+        date(2026, 1, 28),  # last week's same day was the closure
+        date(2026, 1, 5),  # the first day of the spring term
+        date(2025, 12, 25),  # a holiday: no marks that day
+        date(2025, 11, 4),  # the second day of all
+    ],
+)
+def test_attendance_figures_across_a_term_boundary_match_a_count(term_edge_db, on) -> None:
+    with open_store(term_edge_db) as s:
+        summary = day_summary(s, on, limit=5)
+    assert _attendance_of(summary) == _expected_attendance(term_edge_db, on, limit=5)

@@ -2,9 +2,10 @@
 how the school's attendance is moving.
 
 Every figure is a count in the store (the tests check each against a direct query). The
-heavy part — attendance over the term for the whole school — is two SQL aggregates, each
-one pass over the marks: totals per date (today, this week, this term, last week, the last
-20 school days) and totals per pupil (full attendance this term, most improved).
+heavy part — attendance over the term for the whole school — is SQL aggregates that read
+each mark they need once: totals per date over the last 20 school days (today, this week,
+same day last week, the chart), and totals per pupil over the term and the two 4-week
+windows (this term's %, full attendance, most improved).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
+from itertools import pairwise
 from typing import Any
 
 from triage import rules, settings
@@ -25,13 +27,38 @@ from triage.store import Store
 IMPROVEMENT_WEEKS = 4  # "most improved over the last 4 school weeks"
 
 
+def _literal(code: str) -> str:
+    """A code as a SQL string literal, from the codes table (constants, never data)."""
+    return "'" + code.replace("'", "''") + "'"
+
+
 def _in(codes: frozenset[str]) -> str:
-    """A SQL list of codes, from the codes table (constants, never data)."""
-    return ",".join("'" + c.replace("'", "''") + "'" for c in sorted(codes))
+    """A SQL list of codes."""
+    return ",".join(_literal(c) for c in sorted(codes))
 
 
 ATTENDING_SQL = f"CASE WHEN code IN ({_in(ATTENDING_CODES)}) THEN 1 ELSE 0 END"
 POSSIBLE_SQL = f"CASE WHEN code IN ({_in(POSSIBLE_CODES)}) THEN 1 ELSE 0 END"
+
+_COMMONEST = ("/", "\\", "L")  # present AM, present PM, late: about 95% of all marks
+
+
+def _counts(codes: frozenset[str]) -> str:
+    """The same 1 or 0 as ``CASE WHEN code IN (...)``, as a CASE on the code that tries the
+    commonest marks first: most marks then cost one or two comparisons, where an IN list is
+    a lookup in a temporary index for every mark (a third of the time of a whole-term sum).
+    """
+    order = [c for c in _COMMONEST if c in codes] + sorted(codes - set(_COMMONEST))
+    return "CASE code " + " ".join(f"WHEN {_literal(c)} THEN 1" for c in order) + " ELSE 0 END"
+
+
+_ATTENDING = _counts(ATTENDING_CODES)
+_POSSIBLE = _counts(POSSIBLE_CODES)
+# Marks are keyed by pupil, then date: naming every pupil lets SQLite go straight to each
+# pupil's dates in range (2,000 short seeks) instead of reading the whole year of marks; it
+# will not skip-scan the key by itself without ANALYZE statistics. Every mark's pupil is in
+# ``pupils`` (a foreign key, enforced).
+_MARKS_BETWEEN = "FROM marks WHERE pupil_id IN (SELECT id FROM pupils) AND date >= ? AND date < ?"
 
 
 @dataclass(frozen=True)
@@ -213,67 +240,43 @@ def day_summary(store: Store, on: date, *, limit: int = 10) -> DaySummary:
                     f"{e.pupil.display_name} ({session}) {status.label}"
                 )
 
-    # --- the school's attendance: one pass per date, one per pupil ---------------------
+    # --- the school's attendance ----------------------------------------------------------
     term = rules.term_start(on)
     window = [d for d in days if d <= on][-20:]
-    earliest = min([term, on - timedelta(days=7), *window[:1]])
-    per_date: dict[str, tuple[int, int]] = {
-        d: (a, p)
-        for d, a, p in store.conn.execute(
-            f"SELECT date, SUM({ATTENDING_SQL}), SUM({POSSIBLE_SQL}) FROM marks"
-            " WHERE date BETWEEN ? AND ? GROUP BY date",
-            (earliest.isoformat(), iso),
-        )
-    }
+    last_week = on - timedelta(days=7)
+    per_date = _totals_by_date(store, min([last_week, *window[:1]]), on)
 
     def between(start: date, end: date) -> float | None:
         att = poss = 0
         for d, (a, p) in per_date.items():
-            if start.isoformat() <= d <= end.isoformat():
+            if start <= d <= end:
                 att, poss = att + a, poss + p
         return _pct(att, poss)
 
     summary.attendance_today = between(on, on)
     summary.attendance_week = between(on - timedelta(days=on.weekday()), on)
-    summary.attendance_term = between(term, on)
-    last_week = on - timedelta(days=7)
-    summary.attendance_same_day_last_week = (
-        between(last_week, last_week) if last_week.isoformat() in per_date else None
-    )
+    summary.attendance_same_day_last_week = between(last_week, last_week)
     summary.last_school_days = [(d, between(d, d)) for d in window]
 
-    # Full attendance this term, and the most improved over the last 4 school weeks.
+    # This term for the school and each pupil (full attendance), and the most improved over
+    # the last 4 school weeks against the 4 before.
     weeks = sorted({d - timedelta(days=d.weekday()) for d in days if d <= on})
-    recent_start = weeks[-IMPROVEMENT_WEEKS] if len(weeks) >= IMPROVEMENT_WEEKS else None
-    prior_start = weeks[-2 * IMPROVEMENT_WEEKS] if len(weeks) >= 2 * IMPROVEMENT_WEEKS else None
-    r0 = recent_start.isoformat() if recent_start else iso
-    p0 = prior_start.isoformat() if prior_start else r0
-    per_pupil = store.conn.execute(
-        f"SELECT m.pupil_id, SUM(CASE WHEN m.date >= ? THEN {ATTENDING_SQL} ELSE 0 END),"
-        f" SUM(CASE WHEN m.date >= ? THEN {POSSIBLE_SQL} ELSE 0 END),"
-        f" SUM(CASE WHEN m.date >= ? THEN {ATTENDING_SQL} ELSE 0 END),"
-        f" SUM(CASE WHEN m.date >= ? THEN {POSSIBLE_SQL} ELSE 0 END),"
-        f" SUM(CASE WHEN m.date >= ? AND m.date < ? THEN {ATTENDING_SQL} ELSE 0 END),"
-        f" SUM(CASE WHEN m.date >= ? AND m.date < ? THEN {POSSIBLE_SQL} ELSE 0 END)"
-        " FROM marks m WHERE m.date BETWEEN ? AND ? GROUP BY m.pupil_id",
-        (
-            term.isoformat(),
-            term.isoformat(),
-            r0,
-            r0,
-            p0,
-            r0,
-            p0,
-            r0,
-            min(term.isoformat(), p0),
-            iso,
-        ),
-    ).fetchall()
-    full_ids = [pid for pid, ta, tp, *_ in per_pupil if tp > 0 and ta == tp]
+    windows = {"term": (term, on)}
+    if len(weeks) >= 2 * IMPROVEMENT_WEEKS:
+        recent, prior = weeks[-IMPROVEMENT_WEEKS], weeks[-2 * IMPROVEMENT_WEEKS]
+        windows |= {"recent": (recent, on), "prior": (prior, recent - timedelta(days=1))}
+    per_pupil = _totals_by_pupil(store, windows)
+    summary.attendance_term = _pct(
+        sum(w["term"][0] for w in per_pupil.values()),
+        sum(w["term"][1] for w in per_pupil.values()),
+    )
+    full_ids = [
+        pid for pid, w in per_pupil.items() if w["term"][1] > 0 and w["term"][0] == w["term"][1]
+    ]
     improved: list[tuple[float, int, float, float]] = []
-    if prior_start is not None:
-        for pid, _ta, _tp, ra, rp, pa, pp in per_pupil:
-            before, after = _pct(pa, pp), _pct(ra, rp)
+    if "prior" in windows:
+        for pid, w in per_pupil.items():
+            before, after = _pct(*w["prior"]), _pct(*w["recent"])
             if before is not None and after is not None and after > before:
                 improved.append((after - before, pid, before, after))
         improved.sort(key=lambda t: (-t[0], t[1]))
@@ -287,3 +290,47 @@ def day_summary(store: Store, on: date, *, limit: int = 10) -> DaySummary:
         for _, pid, before, after in improved[:limit]
     ]
     return summary
+
+
+def _totals_by_date(store: Store, start: date, end: date) -> dict[date, tuple[int, int]]:
+    """(attending, possible) sessions of the whole school on each date with marks from
+    ``start`` to ``end`` (a few weeks: SQLite sorts these marks by date to group them)."""
+    return {
+        date.fromisoformat(d): (a, p)
+        for d, a, p in store.conn.execute(
+            f"SELECT date, SUM({_ATTENDING}), SUM({_POSSIBLE}) {_MARKS_BETWEEN} GROUP BY date",
+            (start.isoformat(), (end + timedelta(days=1)).isoformat()),
+        )
+    }
+
+
+def _totals_by_pupil(
+    store: Store, windows: dict[str, tuple[date, date]]
+) -> dict[int, dict[str, tuple[int, int]]]:
+    """(attending, possible) sessions of each pupil with marks in each named window of dates
+    (``start <= date <= end``).
+
+    The windows overlap (the term holds the last 4 weeks), so the dates are cut at every
+    window's edges into stretches, and each stretch is one query grouped by pupil: its marks
+    come in key order, so SQLite groups them without sorting and reads each mark once, and
+    each window is the sum of its stretches. (One query with a CASE per window tests every
+    mark six times and took twice as long.)
+    """
+    spans = {name: (start, end + timedelta(days=1)) for name, (start, end) in windows.items()}
+    edges = sorted({d for span in spans.values() for d in span})
+    totals: dict[int, dict[str, tuple[int, int]]] = defaultdict(
+        lambda: dict.fromkeys(spans, (0, 0))
+    )
+    for lo, hi in pairwise(edges):
+        within = [name for name, (start, stop) in spans.items() if start <= lo and hi <= stop]
+        if not within:
+            continue  # a gap between windows
+        for pid, a, p in store.conn.execute(
+            f"SELECT pupil_id, SUM({_ATTENDING}), SUM({_POSSIBLE}) {_MARKS_BETWEEN}"
+            " GROUP BY pupil_id",
+            (lo.isoformat(), hi.isoformat()),
+        ):
+            for name in within:
+                ta, tp = totals[pid][name]
+                totals[pid][name] = (ta + a, tp + p)
+    return dict(totals)
