@@ -25,6 +25,7 @@ from triage.outcomes import TO_CALL, Status
 from triage.queue import (
     Morning,
     Progress,
+    add_counts,
     display_order,
     family_of,
     flags_of,
@@ -138,8 +139,13 @@ class QueueScreen(OfficerScreen):
         # The first load happens before the first paint: nothing can be typed yet, and a
         # worker would cost a thread and an extra frame before the queue appears. Every
         # later reload (a new export arriving) runs in a worker.
+        # A long queue is painted before its attendance figures are counted (they do not
+        # decide the order); count_figures fills them in straight after.
         try:
-            self.show(self.app.load_morning(self.store))  # type: ignore[attr-defined]
+            morning = self.app.load_morning(self.store, counted=False)  # type: ignore[attr-defined]
+            if len(morning.entries) <= FIRST_ROWS:
+                morning = add_counts(self.store, morning)  # a short queue: no need to wait
+            self.show(morning)
         except StoreError as exc:
             self.notify(str(exc), severity="error", timeout=30)
         self.set_interval(LIVE_CHECK_SECONDS, self.check_for_changes)
@@ -167,9 +173,32 @@ class QueueScreen(OfficerScreen):
         self._imports_seen = self.store.count("imports")
         self.rebuild(keep)
         self.query_one("#queue", DataTable).focus()
+        if any(e.attendance is None for e in morning.entries):
+            self.call_after_refresh(self.count_figures, morning)
         # After the queue is on screen: the count reads a year of marks in a thread, which
         # would otherwise hold the interpreter while the first rows are being painted.
         self.call_after_refresh(self.count_alerts)
+
+    @work(thread=True, exclusive=True, group="counts")
+    def count_figures(self, morning: Morning) -> None:
+        """The figures a first paint went without (attendance %), counted off the
+        interface thread and put into the rows in place."""
+        try:
+            with open_store(self.app.db_path, create=False, officer=self.app.officer) as store:  # type: ignore[attr-defined]
+                counted = add_counts(store, morning)
+        except StoreError:
+            return
+        self.app.call_from_thread(self._show_counts, morning, counted)
+
+    def _show_counts(self, uncounted: Morning, counted: Morning) -> None:
+        if self.morning is not uncounted:
+            return  # loaded again meanwhile, counted this time
+        self.morning = counted
+        self.entries = {e.pupil.id: e for e in counted.entries}
+        table = self.query_one("#queue", DataTable)
+        for pid, entry in self.entries.items():
+            if str(pid) in table.rows:
+                table.update_cell(str(pid), "att", self.attendance_text(entry))
 
     @work(thread=True, exclusive=True, group="alerts")
     def count_alerts(self) -> None:
@@ -233,6 +262,7 @@ class QueueScreen(OfficerScreen):
         table = self.query_one("#queue", DataTable)
         for entry, first_of_family in rows:
             if str(entry.pupil.id) not in table.rows:
+                entry = self.entries.get(entry.pupil.id, entry)  # counted since, perhaps
                 table.add_row(*self.cells(entry, first_of_family), key=str(entry.pupil.id))
         if keep_pupil is not None:
             self.move_to(keep_pupil)
@@ -241,7 +271,6 @@ class QueueScreen(OfficerScreen):
         assert self.progress is not None
         p = entry.pupil
         status = self.progress.statuses[p.id]
-        pct = entry.attendance.percent
         contact = status.next_contact
         return [
             Text(" ".join(flags_of(entry)[:1]) if p.safeguarding else "", style="bold red"),
@@ -253,10 +282,17 @@ class QueueScreen(OfficerScreen):
             Text(contact.numbers[0] if contact and contact.numbers else ""),
             Text(f"{year_label(p.year_group)} {p.reg_group or ''}"),
             str(entry.consecutive_days),
-            "" if pct is None else f"{pct:.0f}",
+            self.attendance_text(entry),
             p.stage,
             Text(self.last_attempt_text(status)),
         ]
+
+    @staticmethod
+    def attendance_text(entry: QueueEntry) -> str:
+        if entry.attendance is None:
+            return "…"  # being counted
+        pct = entry.attendance.percent
+        return "" if pct is None else f"{pct:.0f}"
 
     def status_text(self, pupil_id: int, status: Status) -> Text:
         assert self.progress is not None
@@ -326,15 +362,19 @@ class QueueScreen(OfficerScreen):
         old = self.progress
         version = self.store.data_version()
         written = list(written)
+        candidates = self.entries.keys()  # rows that may have changed
         if written and version == self._data_version:
             self.progress = refresh_families(self.store, self.morning, old, written, self.now())
+            families = {self.entries[pid].family_id for pid in written if pid in self.entries}
+            candidates = {pid for pid, e in self.entries.items() if e.family_id in families}
+            candidates |= old.claims.keys() | self.progress.claims.keys()
         else:
             self.progress = load_progress(self.store, self.morning, self.now())
         self._data_version = version
         table = self.query_one("#queue", DataTable)
         changed = [
             pid
-            for pid in self.entries
+            for pid in candidates
             if old.statuses.get(pid) != self.progress.statuses.get(pid)
             or old.claims.get(pid) != self.progress.claims.get(pid)
         ]
@@ -362,7 +402,9 @@ class QueueScreen(OfficerScreen):
                 Text(entry.pupil.display_name, style="dim" if status.resolved else ""),
             )
         changed_families = {
-            fid for fid, lad in self.progress.ladders.items() if old.ladders.get(fid) != lad
+            fid
+            for fid, lad in self.progress.ladders.items()
+            if old.ladders.get(fid) is not lad and old.ladders.get(fid) != lad
         }
         for pid, entry in self.entries.items():
             if entry.family_id in changed_families and str(pid) in table.rows:

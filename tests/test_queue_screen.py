@@ -19,12 +19,12 @@ from textual.widgets import DataTable, Input, OptionList, Static
 
 from screens.help_screen import HelpScreen
 from screens.outcome_dialog import Confirm, OutcomeDialog, Prompt, ReasonPicker
-from screens.queue_screen import QueueScreen
+from screens.queue_screen import FIRST_ROWS, QueueScreen
 from tests.conftest import DEMO_MORNING, database_dump
 from triage import logbook
 from triage.app import TriageApp
 from triage.model import Family, QueueEntry
-from triage.queue import Morning, load_morning
+from triage.queue import Morning, add_counts, load_morning
 from triage.store import open_store
 
 AM = "AM"
@@ -46,6 +46,7 @@ def make_app(path: Path, officer: str = "officer.one", clock: Clock | None = Non
 
 
 async def loaded(pilot: Pilot) -> None:
+    await pilot.pause()  # a long queue starts counting its figures after the first paint
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
 
@@ -60,7 +61,7 @@ async def type_text(pilot: Pilot, text: str) -> None:
 
 
 def table(app: TriageApp) -> DataTable:
-    return app.screen_stack[1].query_one("#queue", DataTable)
+    return app.screen_stack[0].query_one("#queue", DataTable)
 
 
 def row_ids(app: TriageApp) -> list[int]:
@@ -91,7 +92,7 @@ async def live_check(pilot: Pilot) -> None:
     """Run the queue's live check now, as its timer does. It goes through the screen's own
     message queue: with a second app running in the same test, code called directly from
     the test would see that app as ``self.app``."""
-    screen = pilot.app.screen_stack[1]
+    screen = pilot.app.screen_stack[0]
     screen.call_later(screen.check_for_changes)
     await pilot.pause()
 
@@ -660,7 +661,7 @@ async def test_enter_opens_the_case_with_contacts_and_todays_attempts(
         assert "09:20" in shown and "officer.one" in shown and "No answer" in shown
         await press(pilot, "escape")
         assert type(app.screen) is QueueScreen
-        assert len(app.screen_stack) == 2
+        assert len(app.screen_stack) == 1
 
 
 async def test_question_mark_lists_the_keys_of_the_queue(demo_db: Path) -> None:
@@ -753,6 +754,51 @@ async def test_another_officers_claim_shows_and_logging_over_it_asks_first(
             assert "officer.two" in screen_text(one)
             await press(p1, "1", "i")
     assert attempts(demo_db) == [(pid, "call", "spoke_reason", "I", "officer.one")]
+
+
+# --- a long queue: painted first, counted straight after -------------------------------------
+
+
+async def test_a_long_queue_is_painted_before_its_attendance_is_counted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from triage.demo_school import build_demo_database
+
+    path = build_demo_database(tmp_path / "big.db", DEMO_MORNING)
+    with open_store(path, create=False) as s, s.transaction():
+        # Every pupil whose afternoon was unexplained that week is absent this morning too.
+        s.conn.execute(
+            "UPDATE marks SET code = 'N', mis_code = 'N', queued = 1 WHERE date = ?"
+            " AND session = 'AM' AND pupil_id IN (SELECT pupil_id FROM marks"
+            " WHERE date BETWEEN '2026-11-16' AND '2026-11-23' AND code IN ('N', 'O', 'I'))",
+            (DEMO_MORNING.isoformat(),),
+        )
+    with open_store(path, create=False) as s:
+        full = load_morning(s, DEMO_MORNING, AM)
+        uncounted = load_morning(s, DEMO_MORNING, AM, counted=False)
+        assert len(full.entries) > FIRST_ROWS
+        assert all(e.attendance is None for e in uncounted.entries)
+        assert add_counts(s, uncounted) == full
+
+    painted: list[str] = []  # the Att% cells on screen when the counting starts
+    count = QueueScreen.count_figures
+
+    def count_after_painting(screen: QueueScreen, morning: Morning):
+        rows = screen.query_one("#queue", DataTable)
+        painted.extend(str(rows.get_cell(str(e.pupil.id), "att")) for e in morning.entries[:30])
+        return count(screen, morning)
+
+    monkeypatch.setattr(QueueScreen, "count_figures", count_after_painting)
+    app = make_app(path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        assert app.screen.morning == full
+        shown = {pid: str(table(app).get_cell(str(pid), "att")) for pid in row_ids(app)}
+    assert set(painted) == {"…"}  # the first paint did not wait for the counts
+    assert shown == {
+        e.pupil.id: "" if e.attendance.percent is None else f"{e.attendance.percent:.0f}"
+        for e in full.entries
+    }
 
 
 # --- a whole morning by keys alone --------------------------------------------------------------

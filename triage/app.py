@@ -22,6 +22,10 @@ class TriageApp(App[int]):
     """Attendance Triage. The queue of unexplained absences is the first screen."""
 
     TITLE = "Attendance Triage"
+    # The queue is the app's first screen (the bottom of the stack, never popped), not
+    # pushed over a blank default one: one screen less to build before the first paint.
+    MODES = {"queue": QueueScreen}
+    DEFAULT_MODE = "queue"
     COMMANDS = App.COMMANDS | {lambda: _find_pupil()}
     BINDINGS = [
         Binding("q", "quit", "Quit"),
@@ -57,7 +61,6 @@ class TriageApp(App[int]):
         return moment if moment.tzinfo is not None else moment.astimezone()
 
     def on_mount(self) -> None:
-        self.push_screen(QueueScreen())
         self._inbox_seen: dict[str, tuple[int, int]] | None = None
         self.set_interval(settings.get_int(self.store, "inbox_check_seconds"), self.check_inbox)
         if readable_by_others(self.db_path):
@@ -114,13 +117,14 @@ class TriageApp(App[int]):
     def action_dismiss_notices(self) -> None:
         self.clear_notifications()
 
-    def load_morning(self, store: Store | None = None) -> Morning:
+    def load_morning(self, store: Store | None = None, *, counted: bool = True) -> Morning:
         """Read the queue: with the app's own connection on the interface thread (the first
-        load, before the first paint), or from a worker thread with a connection of its own."""
+        load, before the first paint), or from a worker thread with a connection of its own.
+        ``counted``: see :func:`triage.queue.load_morning`."""
         if store is not None:
-            return load_morning(store, self.requested_date, self.requested_session)
+            return load_morning(store, self.requested_date, self.requested_session, counted=counted)
         with open_store(self.db_path, create=False, officer=self.officer) as own:
-            return load_morning(own, self.requested_date, self.requested_session)
+            return load_morning(own, self.requested_date, self.requested_session, counted=counted)
 
 
 def _find_pupil():

@@ -12,13 +12,7 @@ the attempts and the marks, so a test injects the clock. The rules are written o
 
 from __future__ import annotations
 
-import argparse
-import os
-import shlex
-import statistics
-import subprocess
 import sys
-import tempfile
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -33,7 +27,9 @@ from triage.officers import require_lead, require_writer
 from triage.outcomes import Attempt
 from triage.store import Store
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the command line and the editor are imported where they are used
+    import argparse
+
     from triage.queue import Morning
 
 SETTING_KEY = "ladder"
@@ -347,8 +343,48 @@ def steps_for(ladder: Ladder, pupil: Pupil, consecutive_days: int) -> list[Step]
         extra = [s for s in ladder.safeguarding if s.applies(pupil, consecutive_days)]
         replaced = {s.replaces for s in extra}
         chosen = [s for s in chosen if s.key not in replaced] + extra
-    order = {s.key: i for i, s in enumerate(ladder.steps + ladder.safeguarding)}
+    order = _step_order(ladder)
     return sorted(chosen, key=lambda s: (s.due_minutes, order[s.key]))
+
+
+def _step_order(ladder: Ladder) -> dict[str, int]:
+    return {s.key: i for i, s in enumerate(ladder.steps + ladder.safeguarding)}
+
+
+class _StepsByPupil:
+    """:func:`steps_for`, worked out once per kind of pupil for a whole queue: which steps
+    apply depends only on the safeguarding flag and on two or more days' absence, so 2,000
+    pupils need at most four answers."""
+
+    def __init__(self, ladder: Ladder) -> None:
+        self.ladder = ladder
+        self.order = _step_order(ladder)
+        self._known: dict[tuple[bool, bool], list[Step]] = {}
+        self._families: dict[frozenset[int], list[Step]] = {}
+        self._due: dict[tuple[str, datetime], datetime] = {}
+
+    def __call__(self, pupil: Pupil, consecutive_days: int) -> list[Step]:
+        kind = (pupil.safeguarding, consecutive_days >= 2)
+        steps = self._known.get(kind)
+        if steps is None:
+            steps = self._known[kind] = steps_for(self.ladder, pupil, consecutive_days)
+        return steps
+
+    def family_steps(self, per_pupil: Mapping[int, list[Step]]) -> list[Step]:
+        """:func:`_family_steps`, once per mix of kinds of pupil (the lists come from
+        ``__call__``, so the same kind is the same list)."""
+        mix = frozenset(id(steps) for steps in per_pupil.values())
+        found = self._families.get(mix)
+        if found is None:
+            found = self._families[mix] = _family_steps(per_pupil, self.order)
+        return found
+
+    def due(self, step: Step, register_close: datetime) -> datetime:
+        key = (step.key, register_close)
+        due = self._due.get(key)
+        if due is None:
+            due = self._due[key] = due_at(step, register_close)
+        return due
 
 
 # --- one family's ladder -----------------------------------------------------------------
@@ -405,6 +441,7 @@ def family_ladder(
     register_close: datetime,
     now: datetime,
     family_id: int | None = None,
+    _steps: _StepsByPupil | None = None,
 ) -> FamilyLadder:
     """Each step of one family's ladder at ``now`` (a naive time is local).
 
@@ -427,21 +464,24 @@ def family_ladder(
     family_ended = bool(entries) and len(ended_pupils) == len(entries)
     family_attempts = _family_attempts(entries, attempts_by_pupil)
     reached = any(a.outcome in REACHED_OUTCOMES for a in family_attempts)
-    order = {s.key: i for i, s in enumerate(ladder.steps + ladder.safeguarding)}
+    steps = _steps or _StepsByPupil(ladder)
+    order = steps.order
 
     rows: list[tuple[Step, int | None, Attempt | None, bool]] = []
-    per_pupil = {e.pupil.id: steps_for(ladder, e.pupil, e.consecutive_days) for e in entries}
-    family_steps = _family_steps(per_pupil, order)
-    done = _match(family_steps, family_attempts, _contact_plan(entries))
+    per_pupil = {e.pupil.id: steps(e.pupil, e.consecutive_days) for e in entries}
+    family_steps = steps.family_steps(per_pupil)
+    # No attempt yet (most families, early in the morning): nothing to match.
+    done = _match(family_steps, family_attempts, _contact_plan(entries)) if family_attempts else {}
     rows += [(s, None, done.get(s.key), family_ended) for s in family_steps]
     for e in entries:
         own = [s for s in per_pupil[e.pupil.id] if s.kind in PUPIL_KINDS]
-        matched = _match(own, _sorted(attempts_by_pupil.get(e.pupil.id, ())), None)
+        attempts = attempts_by_pupil.get(e.pupil.id)
+        matched = _match(own, _sorted(attempts), None) if attempts else {}
         rows += [(s, e.pupil.id, matched.get(s.key), e.pupil.id in ended_pupils) for s in own]
 
     out: list[FamilyStep] = []
     for step, pid, attempt, ended in rows:
-        due = due_at(step, close)
+        due = steps.due(step, close)
         if attempt is not None:
             state = DONE
         elif ended or (step.unless_reached and reached):
@@ -473,9 +513,10 @@ def family_ladders(
     now: datetime,
 ) -> dict[int, FamilyLadder]:
     """Family id -> its ladder, for the whole queue (``morning.families``)."""
+    steps = _StepsByPupil(ladder)
     return {
         f.id: family_ladder(
-            f.entries, attempts_by_pupil, codes_by_pupil, ladder, register_close, now, f.id
+            f.entries, attempts_by_pupil, codes_by_pupil, ladder, register_close, now, f.id, steps
         )
         for f in families
     }
@@ -694,6 +735,8 @@ def timeliness(
     (``morning.families``). A per-pupil step counts once per family: done when done for
     every pupil it applies to (at the last of those times), late or skipped if any is.
     ``now`` None means the day is over: every due time has passed."""
+    from statistics import median  # for the summary only: not at the app's start
+
     close = _aware(register_close)
     clock = _aware(now) if now is not None else close + timedelta(days=1)
     ladders = family_ladders(
@@ -723,7 +766,7 @@ def timeliness(
                 step.due_minutes,
                 applied,
                 len(minutes),
-                statistics.median(minutes) if minutes else None,
+                median(minutes) if minutes else None,
                 max(minutes) if minutes else None,
                 tuple(late),
                 tuple(skipped),
@@ -784,6 +827,11 @@ def edit_in_editor(text: str) -> str | None:
     """Open the text in $VISUAL / $EDITOR (else nano, vi); the edited text, or None if the
     file was left as it was. A ladder that does not parse is offered again with the error
     at the top, until it parses or the officer leaves it unchanged."""
+    import os
+    import shlex
+    import subprocess
+    import tempfile
+
     editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "nano"
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "ladder.toml"

@@ -133,12 +133,13 @@ class AttendanceSummary:
 
 
 class QueueFigures(NamedTuple):
-    """The figures the queue shows for a pupil (and orders by: consecutive days)."""
+    """The figures the queue shows for a pupil (and orders by: consecutive days). The
+    three others are ``None`` until counted (see :func:`triage.queue.load_morning`)."""
 
     consecutive_days: int
-    attendance: AttendanceSummary
-    rolling_unauthorised: int
-    overdue_n: int
+    attendance: AttendanceSummary | None
+    rolling_unauthorised: int | None
+    overdue_n: int | None
 
 
 @dataclass(frozen=True)
@@ -149,9 +150,10 @@ class QueueEntry:
     family_id: int  # the queue position of the family, 1-based
     contacts: tuple[Contact, ...]
     consecutive_days: int
-    attendance: AttendanceSummary
-    rolling_unauthorised: int
-    overdue_n: int
+    # None only in a queue loaded uncounted for its first paint (the screen alone does so)
+    attendance: AttendanceSummary | None
+    rolling_unauthorised: int | None
+    overdue_n: int | None
 
 
 @dataclass(frozen=True)
