@@ -61,7 +61,7 @@ async def type_text(pilot: Pilot, text: str) -> None:
 
 
 def table(app: TriageApp) -> DataTable:
-    return app.screen_stack[0].query_one("#queue", DataTable)
+    return app.screen_stack[1].query_one("#queue", DataTable)
 
 
 def row_ids(app: TriageApp) -> list[int]:
@@ -92,7 +92,7 @@ async def live_check(pilot: Pilot) -> None:
     """Run the queue's live check now, as its timer does. It goes through the screen's own
     message queue: with a second app running in the same test, code called directly from
     the test would see that app as ``self.app``."""
-    screen = pilot.app.screen_stack[0]
+    screen = pilot.app.screen_stack[1]
     screen.call_later(screen.check_for_changes)
     await pilot.pause()
 
@@ -661,7 +661,7 @@ async def test_enter_opens_the_case_with_contacts_and_todays_attempts(
         assert "09:20" in shown and "officer.one" in shown and "No answer" in shown
         await press(pilot, "escape")
         assert type(app.screen) is QueueScreen
-        assert len(app.screen_stack) == 1
+        assert len(app.screen_stack) == 2
 
 
 async def test_question_mark_lists_the_keys_of_the_queue(demo_db: Path) -> None:

@@ -22,10 +22,6 @@ class TriageApp(App[int]):
     """Attendance Triage. The queue of unexplained absences is the first screen."""
 
     TITLE = "Attendance Triage"
-    # The queue is the app's first screen (the bottom of the stack, never popped), not
-    # pushed over a blank default one: one screen less to build before the first paint.
-    MODES = {"queue": QueueScreen}
-    DEFAULT_MODE = "queue"
     COMMANDS = App.COMMANDS | {lambda: _find_pupil()}
     BINDINGS = [
         Binding("q", "quit", "Quit"),
@@ -61,6 +57,9 @@ class TriageApp(App[int]):
         return moment if moment.tzinfo is not None else moment.astimezone()
 
     def on_mount(self) -> None:
+        # Pushed over the blank default screen. (As the default mode's screen it would save
+        # a few milliseconds, but its widgets can then be mounted twice in a race at start.)
+        self.push_screen(QueueScreen())
         self._inbox_seen: dict[str, tuple[int, int]] | None = None
         self.set_interval(settings.get_int(self.store, "inbox_check_seconds"), self.check_inbox)
         if readable_by_others(self.db_path):
