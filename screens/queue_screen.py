@@ -127,7 +127,6 @@ class QueueScreen(OfficerScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("Loading the queue…", id="queue-summary")
-        yield Input(placeholder="filter by name, group or UPN — escape clears", id="queue-filter")
         table: DataTable = DataTable(id="queue", cursor_type="row", zebra_stripes=True)
         for key, heading, width in COLUMNS:
             table.add_column(heading, key=key, width=width)
@@ -135,7 +134,6 @@ class QueueScreen(OfficerScreen):
         yield SteadyFooter()
 
     def on_mount(self) -> None:
-        self.query_one("#queue-filter").display = False
         # The first load happens before the first paint: nothing can be typed yet, and a
         # worker would cost a thread and an extra frame before the queue appears. Every
         # later reload (a new export arriving) runs in a worker.
@@ -758,8 +756,17 @@ class QueueScreen(OfficerScreen):
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         self.action_details()
 
+    def _filter_box(self) -> Input | None:
+        found = self.query("#queue-filter")
+        return found.first(Input) if found else None
+
     def action_filter(self) -> None:
-        box = self.query_one("#queue-filter", Input)
+        box = self._filter_box()
+        if box is None:  # made on first use: the queue is painted without it
+            box = Input(
+                placeholder="filter by name, group or UPN — escape clears", id="queue-filter"
+            )
+            self.mount(box, before=self.query_one("#queue", DataTable))
         box.display = True
         box.focus()
 
@@ -773,11 +780,12 @@ class QueueScreen(OfficerScreen):
             self.query_one("#queue", DataTable).focus()
 
     def action_clear_filter(self) -> None:
-        box = self.query_one("#queue-filter", Input)
-        if not box.display and not self.filter_text:
+        box = self._filter_box()
+        if (box is None or not box.display) and not self.filter_text:
             return
-        box.value = ""
-        box.display = False
+        if box is not None:
+            box.value = ""
+            box.display = False
         self.filter_text = ""
         self.rebuild(self.current_pupil_id())
         self.query_one("#queue", DataTable).focus()
