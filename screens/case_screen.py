@@ -780,15 +780,17 @@ class CaseScreen(OfficerScreen):
     def _write_chronology(self, until: date) -> None:
         """The chronology for a referral, as a printable page beside the database."""
         from triage.case_cli import write_private
+        from triage.store import folder_for_records
 
         app = self.app
         try:
             with open_store(app.db_path, create=False, officer=app.officer) as store:  # type: ignore[attr-defined]
                 record = build_chronology(store, self.pupil_id, until, now=self.now())
-            folder = Path(app.db_path).parent / CHRONOLOGY_FOLDER  # type: ignore[attr-defined]
-            folder.mkdir(mode=0o700, exist_ok=True)
+            database = Path(app.db_path)  # type: ignore[attr-defined]
+            folder = database.parent / CHRONOLOGY_FOLDER
+            mode = folder_for_records(folder, database)
             path = folder / f"{record.pupil.upn}-chronology-{until.isoformat()}.html"
-            write_private(path, render(record, "html"))
+            write_private(path, render(record, "html"), mode)
         except (StoreError, ValueError, OSError) as exc:
             app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
             return

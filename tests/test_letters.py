@@ -364,6 +364,34 @@ def test_letter_files_are_private_to_their_owner(demo: Store, tmp_path: Path) ->
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".letter-")] == []
 
 
+def test_a_new_letters_folder_is_private_beside_a_private_database(
+    demo: Store, tmp_path: Path
+) -> None:
+    upn = _upns(demo, 1)[0]
+    folder = tmp_path / "letters"
+    [letter] = write_letters(demo, "praise", [upn], out_dir=folder, today=DEMO_MORNING)
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert stat.S_IMODE(letter.path.stat().st_mode) == 0o600
+
+
+def test_a_team_databases_letters_folder_is_shared_with_its_group(
+    demo: Store, tmp_path: Path
+) -> None:
+    """A team database (0660, see open_store's group): every officer on the team must be
+    able to write letters into the folder the first one made, and read them to print."""
+    demo.path.chmod(0o660)
+    upn = _upns(demo, 1)[0]
+    folder = tmp_path / "letters"
+    mask = os.umask(0o077)  # a strict umask must not undo it
+    try:
+        [letter] = write_letters(demo, "praise", [upn], out_dir=folder, today=DEMO_MORNING)
+    finally:
+        os.umask(mask)
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o2770
+    assert folder.stat().st_gid == demo.path.stat().st_gid
+    assert stat.S_IMODE(letter.path.stat().st_mode) == 0o660
+
+
 def test_writing_a_letter_records_a_letter_sent_action_and_audit_event(
     demo: Store, tmp_path: Path
 ) -> None:

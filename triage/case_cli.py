@@ -147,15 +147,16 @@ def _as_of(store: Store, given: date | None) -> date:
         raise CaseError(str(exc)) from exc
 
 
-def write_private(path: Path, text: str) -> None:
-    """A new or replaced file readable by its owner only (0600): children's data."""
+def write_private(path: Path, text: str, mode: int = 0o600) -> None:
+    """A new or replaced file readable by its owner only (0600; 0660 for a team's folder,
+    see :func:`triage.store.folder_for_records`): children's data."""
     path = path.expanduser()
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
     except OSError as exc:
         raise CaseError(f"cannot write {path}: {exc.strerror}") from exc
     with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-        os.fchmod(fh.fileno(), 0o600)  # an existing file keeps its mode otherwise
+        os.fchmod(fh.fileno(), mode)  # an existing file keeps its mode otherwise
         fh.write(text)
 
 

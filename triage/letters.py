@@ -43,7 +43,7 @@ from triage.rules import (
     term_start,
 )
 from triage.sanitise import printable
-from triage.store import Store
+from triage.store import Store, folder_for_records
 
 SHIPPED_TEMPLATES = Path(__file__).resolve().parent / "templates"
 SCHOOL_TEMPLATES_FOLDER = "templates"  # beside the database
@@ -516,7 +516,7 @@ def write_letters(
         rendered.append((pupil, target, render(chosen, values, fmt)))
 
     try:
-        out.mkdir(mode=0o700, parents=True, exist_ok=True)
+        file_mode = folder_for_records(out, store.path)
     except OSError as exc:
         raise LetterError(f"cannot use {out} for the letters: {exc.strerror or exc}") from exc
     if not out.is_dir():
@@ -539,6 +539,7 @@ def write_letters(
             fd, tmp = tempfile.mkstemp(dir=out, prefix=".letter-", suffix=".part")  # 0600
             staged.append((Path(tmp), target))
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+                os.fchmod(fh.fileno(), file_mode)  # 0660 in a team's folder
                 fh.write(text)
         letters: list[Letter] = []
         with store.transaction():

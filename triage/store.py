@@ -438,6 +438,25 @@ def _create_private_file(path: Path, group: str | None = None) -> None:
         os.close(fd)
 
 
+def folder_for_records(folder: Path, database: Path) -> int:
+    """Make ``folder`` (if missing) for files that hold the database's children's data
+    (letters, chronologies), and return the mode those files should have.
+
+    They are shared as the database is: private to the owner (folder 0700, files 0600),
+    unless the database is a team's (writable by its group, see :func:`open_store`'s
+    ``group``): then the folder is 2770 with the database's group, so that files made in it
+    take that group, and files are 0660, so every officer on the team can use the folder.
+    An existing folder keeps its mode: it may be the officer's own choice.
+    """
+    shared = database.stat().st_mode & 0o020
+    if not folder.is_dir():
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if shared:
+            os.chown(folder, -1, database.stat().st_gid)
+            os.chmod(folder, 0o2770)  # chmod: mkdir's mode is cut by the umask
+    return 0o660 if shared else 0o600
+
+
 def readable_by_others(path: Path) -> bool:
     """Whether anyone outside the owner and group can read the file: children's data."""
     try:
