@@ -167,7 +167,7 @@ def load_case(store: Store, pupil_id: int, on: date) -> CaseSummary:
         patterns=cases.patterns(marks, term, on),
         contacts=tuple(store.contacts_by_pupil([pupil_id]).get(pupil_id, [])),
         siblings=tuple(siblings_of(store, pupil_id)),
-        alerts=tuple(alerts.alerts_for(store, on, [pupil_id])),
+        alerts=tuple(alerts.alerts_for(store, on, [pupil_id], school_days=days)),
         actions=tuple(actions),
         timeline=tuple(cases.timeline(store, pupil_id, ladder=True)),
     )
