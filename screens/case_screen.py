@@ -22,7 +22,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import ScrollableContainer
 from textual.widget import Widget
 from textual.widgets import Footer, Header, OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
@@ -72,6 +72,15 @@ LETTERS_FOLDER = "letters"
 
 def _dmy(d: date) -> str:
     return f"{d:%d/%m/%Y}"
+
+
+class ScrollingPane(TabPane, can_focus=True):
+    """A tab pane that scrolls its own panels, with a VerticalScroll's keys: one widget
+    (to mount, lay out and paint) fewer than a VerticalScroll inside a TabPane, and the
+    same picture (see case_screen.tcss)."""
+
+    ALLOW_MAXIMIZE = False
+    BINDINGS = ScrollableContainer.BINDINGS
 
 
 def notice_text(decision: penalties.NoticeDecision, pupil_name: str) -> str:
@@ -143,35 +152,31 @@ class CaseScreen(OfficerScreen):
         yield Header()
         yield Static(Text("Loading the case…"), id="case-header")
         with TabbedContent(id="case-tabs"):
-            with TabPane("1 Attendance", id="tab-attendance"):
-                with VerticalScroll(id="scroll-attendance"):
-                    yield Static("", id="case-attendance")  # figures, alerts and patterns
+            with ScrollingPane("1 Attendance", id="tab-attendance"):
+                yield Static("", id="case-attendance")  # figures, alerts and patterns
             # The other tabs' panels are made the first time the tab is shown (_make_tab).
-            yield TabPane("2 Register", id="tab-register")
-            yield TabPane("3 Contacts", id="tab-contacts")
-            yield TabPane("4 Timeline", id="tab-timeline")
+            yield ScrollingPane("2 Register", id="tab-register")
+            yield ScrollingPane("3 Contacts", id="tab-contacts")
+            yield ScrollingPane("4 Timeline", id="tab-timeline")
         yield Footer()
 
-    def _tab_panels(self, name: str, case: CaseSummary) -> VerticalScroll:
+    def _tab_panels(self, name: str, case: CaseSummary) -> list[Widget]:
         """A tab's panels (other than the Attendance tab's), showing ``case``."""
         if name == "register":
-            return VerticalScroll(Static(self.grid_text(case), id="case-grid"), id=f"scroll-{name}")
+            return [Static(self.grid_text(case), id="case-grid")]
         if name == "contacts":
             title, options = self.siblings_parts(case)
             siblings = OptionList(*options, id="case-siblings")
             siblings.display = bool(options)
             if options:
                 siblings.highlighted = 0
-            return VerticalScroll(
+            return [
                 Static(self.contacts_table(case), id="case-contacts"),
                 Static(title, id="siblings-title"),
                 siblings,
-                id=f"scroll-{name}",
-            )
+            ]
         assert name == "timeline", name
-        return VerticalScroll(
-            Static(self.timeline_table(case), id="case-timeline"), id=f"scroll-{name}"
-        )
+        return [Static(self.timeline_table(case), id="case-timeline")]
 
     async def _make_tab(self, name: str) -> None:
         """Make a tab's panels when it is first shown: only the Attendance tab is on view
@@ -179,7 +184,8 @@ class CaseScreen(OfficerScreen):
         if name not in LAZY_TABS or name in self._made_tabs or self.case is None:
             return
         self._made_tabs.add(name)
-        await self.query_one(f"#tab-{name}", TabPane).mount(self._tab_panels(name, self.case))
+        pane = self.query_one(f"#tab-{name}", ScrollingPane)
+        await pane.mount_all(self._tab_panels(name, self.case))
 
     @on(TabbedContent.TabActivated, "#case-tabs")
     async def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
@@ -388,9 +394,8 @@ class CaseScreen(OfficerScreen):
             (s for s in siblings if name == "contacts" and s.display and s.option_count), None
         )
         if target is None:
-            target = next(iter(self.query(f"#scroll-{name}")), None)
-        if target is not None:  # None: the case could not be read
-            self.call_after_refresh(target.focus)  # once the pane is shown
+            target = self.query_one(f"#tab-{name}", ScrollingPane)
+        self.call_after_refresh(target.focus)  # once the pane is shown
 
     @on(OptionList.OptionSelected, "#case-siblings")
     def open_sibling(self, event: OptionList.OptionSelected) -> None:
