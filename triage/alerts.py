@@ -13,7 +13,7 @@ grouped by pupil) and computes per pupil with the pure rules of :mod:`triage.rul
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
@@ -255,6 +255,7 @@ def alerts_for(
     pupil_ids: Sequence[int] | None = None,
     *,
     school_days: Sequence[date] | None = None,
+    marks_by_pupil: Mapping[int, Sequence[Mark]] | None = None,
 ) -> list[Alert]:
     """Every alert on ``on`` for pupils on roll (all, or ``pupil_ids``), each with its
     acknowledgement if any; ordered by :data:`ALERT_KINDS`, then oldest ``arose_on`` first,
@@ -267,7 +268,8 @@ def alerts_for(
     only the pupils who could have an attendance or a missing-education alert.
 
     ``school_days``: the school days (:func:`triage.rules.school_days`), when the caller
-    has read them already.
+    has read them already; ``marks_by_pupil``: likewise each pupil's marks in date order (all of
+    them to ``on`` at least from :func:`load_from`; those outside are left out here).
     """
     pupils = store.pupils(pupil_ids)
     on_roll = sorted(p.id for p in pupils if p.on_roll(on))
@@ -296,7 +298,13 @@ def alerts_for(
         or len({m.date for m in unauthorised.get(pid, ()) if m.date >= start})
         >= rules.MISSING_EDUCATION_DAYS
     ]
-    full = store.marks_by_pupil(need_marks, start=start, end=on) if need_marks else {}
+    if marks_by_pupil is not None:
+        full = {
+            pid: [m for m in marks_by_pupil.get(pid, ()) if start <= m.date <= on]
+            for pid in need_marks
+        }
+    else:
+        full = store.marks_by_pupil(need_marks, start=start, end=on) if need_marks else {}
     for pid in need_marks:
         marks = full.get(pid, [])
         found.extend(
