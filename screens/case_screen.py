@@ -1,12 +1,13 @@
 """A pupil's case (`enter` from the queue or the caseload): how attendance is going, what
 has been tried, and the keys to move the case on.
 
-The screen holds no rules. It reads the case with :func:`triage.chronology.load_case` in a
-worker (group ``case``, its own connection), sends the officer's choices to
-:mod:`triage.logbook`, :mod:`triage.cases`, :mod:`triage.penalties`, :mod:`triage.alerts`
-and :mod:`triage.letters` on the interface thread (each one short transaction), then reads
-the case again. Every text from the database is shown with ``rich.text.Text``, never as
-markup.
+The screen holds no rules. It reads the case with :func:`triage.chronology.load_case`: on
+the interface thread when it opens (a few milliseconds, so the first frame shows the case),
+then in a worker (group ``case``, its own connection) after each change. It sends the
+officer's choices to :mod:`triage.logbook`, :mod:`triage.cases`, :mod:`triage.penalties`,
+:mod:`triage.alerts` and :mod:`triage.letters` on the interface thread (each one short
+transaction), then reads the case again. Every text from the database is shown with
+``rich.text.Text``, never as markup.
 """
 
 from __future__ import annotations
@@ -192,8 +193,9 @@ class CaseScreen(OfficerScreen):
         await self._make_tab((event.pane.id or "").removeprefix("tab-"))
 
     def on_mount(self) -> None:
-        self.title = "Case"
         self.open_case()
+        if self.case is None:
+            self.title = "Case"
         self.set_interval(LIVE_CHECK_SECONDS, self.check_for_changes)
 
     def today(self) -> date:
