@@ -22,12 +22,16 @@ the case and the panel are each opened `--opens` times, alternating (which goes 
 alternates between rounds), each closed again before the next, after a `gc.collect()`.
 An opening is timed from just before the push to the end of the first frame (a hook on
 `Screen._compositor_refresh`, as in `keystroke.py`) in which the new screen is on top and
-shows its data: for the case, the frame after `CaseScreen.show` (the worker of group
-"case" has read the case and every panel — header, figures, alerts, patterns, register
-grid, contacts, siblings, timeline — has been updated; the Attendance tab is the one on
-view); for the panel, its first frame (it composes everything at once). The script also
-waits for the "case" workers and a `pilot.pause()` before closing, and checks what was
-shown. The ratio is the median of the per-opening ratios (case / panel, paired by order).
+shows its data: for the case, the first frame after `CaseScreen.show` has shown the case
+(`screen.case` is set): the header and the Attendance tab's panels (figures, alerts,
+patterns) painted, the Attendance tab on view. The whole case is read (`load_case`, the
+register grid, contacts, siblings and timeline included) on the interface thread before
+that frame; the Register, Contacts and Timeline tabs' panels are made from it when each
+tab is first shown (not on view when the case opens; before the speed work of
+2026-11-24 they were mounted, and updated while hidden, on every opening). For the panel,
+its first frame (it composes everything at once). The script also waits for the "case"
+workers and a `pilot.pause()` before closing, and checks what was shown. The ratio is the
+median of the per-opening ratios (case / panel, paired by order).
 """
 
 from __future__ import annotations
@@ -272,12 +276,12 @@ async def session(
 
 
 async def profile_opening(db: Path, school: BigSchool) -> None:
-    """The case read as the worker does it (in a thread, which a main-thread profile does
-    not see), then one opening of each in the main thread."""
+    """The case read alone (as the screen does it on opening, and its worker on a reload),
+    then one opening of each in the main thread."""
     with open_store(db, create=False, officer=OFFICER) as store:
         reader = cProfile.Profile()
         reader.runcall(load_case, store, school.case_pupil_id, school.on)
-    print_profile("load_case (the case worker's read, one call)", reader)
+    print_profile("load_case (the case's read, one call)", reader)
     clock = FrameClock()
     now = datetime.combine(school.on, datetime.min.time()).replace(hour=10, minute=30)
     app = TriageApp(db, school.on, SESSION, officer=OFFICER, clock=lambda: now)

@@ -1,12 +1,13 @@
 """A pupil's case (`enter` from the queue or the caseload): how attendance is going, what
 has been tried, and the keys to move the case on.
 
-The screen holds no rules. It reads the case with :func:`triage.chronology.load_case` in a
-worker (group ``case``, its own connection), sends the officer's choices to
-:mod:`triage.logbook`, :mod:`triage.cases`, :mod:`triage.penalties`, :mod:`triage.alerts`
-and :mod:`triage.letters` on the interface thread (each one short transaction), then reads
-the case again. Every text from the database is shown with ``rich.text.Text``, never as
-markup.
+The screen holds no rules. It reads the case with :func:`triage.chronology.load_case`: on
+the interface thread when it opens (a few milliseconds, so the first frame shows the case),
+then in a worker (group ``case``, its own connection) after each change. It sends the
+officer's choices to :mod:`triage.logbook`, :mod:`triage.cases`, :mod:`triage.penalties`,
+:mod:`triage.alerts` and :mod:`triage.letters` on the interface thread (each one short
+transaction), then reads the case again. Every text from the database is shown with
+``rich.text.Text``, never as markup.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import ScrollableContainer
+from textual.widget import Widget
 from textual.widgets import Header, OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 
@@ -52,7 +54,7 @@ from screens.widgets.footer import SteadyFooter
 from triage import alerts, cases, letters, logbook, penalties, settings
 from triage.case_cli import (
     badges_text,
-    figures_table,
+    figures_text,
     grid_text,
     patterns_text,
     stage_text,
@@ -64,6 +66,7 @@ from triage.outcomes import CHANNEL_LABELS, status_of
 from triage.store import StoreError, open_store
 
 LIVE_CHECK_SECONDS = 2.0
+LAZY_TABS = ("register", "contacts", "timeline")  # their panels are made when first shown
 REVIEW_WEEKS = 4  # the review date a stage move offers
 CHRONOLOGY_FOLDER = "chronologies"  # beside the database, like letters/
 LETTERS_FOLDER = "letters"
@@ -71,6 +74,15 @@ LETTERS_FOLDER = "letters"
 
 def _dmy(d: date) -> str:
     return f"{d:%d/%m/%Y}"
+
+
+class ScrollingPane(TabPane, can_focus=True):
+    """A tab pane that scrolls its own panels, with a VerticalScroll's keys: one widget
+    (to mount, lay out and paint) fewer than a VerticalScroll inside a TabPane, and the
+    same picture (see case_screen.tcss)."""
+
+    ALLOW_MAXIMIZE = False
+    BINDINGS = ScrollableContainer.BINDINGS
 
 
 def notice_text(decision: penalties.NoticeDecision, pupil_name: str) -> str:
@@ -132,6 +144,7 @@ class CaseScreen(OfficerScreen):
         self.pupil_id = pupil_id
         self.on_date = on  # the day the case is seen as on; None: the app's date
         self.case: CaseSummary | None = None
+        self._made_tabs: set[str] = set()  # the LAZY_TABS whose panels have been made
         self._generation = 0
         self._data_version: int | None = None
 
@@ -141,33 +154,71 @@ class CaseScreen(OfficerScreen):
         yield Header()
         yield Static(Text("Loading the case…"), id="case-header")
         with TabbedContent(id="case-tabs"):
-            with TabPane("1 Attendance", id="tab-attendance"):
-                with VerticalScroll(id="scroll-attendance"):
-                    yield Static("", id="case-figures")
-                    yield Static("", id="case-alerts")
-                    yield Static("", id="case-patterns")
-            with TabPane("2 Register", id="tab-register"):
-                with VerticalScroll(id="scroll-register"):
-                    yield Static("", id="case-grid")
-            with TabPane("3 Contacts", id="tab-contacts"):
-                with VerticalScroll(id="scroll-contacts"):
-                    yield Static("", id="case-contacts")
-                    yield Static("", id="siblings-title")
-                    yield OptionList(id="case-siblings")
-            with TabPane("4 Timeline", id="tab-timeline"):
-                with VerticalScroll(id="scroll-timeline"):
-                    yield Static("", id="case-timeline")
+            with ScrollingPane("1 Attendance", id="tab-attendance"):
+                yield Static("", id="case-attendance")  # figures, alerts and patterns
+            # The other tabs' panels are made the first time the tab is shown (_make_tab).
+            yield ScrollingPane("2 Register", id="tab-register")
+            yield ScrollingPane("3 Contacts", id="tab-contacts")
+            yield ScrollingPane("4 Timeline", id="tab-timeline")
         yield SteadyFooter()
 
+    def _tab_panels(self, name: str, case: CaseSummary) -> list[Widget]:
+        """A tab's panels (other than the Attendance tab's), showing ``case``."""
+        if name == "register":
+            return [Static(self.grid_text(case), id="case-grid")]
+        if name == "contacts":
+            title, options = self.siblings_parts(case)
+            siblings = OptionList(*options, id="case-siblings")
+            siblings.display = bool(options)
+            if options:
+                siblings.highlighted = 0
+            return [
+                Static(self.contacts_table(case), id="case-contacts"),
+                Static(title, id="siblings-title"),
+                siblings,
+            ]
+        assert name == "timeline", name
+        return [Static(self.timeline_table(case), id="case-timeline")]
+
+    async def _make_tab(self, name: str) -> None:
+        """Make a tab's panels when it is first shown: only the Attendance tab is on view
+        when the case opens, and the others (the timeline above all) cost time to build."""
+        if name not in LAZY_TABS or name in self._made_tabs or self.case is None:
+            return
+        self._made_tabs.add(name)
+        pane = self.query_one(f"#tab-{name}", ScrollingPane)
+        await pane.mount_all(self._tab_panels(name, self.case))
+
+    @on(TabbedContent.TabActivated, "#case-tabs")
+    async def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
+        await self._make_tab((event.pane.id or "").removeprefix("tab-"))
+
     def on_mount(self) -> None:
-        self.title = "Case"
-        self.load()
+        self.open_case()
+        if self.case is None:
+            self.title = "Case"
         self.set_interval(LIVE_CHECK_SECONDS, self.check_for_changes)
 
     def today(self) -> date:
         return self.now().date()
 
     # --- reading -------------------------------------------------------------------------
+
+    def open_case(self) -> None:
+        """The first read, on the interface thread before the first frame, so the screen
+        opens whole: one case reads in a few milliseconds (a full year of marks and 200
+        timeline entries: about 5 ms). Every later read goes to the worker (:meth:`load`)."""
+        self._generation += 1
+        try:
+            case = self._read_case(self.store)
+        except (StoreError, ValueError) as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        self.show(case, self._generation)
+
+    def _read_case(self, store) -> CaseSummary:
+        on = self.on_date or self.app.requested_date or default_day(store, self.app)  # type: ignore[attr-defined]
+        return load_case(store, self.pupil_id, on)
 
     def load(self) -> None:
         """Read the case again (off the interface thread); only the latest read is shown."""
@@ -179,8 +230,7 @@ class CaseScreen(OfficerScreen):
         app = self.app
         try:
             with open_store(app.db_path, create=False, officer=app.officer) as store:  # type: ignore[attr-defined]
-                on = self.on_date or app.requested_date or default_day(store, app)  # type: ignore[attr-defined]
-                case = load_case(store, self.pupil_id, on)
+                case = self._read_case(store)
         except (StoreError, ValueError) as exc:
             app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
             return
@@ -207,26 +257,39 @@ class CaseScreen(OfficerScreen):
         self.title = p.display_name
         self.sub_title = f"case as on {case.on:%a %d %b %Y}"
         self.query_one("#case-header", Static).update(self.header_text(case))
-        figures = Table.grid()
-        figures.add_row(figures_table(case))
-        figures.add_row(badges_text(case))
-        figures.add_row(thresholds_text(case))
+        self.query_one("#case-attendance", Static).update(self.attendance_panels(case))
+        if "register" in self._made_tabs:
+            self.query_one("#case-grid", Static).update(self.grid_text(case))
+        if "contacts" in self._made_tabs:
+            self.query_one("#case-contacts", Static).update(self.contacts_table(case))
+            self.show_siblings(case)
+        if "timeline" in self._made_tabs:
+            self.query_one("#case-timeline", Static).update(self.timeline_table(case))
+        active = self.query_one("#case-tabs", TabbedContent).active.removeprefix("tab-")
+        if active in LAZY_TABS and active not in self._made_tabs:  # shown before the read
+            self.call_later(self._make_tab, active)
+
+    @classmethod
+    def attendance_panels(cls, case: CaseSummary) -> Text:
+        """The Attendance tab: the figures, the alerts and the patterns of absence, one
+        below the other, as one Text in one widget (each widget costs time to mount, lay
+        out and paint, and Text paints faster than a Rich table)."""
+        panels = [figures_text(case), badges_text(case), thresholds_text(case)]
         if case.suggestion is not None:
             why = Text("Suggested stage: ", style="bold")
             why.append(case.suggestion.stage, style="bold magenta")
             why.append(f" — {case.suggestion.reason}. The stage moves only when you move it.")
-            figures.add_row(why)
-        self.query_one("#case-figures", Static).update(figures)
-        self.query_one("#case-alerts", Static).update(self.alerts_text(case))
-        self.query_one("#case-patterns", Static).update(patterns_text(case))
+            panels.append(why)
+        panels += [cls.alerts_text(case), patterns_text(case)]
+        return Text("\n").join(panels)
+
+    @staticmethod
+    def grid_text(case: CaseSummary) -> Text:
         weeks = len(case.grid.weeks)
         grid = Text(f"The register, last {weeks} school weeks (AM and PM each day)", style="bold")
         grid.append(" — all on record\n" if weeks < 12 else "\n", style="dim")
         grid.append_text(grid_text(case.grid))
-        self.query_one("#case-grid", Static).update(grid)
-        self.query_one("#case-contacts", Static).update(self.contacts_table(case))
-        self.show_siblings(case)
-        self.query_one("#case-timeline", Static).update(self.timeline_table(case))
+        return grid
 
     @staticmethod
     def header_text(case: CaseSummary) -> Group:
@@ -285,23 +348,29 @@ class CaseScreen(OfficerScreen):
             table.add_row("", Text("none on file"), "", "", "", "")
         return table
 
-    def show_siblings(self, case: CaseSummary) -> None:
-        title = self.query_one("#siblings-title", Static)
-        siblings = self.query_one("#case-siblings", OptionList)
-        siblings.clear_options()
+    @staticmethod
+    def siblings_parts(case: CaseSummary) -> tuple[Text, list[Option]]:
+        """The siblings' title and their options (none: no list to show)."""
         if not case.siblings:
-            title.update(Text("\nNo siblings on roll share a contact.", style="dim"))
-            siblings.display = False
-            return
-        title.update(Text("\nSiblings (enter opens their case)", style="bold"))
-        siblings.display = True
+            return Text("\nNo siblings on roll share a contact.", style="dim"), []
+        options = []
         for s in case.siblings:
             label = Text(s.display_name)
             label.append(f"  Year {year_label(s.year_group)} {s.reg_group or ''}  {s.stage}")
             if not s.on_roll(case.on):
                 label.append("  (left)", style="dim")
-            siblings.add_option(Option(label, id=str(s.id)))
-        siblings.highlighted = 0
+            options.append(Option(label, id=str(s.id)))
+        return Text("\nSiblings (enter opens their case)", style="bold"), options
+
+    def show_siblings(self, case: CaseSummary) -> None:
+        title, options = self.siblings_parts(case)
+        self.query_one("#siblings-title", Static).update(title)
+        siblings = self.query_one("#case-siblings", OptionList)
+        siblings.clear_options()
+        siblings.display = bool(options)
+        if options:
+            siblings.add_options(options)
+            siblings.highlighted = 0
 
     @staticmethod
     def timeline_table(case: CaseSummary) -> Table:
@@ -320,13 +389,15 @@ class CaseScreen(OfficerScreen):
     def action_back(self) -> None:
         self.dismiss(None)
 
-    def action_tab(self, name: str) -> None:
+    async def action_tab(self, name: str) -> None:
         self.query_one("#case-tabs", TabbedContent).active = f"tab-{name}"
-        siblings = self.query_one("#case-siblings", OptionList)
-        if name == "contacts" and siblings.display and siblings.option_count:
-            target = siblings
-        else:
-            target = self.query_one(f"#scroll-{name}", VerticalScroll)
+        await self._make_tab(name)
+        siblings = self.query("#case-siblings").results(OptionList)
+        target: Widget | None = next(
+            (s for s in siblings if name == "contacts" and s.display and s.option_count), None
+        )
+        if target is None:
+            target = self.query_one(f"#tab-{name}", ScrollingPane)
         self.call_after_refresh(target.focus)  # once the pane is shown
 
     @on(OptionList.OptionSelected, "#case-siblings")

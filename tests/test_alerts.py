@@ -362,6 +362,18 @@ def test_alerts_over_the_demo_school_match_the_rules_applied_to_every_mark(demo)
     assert found == expected
 
 
+def test_alerts_given_each_pupils_whole_record_are_those_read_from_the_store(demo):
+    """A caller that has read the marks already (the case) passes them, all of them: the
+    alerts are the same as when alerts_for reads only the ones it needs."""
+    every = demo.marks_by_pupil(end=DEMO_MORNING)
+    days = demo.school_days()
+    for p in demo.pupils():
+        given = alerts_for(
+            demo, DEMO_MORNING, [p.id], school_days=days, marks_by_pupil={p.id: every.get(p.id, [])}
+        )
+        assert given == alerts_for(demo, DEMO_MORNING, [p.id])
+
+
 def test_alerts_over_a_whole_school_take_a_fixed_number_of_queries(demo, school):
     """No query per pupil: 1,000 pupils take as many statements as six."""
 

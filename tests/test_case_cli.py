@@ -9,16 +9,21 @@ import io
 import json
 import os
 from collections import Counter
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
 import pytest
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
 
 from tests.conftest import DEMO_MORNING
 from triage.alerts import acknowledge, alerts_for
-from triage.case_cli import ALERT_COLUMNS, add_case_parsers, run_case_command
-from triage.chronology import CaseError
+from triage.case_cli import ALERT_COLUMNS, add_case_parsers, figures_text, run_case_command
+from triage.chronology import CaseError, load_case
 from triage.demo import PlantedCases, planted_cases
+from triage.model import AttendanceSummary
 from triage.store import open_store
 
 
@@ -130,3 +135,51 @@ def test_chronology_out_is_written_private_even_over_an_open_file(
     )
     assert target.stat().st_mode & 0o777 == 0o600
     assert target.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+# --- the figures, as text -------------------------------------------------------------------
+
+
+def _as_a_rich_table(case) -> Table:
+    """The figures as the Rich table they used to be, the layout figures_text keeps."""
+    from triage.case_cli import FIGURES_HEADINGS, _badge
+
+    table = Table(box=None, pad_edge=False, padding=(0, 1, 0, 0))
+    table.add_column("")
+    for heading in FIGURES_HEADINGS:
+        table.add_column(heading, justify="right")
+    for label, s in (("This term", case.term), ("This school year", case.year)):
+        pct = "—" if s.percent is None else f"{s.percent:.1f}%"
+        values = (str(s.possible), str(s.attending), str(s.authorised), str(s.unauthorised))
+        table.add_row(label, *values, Text(pct, style=_badge(s)[1]))
+    return table
+
+
+def _painted(renderable, width: int = 120) -> list[list[tuple[str, str]]]:
+    """Each line's characters with their style, trailing blanks left out."""
+    console = Console(width=width, file=io.StringIO(), color_system="truecolor")
+    lines = console.render_lines(renderable, console.options, pad=False)
+    painted = []
+    for line in lines:
+        cells = [(ch, str(seg.style or "")) for seg in line for ch in seg.text]
+        while cells and cells[-1][0] == " ":
+            cells.pop()
+        painted.append([(ch, style if ch != " " else "") for ch, style in cells])
+    return painted
+
+
+@pytest.mark.parametrize(
+    ("term", "year"),
+    [
+        (AttendanceSummary(0, 0, 0, 0), AttendanceSummary(8, 8, 0, 0)),  # no possible: "—"
+        (AttendanceSummary(120, 105, 6, 9), AttendanceSummary(380, 323, 48, 9)),  # persistent
+        (AttendanceSummary(10, 4, 0, 6), AttendanceSummary(1234, 1000, 100, 134)),  # severe
+    ],
+)
+def test_the_figures_line_up_as_the_rich_table_did(demo_db, term, year) -> None:
+    with open_store(demo_db, create=False) as s:
+        pupil = s.pupil_by_upn(planted().penalty_10)
+        assert pupil is not None
+        case = replace(load_case(s, pupil.id, DEMO_MORNING), term=term, year=year)
+    assert _painted(figures_text(case)) == _painted(_as_a_rich_table(case))
+    assert len(_painted(figures_text(case))) == 3

@@ -23,6 +23,7 @@ from triage.rules import (
     queue_key,
     rolling_unauthorised_sessions,
     rolling_window_start,
+    rolling_window_starts,
     school_days,
     school_year_start,
     term_start,
@@ -286,6 +287,24 @@ def test_the_rolling_window_spans_the_summer_holiday_into_the_previous_school_ye
 def test_the_rolling_window_is_none_without_school_days():
     assert rolling_window_start([], date(2025, 9, 1)) is None
     assert rolling_window_start(AUTUMN, date(2025, 8, 29)) is None
+
+
+def test_the_rolling_window_of_every_day_is_the_rolling_window_start_of_each():
+    summer_term = weekdays(date(2025, 6, 2), date(2025, 7, 18))
+    autumn = weekdays(date(2025, 9, 3), date(2025, 12, 19), skip_weeks_of=(date(2025, 10, 27),))
+    calendar = summer_term + [d for d in autumn if d != date(2025, 11, 12)]  # an INSET day
+    since, upto = date(2025, 7, 1), date(2025, 11, 20)
+    starts = rolling_window_starts(calendar, since, upto)
+    assert starts == {d: rolling_window_start(calendar, d) for d in calendar if since <= d <= upto}
+    assert rolling_window_starts(calendar, since, upto, weeks=1)[date(2025, 11, 20)] == date(
+        2025, 11, 17
+    )
+
+
+def test_the_rolling_windows_are_none_before_the_first_school_day():
+    assert rolling_window_starts(AUTUMN, date(2025, 8, 1), date(2025, 8, 29)) == {}
+    with pytest.raises(ValueError):
+        rolling_window_starts(AUTUMN, AUTUMN[0], AUTUMN[-1], weeks=0)
 
 
 def test_nine_unauthorised_sessions_in_the_window_do_not_reach_the_penalty_notice_threshold():

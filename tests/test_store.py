@@ -158,6 +158,27 @@ def test_the_data_directory_is_created_on_first_use(tmp_path) -> None:
     assert os.access(path, os.R_OK | os.W_OK)
 
 
+def test_the_stores_school_days_are_the_rules_school_days_with_partial_closures(tmp_path) -> None:
+    from datetime import date as _date
+
+    from triage.importers import import_files
+    from triage.rules import school_days
+
+    header = "UPN,Surname,Forename,Date,Session,Mark\n"
+    marks = tmp_path / "m.csv"
+    marks.write_text(
+        header
+        + "A123456789012,S,J,23/11/2026,AM,#\nB123456789012,T,K,23/11/2026,AM,#\n"  # closed
+        + "A123456789012,S,J,24/11/2026,AM,#\nB123456789012,T,K,24/11/2026,AM,/\n"  # partly
+        + "A123456789012,S,J,25/11/2026,AM,N\nA123456789012,S,J,25/11/2026,PM,/\n"
+    )
+    with open_store(tmp_path / "t.db") as s:
+        assert s.school_days() == []
+        import_files(s, "marks", [marks])
+        assert s.school_days() == [_date(2026, 11, 24), _date(2026, 11, 25)]
+        assert s.school_days() == school_days(s.date_codes())
+
+
 def test_school_days_follow_imports_including_a_day_that_becomes_a_closure(tmp_path) -> None:
     from datetime import date as _date
 
@@ -175,8 +196,10 @@ def test_school_days_follow_imports_including_a_day_that_becomes_a_closure(tmp_p
     with open_store(path) as s:
         import_files(s, "marks", [first])
         assert school_days(s.date_codes()) == [_date(2026, 11, 23), _date(2026, 11, 24)]
+        assert s.school_days() == school_days(s.date_codes())
         import_files(s, "marks", [closure])  # the 23rd turns out to have been an INSET day
         assert school_days(s.date_codes()) == [_date(2026, 11, 24)]
+        assert s.school_days() == school_days(s.date_codes())
         direct = s.conn.execute("SELECT DISTINCT date, code FROM marks ORDER BY 1, 2").fetchall()
         kept = s.conn.execute("SELECT date, code FROM date_codes ORDER BY 1, 2").fetchall()
         assert kept == direct

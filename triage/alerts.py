@@ -13,7 +13,7 @@ grouped by pupil) and computes per pupil with the pure rules of :mod:`triage.rul
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
@@ -78,24 +78,24 @@ class Calendar:
     since: date  # no alert from the marks arises before this day
     window: dict[date, date]  # school day (since..on) -> first day of its rolling window
 
+    @property
+    def load_from(self) -> date:
+        """See :func:`load_from`."""
+        return rules.rolling_window_start(self.days, self.since) or self.since
+
 
 def calendar(days: Sequence[date], on: date) -> Calendar:
     """The shared facts for alerts on ``on``, from the school days (ascending)."""
     year_start = rules.school_year_start(on)
     since = min(year_start, rules.rolling_window_start(days, on) or on)
-    window = {}
-    for d in days[bisect_left(days, since) : bisect_right(days, on)]:
-        start = rules.rolling_window_start(days, d)
-        assert start is not None
-        window[d] = start
+    window = rules.rolling_window_starts(days, since, on)
     return Calendar(days, on, year_start, since, window)
 
 
 def load_from(days: Sequence[date], on: date) -> date:
     """The earliest mark :func:`alerts_for` reads: 10 school weeks before the start of the
     school year (or of the current window, if earlier), so every window it counts is whole."""
-    since = calendar(days, on).since
-    return rules.rolling_window_start(days, since) or since
+    return calendar(days, on).load_from
 
 
 def pupil_alerts(pupil_id: int, marks: Sequence[Mark], cal: Calendar) -> list[Alert]:
@@ -249,7 +249,14 @@ def unauthorised_run(marks: Iterable[Mark], school_days: Sequence[date], upto: d
 # --- from the store ---------------------------------------------------------------------------
 
 
-def alerts_for(store: Store, on: date, pupil_ids: Sequence[int] | None = None) -> list[Alert]:
+def alerts_for(
+    store: Store,
+    on: date,
+    pupil_ids: Sequence[int] | None = None,
+    *,
+    school_days: Sequence[date] | None = None,
+    marks_by_pupil: Mapping[int, Sequence[Mark]] | None = None,
+) -> list[Alert]:
     """Every alert on ``on`` for pupils on roll (all, or ``pupil_ids``), each with its
     acknowledgement if any; ordered by :data:`ALERT_KINDS`, then oldest ``arose_on`` first,
     then pupil id.
@@ -259,15 +266,19 @@ def alerts_for(store: Store, on: date, pupil_ids: Sequence[int] | None = None) -
     year, and the unauthorised and ``N`` marks, which are all the penalty-notice and
     ``N`` rules read); then the full marks (:meth:`Store.marks_by_pupil`, one query) of
     only the pupils who could have an attendance or a missing-education alert.
+
+    ``school_days``: the school days (:func:`triage.rules.school_days`), when the caller
+    has read them already; ``marks_by_pupil``: likewise each pupil's marks in date order (all of
+    them to ``on`` at least from :func:`load_from`; those outside are left out here).
     """
     pupils = store.pupils(pupil_ids)
     on_roll = sorted(p.id for p in pupils if p.on_roll(on))
     if not on_roll:
         return []
     ids = None if pupil_ids is None else on_roll
-    days = rules.school_days(store.date_codes())
+    days = rules.school_days(store.date_codes()) if school_days is None else school_days
     cal = calendar(days, on)
-    start = load_from(days, on)
+    start = cal.load_from
 
     found: list[Alert] = []
     unauthorised = _unauthorised_marks(store, ids, start, on)
@@ -287,7 +298,13 @@ def alerts_for(store: Store, on: date, pupil_ids: Sequence[int] | None = None) -
         or len({m.date for m in unauthorised.get(pid, ()) if m.date >= start})
         >= rules.MISSING_EDUCATION_DAYS
     ]
-    full = store.marks_by_pupil(need_marks, start=start, end=on) if need_marks else {}
+    if marks_by_pupil is not None:
+        full = {
+            pid: [m for m in marks_by_pupil.get(pid, ()) if start <= m.date <= on]
+            for pid in need_marks
+        }
+    else:
+        full = store.marks_by_pupil(need_marks, start=start, end=on) if need_marks else {}
     for pid in need_marks:
         marks = full.get(pid, [])
         found.extend(

@@ -13,7 +13,7 @@ Errors are :class:`triage.chronology.CaseError` (a ValueError) or ``StoreError``
 each; the CLI's ``main`` prints them and exits 1. CSV cells go through
 :func:`triage.sanitise.spreadsheet_safe`; files are written 0600 (children's data).
 
-The Rich renderables that lay out a case (:func:`figures_table`, :func:`grid_text`,
+The Rich renderables that lay out a case (:func:`figures_text`, :func:`grid_text`,
 :func:`thresholds_text`, …) are shared with the case screen, so the terminal and the
 command line show a case the same way.
 
@@ -37,7 +37,6 @@ from datetime import date
 from pathlib import Path
 
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from triage import alerts, cases, chronology, rules
@@ -208,22 +207,38 @@ def grid_text(grid: cases.Grid) -> Text:
     return text
 
 
-def figures_table(case: CaseSummary) -> Table:
-    """This term and this school year: possible, present, authorised, unauthorised, %."""
-    table = Table(box=None, pad_edge=False, padding=(0, 1, 0, 0))
-    table.add_column("")
-    for heading in ("possible", "present", "authorised", "unauthorised", "attendance"):
-        table.add_column(heading, justify="right")
+FIGURES_HEADINGS = ("possible", "present", "authorised", "unauthorised", "attendance")
+
+
+def figures_text(case: CaseSummary) -> Text:
+    """This term and this school year: possible, present, authorised, unauthorised, %.
+
+    Laid out as a Rich ``Table(box=None, pad_edge=False, padding=(0, 1, 0, 0))`` lays it
+    out when it has the room (headings in bold, a space between columns, the figures to
+    the right), but as plain Text: a table costs a few milliseconds each time it is
+    measured and painted, and the case screen opens on it."""
+    rows = []
     for label, s in (("This term", case.term), ("This school year", case.year)):
-        table.add_row(
-            label,
-            str(s.possible),
-            str(s.attending),
-            str(s.authorised),
-            str(s.unauthorised),
-            Text("—" if s.percent is None else f"{s.percent:.1f}%", style=_badge(s)[1]),
-        )
-    return table
+        pct = "—" if s.percent is None else f"{s.percent:.1f}%"
+        values = [str(s.possible), str(s.attending), str(s.authorised), str(s.unauthorised), pct]
+        rows.append((label, values, _badge(s)[1]))
+    first = max(len(label) for label, _values, _style in rows)
+    widths = [
+        max(len(heading), *(len(values[i]) for _label, values, _style in rows))
+        for i, heading in enumerate(FIGURES_HEADINGS)
+    ]
+    text = Text()
+    text.append(" " * first, style="bold")
+    for heading, width in zip(FIGURES_HEADINGS, widths, strict=True):
+        text.append(" " + heading.rjust(width), style="bold")
+    for label, values, style in rows:
+        text.append("\n" + label.ljust(first))
+        *numbers, pct = values
+        for value, width in zip(numbers, widths, strict=False):
+            text.append(" " + value.rjust(width))
+        text.append(" " * (widths[-1] - len(pct) + 1))
+        text.append(pct, style=style)
+    return text
 
 
 def _badge(s) -> tuple[str, str]:
@@ -321,7 +336,7 @@ def case_text(case: CaseSummary) -> list:
     out: list = [title, stage_text(case)]
     if case.suggestion is not None:
         out.append(Text(f"Suggested because: {case.suggestion.reason}", style="dim"))
-    out += [Text(""), figures_table(case), badges_text(case), thresholds_text(case)]
+    out += [Text(""), figures_text(case), badges_text(case), thresholds_text(case)]
     out.append(Text("\nAlerts", style="bold"))
     if case.alerts:
         for a in case.alerts:

@@ -138,7 +138,7 @@ def load_case(store: Store, pupil_id: int, on: date) -> CaseSummary:
     if not found:
         raise CaseError(f"there is no pupil with id {pupil_id}")
     pupil = found[0]
-    days = rules.school_days(store.date_codes())
+    days = store.school_days()
     marks = store.marks_by_pupil([pupil_id], end=on).get(pupil_id, [])
     term, year = rules.term_start(on), rules.school_year_start(on)
     year_figures = rules.attendance(marks, year, on)
@@ -167,7 +167,11 @@ def load_case(store: Store, pupil_id: int, on: date) -> CaseSummary:
         patterns=cases.patterns(marks, term, on),
         contacts=tuple(store.contacts_by_pupil([pupil_id]).get(pupil_id, [])),
         siblings=tuple(siblings_of(store, pupil_id)),
-        alerts=tuple(alerts.alerts_for(store, on, [pupil_id])),
+        alerts=tuple(
+            alerts.alerts_for(
+                store, on, [pupil_id], school_days=days, marks_by_pupil={pupil_id: marks}
+            )
+        ),
         actions=tuple(actions),
         timeline=tuple(cases.timeline(store, pupil_id, ladder=True)),
     )

@@ -195,6 +195,24 @@ def rolling_window_start(
     return earliest
 
 
+def rolling_window_starts(
+    school_days: Sequence[date], since: date, upto: date, weeks: int = PENALTY_NOTICE_WEEKS
+) -> dict[date, date]:
+    """:func:`rolling_window_start` of every school day from ``since`` to ``upto``, in one
+    pass over the school days (the alerts want the window of each day of a school year)."""
+    if weeks < 1:
+        raise ValueError(f"weeks must be at least 1, not {weeks}")
+    mondays: list[date] = []  # the school weeks, in order
+    starts: dict[date, date] = {}
+    for day in school_days[: bisect_right(school_days, upto)]:
+        monday = day - timedelta(days=day.weekday())
+        if not mondays or mondays[-1] != monday:
+            mondays.append(monday)
+        if day >= since:
+            starts[day] = mondays[max(0, len(mondays) - weeks)]
+    return starts
+
+
 def rolling_unauthorised_sessions(
     marks: Iterable[Mark],
     school_days: Sequence[date],
