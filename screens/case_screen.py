@@ -25,7 +25,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import ScrollableContainer
 from textual.widget import Widget
-from textual.widgets import Header, OptionList, Static, TabbedContent, TabPane
+from textual.widgets import OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 
 from screens.case_dialogs import (
@@ -51,6 +51,7 @@ from screens.outcome_dialog import (
     ReasonPicker,
 )
 from screens.widgets.footer import SteadyFooter
+from screens.widgets.title_bar import TitleBar
 from triage import alerts, cases, letters, logbook, penalties, settings
 from triage.case_cli import (
     badges_text,
@@ -151,7 +152,7 @@ class CaseScreen(OfficerScreen):
     # --- building ------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         yield Static(Text("Loading the case…"), id="case-header")
         with TabbedContent(id="case-tabs"):
             with ScrollingPane("1 Attendance", id="tab-attendance"):

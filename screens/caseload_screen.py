@@ -18,12 +18,13 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from screens.case_screen import CaseScreen, default_day
 from screens.commands import BindingCommands
 from screens.help_screen import HelpScreen
 from screens.widgets.footer import SteadyFooter
+from screens.widgets.title_bar import TitleBar
 from triage.alerts import ALERT_KINDS, ALERT_LABELS
 from triage.chronology import CaseloadRow, load_caseload
 from triage.model import STAGES, stage_rank, year_label
@@ -105,7 +106,7 @@ class CaseloadScreen(Screen):
         self.loaded = False
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         yield Static(Text("Reading every pupil's alerts…"), id="caseload-summary")
         yield Input(
             placeholder="filter by name, UPN or group — escape clears", id="caseload-filter"

@@ -17,9 +17,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, DirectoryTree, Header, ProgressBar, Static
+from textual.widgets import DataTable, DirectoryTree, ProgressBar, Static
 
 from screens.widgets.footer import SteadyFooter
+from screens.widgets.title_bar import TitleBar
 from triage import inbox
 from triage.csvfile import ImportFileError, read_csv
 from triage.importers import import_files
@@ -50,7 +51,7 @@ class ImportScreen(Screen):
         self.home = home or Path.home()
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         yield Static("", id="import-folder")
         with Horizontal():
             with Vertical(id="inbox-pane"):

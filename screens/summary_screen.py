@@ -15,9 +15,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Header, Sparkline, Static
+from textual.widgets import Sparkline, Static
 
 from screens.widgets.footer import SteadyFooter
+from screens.widgets.title_bar import TitleBar
 from triage import rules
 from triage.store import StoreError, open_store
 from triage.summary import DaySummary, day_summary
@@ -39,7 +40,7 @@ class SummaryScreen(Screen):
         self.summary: DaySummary | None = None
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         with VerticalScroll():
             yield Static("Counting…", id="summary-title")
             yield Static("", id="summary-figures")

@@ -27,10 +27,24 @@ async def test_app_opens_on_the_queue_with_school_name_and_date(demo_db) -> None
         await _loaded(pilot)
         assert app.title == "Riverside Academy (demo)"
         assert app.sub_title == "Tue 24 Nov 2026 · AM"
-        header = app.screen.query_one("HeaderTitle").render()
+        header = app.screen.query_one("TitleBar").render()
         assert "Riverside Academy (demo)" in str(header) and "Tue 24 Nov 2026" in str(header)
         summary = str(app.screen.query_one("#queue-summary", Static).render())
         assert "to call 18" in summary
+
+
+async def test_the_title_bar_follows_the_screen_then_the_app(demo_db) -> None:
+    """A case sets its own title (the pupil); back on the queue, the school's shows again."""
+    app = TriageApp(demo_db, DEMO_MORNING, clock=MORNING_CLOCK)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _loaded(pilot)
+        await pilot.press("enter")
+        await _loaded(pilot)
+        case_title = str(app.screen.query_one("TitleBar").render())
+        assert app.screen.title in case_title and "case as on Tue 24 Nov 2026" in case_title
+        await pilot.press("escape")
+        await _loaded(pilot)
+        assert "Riverside Academy (demo)" in str(app.screen.query_one("TitleBar").render())
 
 
 async def test_queue_table_shows_every_queued_pupil_in_queue_order(demo_db) -> None:

@@ -6,8 +6,8 @@ Source: *The School Attendance (Pupil Registration) (England) Regulations 2024* 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class Category(StrEnum):
@@ -19,8 +19,7 @@ class Category(StrEnum):
     UNABLE_TO_ATTEND = "unable to attend"
 
 
-@dataclass(frozen=True)
-class Code:
+class Code(NamedTuple):
     code: str
     meaning: str
     category: Category

@@ -550,8 +550,7 @@ def _family_attempts(
     return _sorted(seen.values())
 
 
-@dataclass(frozen=True)
-class _Contacts:
+class _Contacts(NamedTuple):
     priority_1: frozenset[int]  # ids of every pupil's lowest-numbered-priority contacts
     person: Mapping[int, str]  # contact id -> the person (siblings' rows for one parent)
     people: frozenset[str]  # everybody callable (with a number)

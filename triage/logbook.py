@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from triage.codes import NOT_YET_PROVIDED
 from triage.model import Contact
@@ -44,8 +43,7 @@ def _utc_stamp(at: datetime | None) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
-@dataclass(frozen=True)
-class Logged:
+class Logged(NamedTuple):
     event_id: int
     pupil_ids: tuple[int, ...]
     recoded: tuple[int, ...] = ()  # pupils whose mark changed
@@ -259,8 +257,7 @@ def set_callback(
     )
 
 
-@dataclass(frozen=True)
-class Undone:
+class Undone(NamedTuple):
     event_id: int  # the undo's own audit event
     undid: int  # the action undone
     action: str

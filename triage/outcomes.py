@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import NamedTuple
 
 from triage.codes import ATTENDING_CODES, CODES, NOT_YET_PROVIDED
 from triage.model import Contact
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
     key: str  # stored in attempts.outcome
     label: str
     asks_reason: bool = False  # a reason was given: pick it, which recodes the mark
@@ -79,8 +79,7 @@ def outcome(channel: str, key: str) -> Outcome:
     raise KeyError(f"{channel}/{key}")
 
 
-@dataclass(frozen=True)
-class Reason:
+class Reason(NamedTuple):
     key: str  # the one key in the picker
     code: str
     label: str

@@ -10,7 +10,7 @@ from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from triage import rules, settings
 from triage.bulk import cyclic_gc_paused
@@ -116,8 +116,7 @@ def add_counts(store: Store, morning: Morning) -> Morning:
 RUN_TAIL_SCHOOL_DAYS = 6  # consecutive days are read from this many school days first
 
 
-@dataclass(frozen=True)
-class _Window:
+class _Window(NamedTuple):
     """The dates the queue's figures are counted over, for the queue of ``on``."""
 
     on: date

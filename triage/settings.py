@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from triage.officers import require_lead
 from triage.store import Store
@@ -62,8 +61,7 @@ def _folder(value: str) -> str:
     return str(path)
 
 
-@dataclass(frozen=True)
-class Setting:
+class Setting(NamedTuple):
     key: str
     default: str
     check: Callable[[str], str]
