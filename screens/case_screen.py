@@ -42,7 +42,7 @@ from screens.case_dialogs import (
 )
 from screens.commands import BindingCommands
 from screens.help_screen import HelpScreen
-from screens.officer_screen import OfficerScreen
+from screens.officer_screen import CONTACT_BINDINGS, OfficerScreen
 from screens.outcome_dialog import (
     Confirm,
     OutcomeChoice,
@@ -117,12 +117,7 @@ class CaseScreen(OfficerScreen):
     COMMANDS = {BindingCommands}
     BINDINGS = [
         Binding("escape", "back", "Back"),
-        Binding("c", "log('call')", "Call"),
-        Binding("t", "log('text')", "Text"),
-        Binding("e", "log('email')", "Email"),
-        Binding("v", "log('visit')", "Visit"),
-        Binding("r", "reason", "Reason"),
-        Binding("n", "note", "Note"),
+        *CONTACT_BINDINGS,
         Binding("greater_than_sign", "stage(1)", "Stage up", key_display=">"),
         Binding("less_than_sign", "stage(-1)", "Stage down", key_display="<"),
         Binding("a", "record_action", "Action"),

@@ -23,6 +23,7 @@ from textual.widgets import DataTable, Input, Static
 from screens.case_screen import CaseScreen, default_day
 from screens.commands import BindingCommands
 from screens.help_screen import HelpScreen
+from screens.officer_screen import pupil_at_cursor
 from screens.widgets.footer import SteadyFooter
 from screens.widgets.title_bar import TitleBar
 from triage.alerts import ALERT_KINDS, ALERT_LABELS
@@ -248,14 +249,7 @@ class CaseloadScreen(Screen):
     # --- keys ------------------------------------------------------------------------------
 
     def current_pupil_id(self) -> int | None:
-        table = self.query_one("#caseload", DataTable)
-        if table.row_count == 0:
-            return None
-        try:
-            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
-        except Exception:
-            return None
-        return int(key.value) if key.value is not None else None
+        return pupil_at_cursor(self.query_one("#caseload", DataTable))
 
     def action_cycle(self, name: str) -> None:
         """The next value of a filter; after the last, the filter is off again."""

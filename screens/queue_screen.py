@@ -18,7 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Input, Static
 
-from screens.officer_screen import OfficerScreen
+from screens.officer_screen import CONTACT_BINDINGS, OfficerScreen, pupil_at_cursor
 from screens.widgets.footer import SteadyFooter
 from screens.widgets.title_bar import TitleBar
 from triage import logbook, settings
@@ -90,12 +90,7 @@ class QueueScreen(OfficerScreen):
     DEFAULT_CSS = Path(__file__).with_suffix(".tcss").read_text(encoding="utf-8")
     COMMANDS = {queue_commands}
     BINDINGS = [
-        Binding("c", "log('call')", "Call"),
-        Binding("t", "log('text')", "Text"),
-        Binding("e", "log('email')", "Email"),
-        Binding("v", "log('visit')", "Visit"),
-        Binding("r", "reason", "Reason"),
-        Binding("n", "note", "Note"),
+        *CONTACT_BINDINGS,
         Binding("b", "callback", "Callback"),
         Binding("u", "undo", "Undo"),
         Binding("enter", "details", "Details", show=False),
@@ -480,14 +475,7 @@ class QueueScreen(OfficerScreen):
     # --- the cursor ------------------------------------------------------------------------
 
     def current_pupil_id(self) -> int | None:
-        table = self.query_one("#queue", DataTable)
-        if table.row_count == 0:
-            return None
-        try:
-            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
-        except Exception:
-            return None
-        return int(key.value) if key.value is not None else None
+        return pupil_at_cursor(self.query_one("#queue", DataTable))
 
     def current_entry(self) -> QueueEntry | None:
         pid = self.current_pupil_id()

@@ -19,7 +19,6 @@ from textual.widgets import Sparkline, Static
 
 from screens.widgets.footer import SteadyFooter
 from screens.widgets.title_bar import TitleBar
-from triage import rules
 from triage.store import StoreError, open_store
 from triage.summary import DaySummary, day_summary
 from triage.summary_report import headline
@@ -69,7 +68,7 @@ class SummaryScreen(Screen):
         app = self.app
         try:
             with open_store(app.db_path, create=False, officer=app.officer) as store:  # type: ignore[attr-defined]
-                days = rules.school_days(store.date_codes())
+                days = store.school_days()
                 summary = day_summary(store, self.on)
         except StoreError as exc:
             app.call_from_thread(self.notify, str(exc), severity="error")

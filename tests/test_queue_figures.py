@@ -134,9 +134,9 @@ def test_overdue_n_before_agrees_with_overdue_n_marks(upto_offset):
 def test_unauthorised_run_says_whether_a_day_ended_it():
     days = [MON + timedelta(days=i) for i in range(5)]
     all_n = marks_of(1, [(d, "AM", "N") for d in days])
-    assert rules.unauthorised_run(all_n, days, days[-1]) == (5, False)  # ran out of days
+    assert rules.unauthorised_run(all_n, days, days[-1]) == (days[::-1], False)  # ran out
     present_monday = marks_of(1, [(days[0], "AM", "/")] + [(d, "AM", "N") for d in days[1:]])
-    assert rules.unauthorised_run(present_monday, days, days[-1]) == (4, True)
+    assert rules.unauthorised_run(present_monday, days, days[-1]) == (days[:0:-1], True)
     assert rules.consecutive_unauthorised_days(all_n, days, days[-1]) == 5
 
 

@@ -185,7 +185,7 @@ def missing_education_alert(pupil_id: int, marks: Sequence[Mark], cal: Calendar)
     more consecutive school days of unauthorised absence; the local authority must be told.
 
     arose_on: the 10th school day of the current run."""
-    run = unauthorised_run(marks, cal.days, cal.on)
+    run, _ended = rules.unauthorised_run(marks, cal.days, cal.on)
     if not rules.missing_education_threshold_reached(len(run)):
         return None
     return Alert(
@@ -220,32 +220,6 @@ def overdue_n_alert(pupil_id: int, marks: Sequence[Mark], cal: Calendar) -> Aler
     )
 
 
-def unauthorised_run(marks: Iterable[Mark], school_days: Sequence[date], upto: date) -> list[date]:
-    """The school days counted by :func:`triage.rules.consecutive_unauthorised_days`,
-    newest first (the same walk, keeping the days as well as their number)."""
-    state: dict[date, bool | None] = {}
-    for m in marks:
-        if m.date > upto:
-            continue
-        if m.code not in POSSIBLE_CODES:
-            state.setdefault(m.date, None)
-        elif m.code not in UNAUTHORISED_CODES:
-            state[m.date] = False
-        elif state.get(m.date) is not False:
-            state[m.date] = True
-    run: list[date] = []
-    for i in range(bisect_right(school_days, upto) - 1, -1, -1):
-        day = school_days[i]
-        if day not in state:
-            break
-        if state[day] is None:
-            continue
-        if not state[day]:
-            break
-        run.append(day)
-    return run
-
-
 # --- from the store ---------------------------------------------------------------------------
 
 
@@ -276,7 +250,7 @@ def alerts_for(
     if not on_roll:
         return []
     ids = None if pupil_ids is None else on_roll
-    days = rules.school_days(store.date_codes()) if school_days is None else school_days
+    days = store.school_days() if school_days is None else school_days
     cal = calendar(days, on)
     start = cal.load_from
 

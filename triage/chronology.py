@@ -240,17 +240,7 @@ def case_as_dict(case: CaseSummary) -> dict[str, Any]:
             ],
             "legend": dict(case.grid.legend),
         },
-        "contacts": [
-            {
-                "priority": c.priority,
-                "name": c.name,
-                "relationship": c.relationship,
-                "numbers": list(c.numbers),
-                "email": c.email,
-                "parental_responsibility": c.parental_responsibility,
-            }
-            for c in case.contacts
-        ],
+        "contacts": [c.as_dict() for c in case.contacts],
         "siblings": [
             {
                 "upn": s.upn,
@@ -333,7 +323,7 @@ def load_caseload(store: Store, on: date) -> list[CaseloadRow]:
     if not chosen:
         return []
     ids = [p.id for p in chosen]
-    days = rules.school_days(store.date_codes())
+    days = store.school_days()
     year_start = rules.school_year_start(on)
     start = min(year_start, rules.rolling_window_start(days, on) or on)
     marks = store.marks_by_pupil(ids, start=start, end=on)
@@ -541,7 +531,7 @@ def build_chronology(
     if since is not None and since > until:
         raise CaseError(f"--from {_dmy(since)} is after the record's last day {_dmy(until)}")
     pupil = found[0]
-    days = rules.school_days(store.date_codes())
+    days = store.school_days()
     marks = store.marks_by_pupil([pupil_id], end=until).get(pupil_id, [])
     actions = {a.event_id: a for a in cases.actions_of(store, pupil_id)}
     entries: list[ChronologyEntry] = []

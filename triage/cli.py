@@ -417,7 +417,6 @@ def _write_private(path: Path, data: bytes) -> None:
 
 
 def _cmd_summary(args: argparse.Namespace, db_path: Path) -> int:
-    from triage import rules
     from triage.queue import NoMarksError, default_date
     from triage.summary import day_summary
     from triage.summary_report import render
@@ -433,7 +432,7 @@ def _cmd_summary(args: argparse.Namespace, db_path: Path) -> int:
             start, end = args.from_date or args.to_date, args.to_date or last
             if start > end:
                 raise UsageError("--from is after --to")
-            days = [d for d in rules.school_days(store.date_codes()) if start <= d <= end]
+            days = [d for d in store.school_days() if start <= d <= end]
         else:
             days = [args.date or last]
         summaries = [day_summary(store, d) for d in days]

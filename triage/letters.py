@@ -38,7 +38,6 @@ from triage.rules import (
     PENALTY_NOTICE_WEEKS,
     attendance,
     rolling_unauthorised_sessions,
-    school_days,
     school_year_start,
     term_start,
 )
@@ -497,7 +496,7 @@ def write_letters(
     ids = [p.id for p in pupils]
     contacts = store.contacts_by_pupil(ids)
     marks = store.marks_by_pupil(ids, end=details.today)
-    days = school_days(store.date_codes())
+    days = store.school_days()
     school = settings.get(store, "school_name")
     writer = officer_name(store)
     out = Path(out_dir).expanduser()

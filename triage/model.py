@@ -108,6 +108,17 @@ class Contact:
                 seen.append(n)
         return tuple(seen)
 
+    def as_dict(self) -> dict[str, object]:
+        """The stable JSON shape of a contact (``triage queue`` and ``triage chronology``)."""
+        return {
+            "priority": self.priority,
+            "name": self.name,
+            "relationship": self.relationship,
+            "numbers": list(self.numbers),
+            "email": self.email,
+            "parental_responsibility": self.parental_responsibility,
+        }
+
 
 @dataclass(frozen=True)
 class AttendanceSummary:

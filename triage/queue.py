@@ -83,27 +83,27 @@ def load_morning(
     return Morning(settings.get(store, "school_name"), on, session, families)
 
 
+@cyclic_gc_paused()
 def add_counts(store: Store, morning: Morning) -> Morning:
     """``morning`` (loaded with ``counted=False``) with every pupil's figures counted; the
     order, which they do not decide, stays as it is."""
-    with cyclic_gc_paused():
-        window = _Window.of(store, morning.date)
-        figures = _counted(store, {e.pupil.id: e.consecutive_days for e in morning.entries}, window)
-        families = [
-            Family(
-                f.id,
-                tuple(
-                    replace(
-                        e,
-                        attendance=figures[e.pupil.id].attendance,
-                        rolling_unauthorised=figures[e.pupil.id].rolling_unauthorised,
-                        overdue_n=figures[e.pupil.id].overdue_n,
-                    )
-                    for e in f.entries
-                ),
-            )
-            for f in morning.families
-        ]
+    window = _Window.of(store, morning.date)
+    figures = _counted(store, {e.pupil.id: e.consecutive_days for e in morning.entries}, window)
+    families = [
+        Family(
+            f.id,
+            tuple(
+                replace(
+                    e,
+                    attendance=figures[e.pupil.id].attendance,
+                    rolling_unauthorised=figures[e.pupil.id].rolling_unauthorised,
+                    overdue_n=figures[e.pupil.id].overdue_n,
+                )
+                for e in f.entries
+            ),
+        )
+        for f in morning.families
+    ]
     return replace(morning, families=families)
 
 
@@ -121,7 +121,7 @@ class _Window(NamedTuple):
 
     @classmethod
     def of(cls, store: Store, on: date) -> _Window:
-        days = rules.school_days(store.date_codes())
+        days = store.school_days()
         window_start = rules.rolling_window_start(days, on)
         since = min(rules.school_year_start(on), window_start or on)
         return cls(on, days, rules.term_start(on), window_start, since)
@@ -152,7 +152,7 @@ def _runs(store: Store, pupil_ids: list[int], window: _Window) -> dict[int, int]
     for pid in pupil_ids:
         run, ended = rules.unauthorised_run(recent.get(pid, ()), tail, on)
         if ended:
-            runs[pid] = run
+            runs[pid] = len(run)
     longer = [pid for pid in pupil_ids if pid not in runs]
     if longer:
         full = store.marks_by_pupil(longer, start=since, end=on)
@@ -213,17 +213,7 @@ def entry_as_dict(entry: QueueEntry) -> dict[str, Any]:
         "severe_absence": entry.attendance.severe_absence,
         "unauthorised_sessions_10_weeks": entry.rolling_unauthorised,
         "overdue_n": entry.overdue_n,
-        "contacts": [
-            {
-                "priority": c.priority,
-                "name": c.name,
-                "relationship": c.relationship,
-                "numbers": list(c.numbers),
-                "email": c.email,
-                "parental_responsibility": c.parental_responsibility,
-            }
-            for c in entry.contacts
-        ],
+        "contacts": [c.as_dict() for c in entry.contacts],
     }
 
 

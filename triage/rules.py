@@ -120,17 +120,19 @@ def consecutive_unauthorised_days(
     an attending or authorised mark, or no mark at all, ends the run. Dates that are not
     school days (whole-school closures, weekends, holidays) are never visited.
     """
-    return unauthorised_run(marks, school_days, upto)[0]
+    return len(unauthorised_run(marks, school_days, upto)[0])
 
 
 def unauthorised_run(
     marks: Iterable[Mark], school_days: Sequence[date], upto: date
-) -> tuple[int, bool]:
-    """(:func:`consecutive_unauthorised_days`, whether a day ended the run).
+) -> tuple[list[date], bool]:
+    """The school days :func:`consecutive_unauthorised_days` counts, newest first, and
+    whether a day ended the run.
 
     ``False`` means the walk ran out of ``school_days`` before any day ended the run: given
-    only the last few school days and their marks, the count is then a lower bound and the
-    caller must look further back (the queue does this for the few long runs).
+    only the last few school days and their marks, the run is then a lower bound and the
+    caller must look further back (the queue does this for the few long runs). The alerts
+    use the days themselves: the 10th is when the missing-education alert arose.
     """
     # Per marked day: True = every possible mark so far is unauthorised; False = some
     # possible mark is attending or authorised; None = only not-possible marks so far.
@@ -147,18 +149,18 @@ def unauthorised_run(
             day_state[mark.date] = False
         elif day_state.get(mark.date) is not False:
             day_state[mark.date] = True
-    count = 0
+    run: list[date] = []
     for i in range(bisect_right(school_days, upto) - 1, -1, -1):
         day = school_days[i]
         if day not in day_state:
-            return count, True  # no mark at all for the pupil
+            return run, True  # no mark at all for the pupil
         state = day_state[day]
         if state is None:
             continue  # only not-possible sessions: skipped
         if not state:
-            return count, True  # attending or authorised
-        count += 1
-    return count, False
+            return run, True  # attending or authorised
+        run.append(day)
+    return run, False
 
 
 def missing_education_threshold_reached(days: int) -> bool:

@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # imported when first used: it is a fifth of the app's start-
     import sqlite_utils
 
 
-from triage.codes import NOT_YET_PROVIDED, PRESENT_MARKS
+from triage.codes import CLOSURE, NOT_YET_PROVIDED, PRESENT_MARKS
 from triage.model import Contact, Mark, Pupil
 
 BUSY_TIMEOUT_MS = 5_000
@@ -728,8 +728,6 @@ class Store:
         """:func:`triage.rules.school_days` of :meth:`date_codes` (the dates with a mark
         other than a closure ``#``), counted by SQLite: one row a day instead of one a day
         and code, a quarter of the time (a case opens on it)."""
-        from triage.codes import CLOSURE
-
         return [
             date.fromisoformat(d)
             for (d,) in self.conn.execute(

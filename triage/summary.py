@@ -127,7 +127,7 @@ def _pct(att: int, poss: int) -> float | None:
 
 
 def day_summary(store: Store, on: date, *, limit: int = 10) -> DaySummary:
-    days = rules.school_days(store.date_codes())
+    days = store.school_days()
     summary = DaySummary(settings.get(store, "school_name"), on)
     iso = on.isoformat()
 
