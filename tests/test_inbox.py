@@ -87,16 +87,21 @@ def test_two_apps_and_one_file_make_one_import(tmp_path) -> None:
     (folder / "am.csv").write_text(MARKS)
     seen = inbox.look(folder)
     results: list = []
+    failures: list[BaseException] = []
 
     def one_app(officer: str) -> None:
-        with open_store(db, officer=officer) as s:
-            results.extend(inbox.check(s, seen)[0])
+        try:
+            with open_store(db, officer=officer) as s:
+                results.extend(inbox.check(s, seen)[0])
+        except BaseException as exc:  # a thread's exception would otherwise only warn
+            failures.append(exc)
 
     threads = [threading.Thread(target=one_app, args=(f"o{n}",)) for n in range(4)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    assert failures == []  # e.g. a file another app took between listing and stat
     assert [r.outcome for r in results] == ["imported"]
     with open_store(db) as s:
         assert s.count("imports") == 1 and s.count("marks") == 2

@@ -55,7 +55,10 @@ def look(folder: Path) -> Snapshot:
         if entry.is_file() and entry.name.lower().endswith(CSV_SUFFIXES):
             if entry.name.startswith("."):
                 continue  # hidden, or a copy still being written by some tools
-            st = entry.stat()
+            try:
+                st = entry.stat()
+            except FileNotFoundError:
+                continue  # another officer's app took it between the listing and now
             seen[entry.name] = (st.st_size, st.st_mtime_ns)
     return seen
 
