@@ -20,6 +20,7 @@ from textual.widgets import DataTable, Input, Static
 
 from screens.officer_screen import CONTACT_BINDINGS, OfficerScreen, pupil_at_cursor
 from screens.widgets.footer import SteadyFooter
+from screens.widgets.line_table import LineTable
 from screens.widgets.title_bar import TitleBar
 from triage import logbook, settings
 from triage.model import QueueEntry, year_label
@@ -127,9 +128,9 @@ class QueueScreen(OfficerScreen):
     def compose(self) -> ComposeResult:
         yield TitleBar()
         yield Static("Loading the queue…", id="queue-summary")
-        table: DataTable = DataTable(id="queue", cursor_type="row", zebra_stripes=True)
+        table: DataTable = LineTable(id="queue", cursor_type="row", zebra_stripes=True)
         for key, heading, width in COLUMNS:
-            table.add_column(heading, key=key, width=width)
+            table.add_column(Text(heading), key=key, width=width)
         yield table
         yield SteadyFooter()
 
@@ -266,6 +267,8 @@ class QueueScreen(OfficerScreen):
             self.move_to(keep_pupil)
 
     def cells(self, entry: QueueEntry, first_of_family: bool) -> list:
+        # Every cell is a Text: a str would be read as Rich markup (a "[" in a name taken
+        # for a tag, ":...:" for an emoji) and LineTable draws Text cells directly.
         assert self.progress is not None
         p = entry.pupil
         status = self.progress.statuses[p.id]
@@ -279,18 +282,18 @@ class QueueScreen(OfficerScreen):
             Text(f"{contact.name} ({contact.relationship or '?'})" if contact else ""),
             Text(contact.numbers[0] if contact and contact.numbers else ""),
             Text(f"{year_label(p.year_group)} {p.reg_group or ''}"),
-            str(entry.consecutive_days),
+            Text(str(entry.consecutive_days)),
             self.attendance_text(entry),
-            p.stage,
+            Text(p.stage),
             Text(self.last_attempt_text(status)),
         ]
 
     @staticmethod
-    def attendance_text(entry: QueueEntry) -> str:
+    def attendance_text(entry: QueueEntry) -> Text:
         if entry.attendance is None:
-            return "…"  # being counted
+            return Text("…")  # being counted
         pct = entry.attendance.percent
-        return "" if pct is None else f"{pct:.0f}"
+        return Text("" if pct is None else f"{pct:.0f}")
 
     def status_text(self, pupil_id: int, status: Status) -> Text:
         assert self.progress is not None

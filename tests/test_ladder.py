@@ -149,6 +149,12 @@ def test_default_ladder_round_trips_through_toml() -> None:
     assert parse_ladder(ladder_toml(DEFAULT_LADDER)) == DEFAULT_LADDER
 
 
+def test_default_ladder_is_what_its_text_says() -> None:
+    # The default is written twice: as data (read at start-up) and as the commented TOML
+    # an officer sees in `triage ladder show` and edits. They must not drift apart.
+    assert parse_ladder(DEFAULT_LADDER_TOML) == DEFAULT_LADDER
+
+
 def test_default_ladder_follows_the_common_local_authority_timings() -> None:
     timings = [(s.kind, s.due_minutes) for s in DEFAULT_LADDER.steps]
     assert timings == [

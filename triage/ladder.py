@@ -13,7 +13,6 @@ the attempts and the marks, so a test injects the clock. The rules are written o
 from __future__ import annotations
 
 import sys
-import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -88,8 +87,7 @@ class LadderError(ValueError):
     """A ladder that cannot be used (one clear line naming the step and field)."""
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(NamedTuple):  # not a dataclass: see triage.model
     key: str  # unique in the ladder: "call_p1"
     kind: str  # one of KINDS
     due_minutes: int  # after the session's register closes
@@ -110,8 +108,7 @@ class Step:
         )
 
 
-@dataclass(frozen=True)
-class Ladder:
+class Ladder(NamedTuple):  # not a dataclass: see triage.model
     steps: tuple[Step, ...]
     safeguarding: tuple[Step, ...] = ()  # for pupils with a social worker, CP plan or LAC
 
@@ -197,6 +194,8 @@ _FIELDS = {"key", "kind", "due_minutes", "applies_to", "unless_reached", "replac
 
 def parse_ladder(text: str) -> Ladder:
     """A ladder from TOML text, or LadderError with one line naming the step and field."""
+    import tomllib  # here: a school on the default ladder never reads TOML at start-up
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -300,7 +299,21 @@ def ladder_toml(ladder: Ladder) -> str:
     return "\n".join(out)
 
 
-DEFAULT_LADDER = parse_ladder(DEFAULT_LADDER_TOML)
+# The default ladder as data, the same as its text above reads (a test holds them equal):
+# a school that keeps the default does not parse TOML at every start.
+DEFAULT_LADDER = Ladder(
+    steps=(
+        Step("text_p1", "text", 30),
+        Step("call_p1", "call_priority_1", 45),
+        Step("call_all", "call_all", 60),
+        Step("dsl_alert", "dsl_alert", 75, ("safeguarding", "absent_2_days"), True),
+        Step("text_2", "text", 90),
+        Step("email", "email", 90),
+        Step("home_visit", "home_visit", 150, ("safeguarding", "absent_2_days")),
+        Step("police", "police_welfare_check", 240, ("safeguarding",)),
+    ),
+    safeguarding=(Step("social_worker", "social_worker_informed", 30, ("safeguarding",)),),
+)
 
 
 def ladder_text(store: Store) -> str:
@@ -390,8 +403,7 @@ class _StepsByPupil:
 # --- one family's ladder -----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class FamilyStep:
+class FamilyStep(NamedTuple):  # not a dataclass: see triage.model
     step: Step
     pupil_id: int | None  # set for a per-pupil step (an escalation about one child)
     due: datetime
@@ -409,8 +421,7 @@ class FamilyStep:
         return round((self.done_at - register_close).total_seconds() / 60)
 
 
-@dataclass(frozen=True)
-class FamilyLadder:
+class FamilyLadder(NamedTuple):  # not a dataclass: see triage.model
     family_id: int
     steps: tuple[FamilyStep, ...]  # by due time
     ended: bool  # every pupil's mark is no longer N

@@ -7,7 +7,6 @@ row it writes points at that event, so an undo finds and reverses exactly that a
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple
@@ -346,6 +345,8 @@ def _undo_case_rows(store: Store, target: int, action: str, undo_id: int, pupils
         row = store.conn.execute(
             "SELECT entity_id, detail FROM events WHERE id = ?", (target,)
         ).fetchone()
+        import json  # only undo reads an event's detail back
+
         detail = json.loads(row[1]) if row and row[1] else {}
         before, after = detail.get("before") or {}, detail.get("after") or {}
         if detail.get("action_id") is not None:

@@ -11,7 +11,7 @@ may use it. Once there are officers, an unknown login is refused. Roles:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from triage.store import Store, StoreError, now_iso
 
@@ -22,8 +22,7 @@ class AccessDenied(StoreError):
     """This login may not do this here (shown as one line)."""
 
 
-@dataclass(frozen=True)
-class Officer:
+class Officer(NamedTuple):  # not a dataclass: see triage.model
     login: str
     role: str
     display_name: str | None
@@ -31,8 +30,7 @@ class Officer:
     added_by: str
 
 
-@dataclass(frozen=True)
-class Access:
+class Access(NamedTuple):  # not a dataclass: see triage.model
     login: str
     role: str  # in single-user mode: "lead"
     single_user: bool

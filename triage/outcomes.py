@@ -8,7 +8,6 @@ attempts made.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import NamedTuple
 
@@ -104,8 +103,7 @@ RECODABLE = tuple(c for c in CODES if c not in (NOT_YET_PROVIDED, "#", "Z", "X",
 # --- status ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Attempt:
+class Attempt(NamedTuple):  # not a dataclass: see triage.model
     """A contact attempt as the queue needs it (undone attempts are never passed in)."""
 
     at: datetime
@@ -122,8 +120,7 @@ IN_PROGRESS = "in progress"
 RESOLVED = "resolved"
 
 
-@dataclass(frozen=True)
-class Status:
+class Status(NamedTuple):  # not a dataclass: see triage.model
     label: str  # what the Status column shows
     phase: str  # TO_CALL, IN_PROGRESS or RESOLVED: the header counts and the sort
     next_contact: Contact | None

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
@@ -25,8 +24,7 @@ class NoMarksError(Exception):
     """The database holds no register marks yet (or none on the date asked for)."""
 
 
-@dataclass(frozen=True)
-class Morning:
+class Morning(NamedTuple):  # not a dataclass: see triage.model
     """A queue for one date and session, with what the header shows."""
 
     school: str
@@ -93,8 +91,7 @@ def add_counts(store: Store, morning: Morning) -> Morning:
         Family(
             f.id,
             tuple(
-                replace(
-                    e,
+                e._replace(
                     attendance=figures[e.pupil.id].attendance,
                     rolling_unauthorised=figures[e.pupil.id].rolling_unauthorised,
                     overdue_n=figures[e.pupil.id].overdue_n,
@@ -104,7 +101,7 @@ def add_counts(store: Store, morning: Morning) -> Morning:
         )
         for f in morning.families
     ]
-    return replace(morning, families=families)
+    return morning._replace(families=families)
 
 
 RUN_TAIL_SCHOOL_DAYS = 6  # consecutive days are read from this many school days first
@@ -266,14 +263,13 @@ def entry_as_csv_row(entry: QueueEntry) -> list[str]:
 # --- where each queued pupil stands, and the order the screen shows them -----------------
 
 
-@dataclass(frozen=True)
-class Progress:
+class Progress(NamedTuple):  # not a dataclass: see triage.model
     """What has happened to the queue so far: each pupil's status and the header counts."""
 
     statuses: dict[int, Status]
     codes: dict[int, str]  # the mark in force for the queued session
     claims: dict[int, str]  # pupil id -> another officer working on them now
-    ladders: dict[int, FamilyLadder] = field(default_factory=dict)  # family id -> its ladder
+    ladders: dict[int, FamilyLadder]  # family id -> its ladder
 
     def count(self, label: str) -> int:
         return sum(1 for s in self.statuses.values() if _bucket(s) == label)
@@ -293,7 +289,7 @@ def _bucket(status: Status) -> str:
 
 def load_progress(store: Store, morning: Morning, now: datetime | None = None) -> Progress:
     """Statuses for every queued pupil: two small queries, cheap enough for every refresh."""
-    return _progress(store, morning, morning.families, Progress({}, {}, {}), now)
+    return _progress(store, morning, morning.families, Progress({}, {}, {}, {}), now)
 
 
 def refresh_families(

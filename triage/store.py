@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import getpass
 import grp
-import json
 import os
 import random
 import sqlite3
@@ -562,6 +561,8 @@ class Store:
     ) -> int:
         """Write an audit event; returns its id. Call inside the transaction that makes the
         change."""
+        import json  # here, not at the top: the app starts without writing anything
+
         cur = self.conn.execute(
             "INSERT INTO events (at, officer, action, entity, entity_id, detail) "
             "VALUES (?, ?, ?, ?, ?, ?)",
