@@ -177,6 +177,7 @@ class QueueScreen(OfficerScreen):
         # After the queue is on screen: the count reads a year of marks in a thread, which
         # would otherwise hold the interpreter while the first rows are being painted.
         self.call_after_refresh(self.count_alerts)
+        self.call_after_refresh(self.app.started)  # type: ignore[attr-defined]
 
     @work(thread=True, exclusive=True, group="counts")
     def count_figures(self, morning: Morning) -> None:

@@ -32,7 +32,13 @@ CELLS = [
     (":thumbs_up: emoji code", True),
     (42, True),
     (None, True),
-    (Text("x" * 40), False),  # longer than its column
+    (Text("x" * 40), True),  # longer than its column: cut
+    (Text("Patricia Smith-Jones (Mother)"), True),
+    (Text("y" * 40, overflow="ellipsis"), True),
+    (Text.assemble(("a" * 12, "bold"), ("b" * 12, "italic")), True),
+    (Text("李" * 12), True),  # cut inside a double-width character
+    (Text("wrap me " * 5, no_wrap=False), False),
+    (Text("z" * 40, overflow="ignore"), False),
     (Text("two\nlines"), False),
     (Text("a\ttab"), False),
     (Text("right", justify="right"), False),

@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import ExitStack
 from datetime import date, datetime
 from pathlib import Path
 
-from textual import work
-from textual.app import App
-from textual.binding import Binding
+from triage.bulk import cyclic_gc_paused
 
-from screens.queue_screen import QueueScreen
-from triage import settings
-from triage.logbook import local_now, release_all
-from triage.officers import Access, access_of
-from triage.queue import Morning, NoMarksError, default_date, load_morning
-from triage.store import Store, StoreError, open_store, readable_by_others
+# Start-up makes tens of thousands of objects (modules, classes, widgets, styles, rows) and
+# no garbage cycles, which Python's cyclic collector would scan over and over. It is paused
+# while the app's modules are imported (which then live as long as the process: frozen),
+# and again from the app's start until the queue is first painted (TriageApp.on_load and
+# started). Measured: GC time before the first paint from about 10 ms to under 1 ms.
+with cyclic_gc_paused(freeze=True):
+    from textual import work
+    from textual.app import App
+    from textual.binding import Binding
+
+    from screens.queue_screen import QueueScreen
+    from triage import settings
+    from triage.logbook import local_now, release_all
+    from triage.officers import Access, access_of
+    from triage.queue import Morning, NoMarksError, default_date, load_morning
+    from triage.store import Store, StoreError, open_store, readable_by_others
 
 
 class TriageApp(App[int]):
@@ -43,6 +52,7 @@ class TriageApp(App[int]):
         self.requested_session = session
         self.officer = officer
         self._clock = clock or local_now
+        self._starting = ExitStack()  # the collector's pause at start (on_load, started)
         # Writes happen on the interface thread: each is one short transaction.
         self.store: Store = open_store(db_path, create=False, officer=officer)
         try:
@@ -55,6 +65,13 @@ class TriageApp(App[int]):
         """The clock (injected by tests); local time, as officers read it."""
         moment = self._clock()
         return moment if moment.tzinfo is not None else moment.astimezone()
+
+    def on_load(self) -> None:
+        self._starting.enter_context(cyclic_gc_paused())
+
+    def started(self) -> None:
+        """The first screen is painted: the collector runs again (see the imports)."""
+        self._starting.close()
 
     def on_mount(self) -> None:
         # Pushed over the blank default screen. (As the default mode's screen it would save
@@ -71,6 +88,7 @@ class TriageApp(App[int]):
             )
 
     def on_unmount(self) -> None:
+        self.started()  # if it never painted
         try:
             release_all(self.store)  # a claim should not outlive the officer's session
         except StoreError:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -720,8 +719,7 @@ def acknowledged(
 # --- timeliness for the summary ----------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class StepTimeliness:
+class StepTimeliness(NamedTuple):  # not a dataclass: see triage.model
     key: str
     kind: str
     due_minutes: int

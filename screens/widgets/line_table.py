@@ -3,12 +3,13 @@
 `DataTable` draws every cell by wrapping it in Rich's `Padding` inside Textual's `Styled`
 and asking the console to lay that out: about 65 µs a cell, 15 ms for the queue's first
 screen (19 rows of 12 cells), most of the first frame. A cell of the queue is always one
-line of text that fits its fixed-width column, and for such a cell the result of that
-pipeline is simple: the padding, the text's own segments, spaces to the column's width,
-with the table's styles either side. `LineTable` builds that line directly from the same
+line of text in a fixed-width column, and for such a cell the result of that pipeline is
+simple: the padding, the text's own segments (cut to the column), spaces to the column's
+width, with the table's styles either side. `LineTable` builds that line directly from the same
 Rich primitives (`Text.join`/`Text.render` for the text's styles, `Segment.apply_style`,
-`Segment.adjust_line_length`), and leaves every other cell (headers, wrapped or over-long
-text, tabs, justified text, other renderables) to `DataTable`.
+`Segment.adjust_line_length`, `Text.truncate`), and leaves every other cell (headers,
+text of several lines or with tabs, justified or wrapping text, other renderables) to
+`DataTable`.
 
 `tests/test_line_table.py` checks, cell by cell and segment by segment, that both ways
 draw the same lines, with the cursor, hover, zebra stripes and fixed rows; Textual and Rich
@@ -28,7 +29,7 @@ _JOINER = Text("\n")  # what Rich's Text layout joins its wrapped lines with
 
 
 class LineTable(DataTable):
-    """`DataTable` with a direct path for cells of one line of text that fit their column."""
+    """`DataTable` with a direct path for cells of one line of text."""
 
     def _render_cell(
         self,
@@ -87,9 +88,15 @@ class LineTable(DataTable):
             or "\n" in plain
             or "\t" in plain
             or cell.justify not in (None, "default")  # the app's console never justifies
-            or cell_len(plain) > inner
         ):
             return None
+        if cell_len(plain) > inner:
+            # Too long: cut as Rich cuts a line it may not wrap (crop, or end with "…").
+            # A cell that asks to wrap, or to overflow, is left to DataTable.
+            if cell.no_wrap is False or cell.overflow == "ignore":
+                return None
+            cell = cell.copy()
+            cell.truncate(inner, overflow=cell.overflow or "fold")
         is_fixed = row_index < self.fixed_rows or column_index < self.fixed_columns
         component_style, post_style = self._get_styles_to_render_cell(
             False,
