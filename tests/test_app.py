@@ -151,3 +151,20 @@ async def test_any_pupil_can_be_found_from_the_palette_and_their_case_opened(dem
         await pilot.pause()
         assert isinstance(app.screen, CaseScreen)
         assert app.screen.pupil_id == pupil.id
+
+
+async def test_the_collector_paused_for_start_up_runs_again_once_the_queue_is_painted(
+    demo_db,
+) -> None:
+    """Start-up pauses Python's cyclic garbage collector (triage/app.py); it must not stay
+    paused for the officer's whole session, nor after the app has gone."""
+    import gc
+
+    app = TriageApp(demo_db, DEMO_MORNING, clock=MORNING_CLOCK)
+    paused_while_starting = []
+    app.call_later(lambda: paused_while_starting.append(not gc.isenabled()))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _loaded(pilot)
+        assert paused_while_starting == [True]
+        assert gc.isenabled()
+    assert gc.isenabled()
