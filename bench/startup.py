@@ -17,7 +17,7 @@ clock on the first frame that shows what the contender is for, and exits the app
 
 * the bare app: the first frame with its one `Static` laid out;
 * the queue: the first frame in which the `#queue` table holds its rows *and* has laid them
-  out (its virtual height counts them), i.e. after the load worker finished, `show` filled
+  out (its virtual height counts them), i.e. after the first load, `show` filled
   the table and the table measured its columns.
 
 The parent times from just before it spawns the process to that frame (the clock is
