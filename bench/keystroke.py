@@ -343,13 +343,14 @@ def print_profile(title: str, profiler: cProfile.Profile, lines: int = 25) -> No
 
 async def profile_app(db: Path, queued: int) -> None:
     """cProfile, in the main thread, of the app's first paint, 20 downs and 5 outcomes,
-    and separately of the load worker's call (it runs in a thread, which cProfile of the
-    main thread does not see)."""
+    and separately of one whole load of the queue (`TriageApp.load_morning`, counted: what
+    a reload's worker does, in a thread that cProfile of the main thread does not see; the
+    first paint's own load, uncounted, runs on the main thread and is in its profile)."""
     clock = FrameClock()
     app = TriageApp(db, MORNING, SESSION, clock=lambda: AT)
     loader = cProfile.Profile()
     loader.runcall(app.load_morning)
-    print_profile("the load worker: TriageApp.load_morning (one call)", loader)
+    print_profile("a whole load: TriageApp.load_morning (one call)", loader)
 
     app = TriageApp(db, MORNING, SESSION, clock=lambda: AT)
     clock.arm(screenful_laid_out(queued))
@@ -358,7 +359,7 @@ async def profile_app(db: Path, queued: int) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await clock.first_hit()
         first.disable()
-        print_profile("first paint, main thread (the load itself runs in a thread)", first)
+        print_profile("first paint, main thread (its uncounted load included)", first)
         await app.workers.wait_for_complete()
         await pilot.pause()
         downs = cProfile.Profile()

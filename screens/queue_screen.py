@@ -147,6 +147,9 @@ class QueueScreen(OfficerScreen):
             self.show(morning)
         except StoreError as exc:
             self.notify(str(exc), severity="error", timeout=30)
+        # Start-up ends with this first frame, the queue's or the error's: the app's pause
+        # of the garbage collector ends with it (triage/app.py).
+        self.call_after_refresh(self.app.started)  # type: ignore[attr-defined]
         self.set_interval(LIVE_CHECK_SECONDS, self.check_for_changes)
 
     WRITE_ACTIONS = frozenset({"log", "reason", "note", "callback", "undo", "imports"})
@@ -177,7 +180,6 @@ class QueueScreen(OfficerScreen):
         # After the queue is on screen: the count reads a year of marks in a thread, which
         # would otherwise hold the interpreter while the first rows are being painted.
         self.call_after_refresh(self.count_alerts)
-        self.call_after_refresh(self.app.started)  # type: ignore[attr-defined]
 
     @work(thread=True, exclusive=True, group="counts")
     def count_figures(self, morning: Morning) -> None:
@@ -329,13 +331,13 @@ class QueueScreen(OfficerScreen):
         if self.morning is None or self.progress is None:
             return
         m, p = self.morning, self.progress
-        unexplained = p.count("to call") + p.count("in progress")
+        unexplained = p.count_of("to call") + p.count_of("in progress")
         # School, date and session are in the header above; this line is the counts.
         text = Text(f"{m.session}: ")
-        text.append(f"to call {p.count('to call')}", style="bold")
-        text.append(f" · in progress {p.count('in progress')}")
-        text.append(f" · reason obtained {p.count('reason obtained')}", style="green")
-        text.append(f" · arrived {p.count('arrived')}")
+        text.append(f"to call {p.count_of('to call')}", style="bold")
+        text.append(f" · in progress {p.count_of('in progress')}")
+        text.append(f" · reason obtained {p.count_of('reason obtained')}", style="green")
+        text.append(f" · arrived {p.count_of('arrived')}")
         text.append(f" · still unexplained {unexplained}", style="bold")
         if self.hide_resolved:
             text.append(" · resolved hidden (h)", style="dim")

@@ -168,3 +168,21 @@ async def test_the_collector_paused_for_start_up_runs_again_once_the_queue_is_pa
         assert paused_while_starting == [True]
         assert gc.isenabled()
     assert gc.isenabled()
+
+
+async def test_the_collector_runs_again_when_the_first_load_fails(demo_db) -> None:
+    """A queue that cannot be read (the store refuses) still ends start-up: the officer
+    sees why, and the collector is not left paused for the rest of the session."""
+    import gc
+
+    from triage.store import StoreError
+
+    class Refusing(TriageApp):
+        def load_morning(self, store=None, *, counted=True):
+            raise StoreError("database is locked")
+
+    app = Refusing(demo_db, DEMO_MORNING, clock=MORNING_CLOCK)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _loaded(pilot)
+        assert "database is locked" in " ".join(str(n.message) for n in app._notifications)
+        assert gc.isenabled()

@@ -4,6 +4,7 @@ Every cell is drawn twice, by LineTable's direct path and by DataTable's own cod
 two lists of segments (text, style and the cell's row/column metadata) must be equal: with
 and without the cursor or the mouse on it, in zebra and fixed rows, with each cell padding,
 in the dark and light themes, and with the cursor's colours taken from CSS or the cell.
+The columns are an odd number of cells wide, so double-width characters get cut in half.
 """
 
 from __future__ import annotations
@@ -39,12 +40,14 @@ CELLS = [
     (Text("李" * 12), True),  # cut inside a double-width character
     (Text("wrap me " * 5, no_wrap=False), False),
     (Text("z" * 40, overflow="ignore"), False),
+    (Text("Sam", end="!"), False),  # Rich draws the end on the line
+    (Text("Sam", end=" "), False),
     (Text("two\nlines"), False),
     (Text("a\ttab"), False),
     (Text("right", justify="right"), False),
     (Text("centre", justify="center"), False),
 ]
-WIDTH = 18
+WIDTH = 19  # odd: "李" * 12 is cut inside a character
 
 
 class Tables(App):
@@ -54,6 +57,7 @@ class Tables(App):
             table.add_column(Text(f"col {n}"), key=str(n), width=WIDTH)
         for n, (cell, _) in enumerate(CELLS):
             table.add_row(cell, Text(f"row {n}"), cell, key=str(n))
+        table.add_row(Text("two"), Text("lines"), Text("high"), key="tall", height=2)
         yield table
 
 
@@ -70,27 +74,44 @@ def both_ways(table: LineTable, row: int, column: int, cursor: bool, hover: bool
 
 @pytest.mark.parametrize("theme", ["textual-dark", "textual-light"])
 @pytest.mark.parametrize("padding", [0, 1, 2])
-@pytest.mark.parametrize("priority", ["css", "renderable"])
-async def test_every_cell_is_drawn_as_datatable_draws_it(theme, padding, priority) -> None:
+@pytest.mark.parametrize("foreground", ["css", "renderable"])
+@pytest.mark.parametrize("background", ["css", "renderable"])
+async def test_every_cell_is_drawn_as_datatable_draws_it(
+    theme, padding, foreground, background
+) -> None:
     app = Tables()
-    async with app.run_test(size=(80, 30)) as pilot:
+    async with app.run_test(size=(80, 40)) as pilot:
         app.theme = theme
         table = app.query_one(LineTable)
         table.cell_padding = padding
-        table.cursor_foreground_priority = priority
+        table.cursor_foreground_priority = foreground
+        table.cursor_background_priority = background
         table.fixed_rows = 1
         table.fixed_columns = 1
+        table._show_hover_cursor = True  # as when the mouse is over the table
         table.focus()
         await pilot.pause()
         compared = 0
-        for row in range(len(CELLS)):
+        for row in range(table.row_count):
             for column in range(3):
                 for cursor in (False, True):
                     for hover in (False, True):
                         fast, slow = both_ways(table, row, column, cursor, hover)
-                        assert fast == slow, (CELLS[row][0], column, cursor, hover)
+                        assert fast == slow, (row, column, cursor, hover)
                         compared += 1
-        assert compared == len(CELLS) * 3 * 4
+        assert compared == table.row_count * 3 * 4
+
+
+async def test_a_column_narrower_than_its_padding_is_left_to_datatable() -> None:
+    app = Tables()
+    async with app.run_test(size=(80, 40)):
+        table = app.query_one(LineTable)
+        table.cell_padding = 2
+        key = table._row_locations.get_key(0)
+        assert table._one_line(key, 0, 0, table.rich_style, 4, False, False) is None
+        fast = table._render_cell(0, 0, table.rich_style, 4)
+        table._cell_render_cache.clear()
+        assert fast == DataTable._render_cell(table, 0, 0, table.rich_style, 4)
 
 
 async def test_simple_cells_take_the_direct_path_and_the_rest_do_not() -> None:
@@ -102,6 +123,9 @@ async def test_simple_cells_take_the_direct_path_and_the_rest_do_not() -> None:
             key = table._row_locations.get_key(row)
             drawn = table._one_line(key, row, 0, style, WIDTH + 2, False, False)
             assert (drawn is not None) == direct, cell
+        tall = len(CELLS)  # the row two lines high
+        key = table._row_locations.get_key(tall)
+        assert table._one_line(key, tall, 0, style, WIDTH + 2, False, False) is None
 
 
 async def test_the_painted_screen_matches_datatable() -> None:
@@ -115,6 +139,7 @@ async def test_the_painted_screen_matches_datatable() -> None:
                 plain.add_column(column.label, key=key.value, width=WIDTH)
             for n, (cell, _) in enumerate(CELLS):
                 plain.add_row(cell, Text(f"row {n}"), cell, key=str(n))
+            plain.add_row(Text("two"), Text("lines"), Text("high"), key="tall", height=2)
             yield plain
 
     screens = []

@@ -81,7 +81,7 @@ def test_at_first_every_queued_pupil_is_to_call(demo, morning) -> None:
 
 def test_at_first_the_counts_are_all_to_call(demo, morning) -> None:
     progress = load_progress(demo, morning, now=local(8, 45))
-    assert {label: progress.count(label) for label in COUNTS} == {
+    assert {label: progress.count_of(label) for label in COUNTS} == {
         "to call": 18,
         "in progress": 0,
         "reason obtained": 0,
@@ -115,7 +115,7 @@ def test_a_reason_for_a_family_moves_the_counts(demo, morning) -> None:
         at=NINE,
     )
     progress = load_progress(demo, morning, now=local(9, 5))
-    assert {label: progress.count(label) for label in COUNTS} == {
+    assert {label: progress.count_of(label) for label in COUNTS} == {
         "to call": 15,
         "in progress": 1,
         "reason obtained": 2,
@@ -181,7 +181,7 @@ def test_a_pupil_a_later_export_shows_present_has_arrived(demo, morning, tmp_pat
     import_files(demo, "marks", [later])
     progress = load_progress(demo, load_morning(demo, DEMO_MORNING, AM), now=local(9, 30))
     assert progress.statuses[p.id].label == "arrived"
-    assert (progress.count("arrived"), progress.count("to call")) == (1, 17)
+    assert (progress.count_of("arrived"), progress.count_of("to call")) == (1, 17)
 
 
 def test_a_second_officer_sees_the_first_officers_outcome(demo, morning) -> None:

@@ -271,7 +271,7 @@ class Progress(NamedTuple):  # not a dataclass: see triage.model
     claims: dict[int, str]  # pupil id -> another officer working on them now
     ladders: dict[int, FamilyLadder]  # family id -> its ladder
 
-    def count(self, label: str) -> int:
+    def count_of(self, label: str) -> int:  # not `count`: a NamedTuple is a tuple
         return sum(1 for s in self.statuses.values() if _bucket(s) == label)
 
     @property

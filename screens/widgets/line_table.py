@@ -8,8 +8,8 @@ simple: the padding, the text's own segments (cut to the column), spaces to the 
 width, with the table's styles either side. `LineTable` builds that line directly from the same
 Rich primitives (`Text.join`/`Text.render` for the text's styles, `Segment.apply_style`,
 `Segment.adjust_line_length`, `Text.truncate`), and leaves every other cell (headers,
-text of several lines or with tabs, justified or wrapping text, other renderables) to
-`DataTable`.
+rows taller than a line, text of several lines or with tabs, justified or wrapping text,
+text with an `end` of its own, other renderables) to `DataTable`.
 
 `tests/test_line_table.py` checks, cell by cell and segment by segment, that both ways
 draw the same lines, with the cursor, hover, zebra stripes and fixed rows; Textual and Rich
@@ -88,6 +88,7 @@ class LineTable(DataTable):
             or "\n" in plain
             or "\t" in plain
             or cell.justify not in (None, "default")  # the app's console never justifies
+            or cell.end not in ("", "\n")  # Rich would draw any other end on the line
         ):
             return None
         if cell_len(plain) > inner:
