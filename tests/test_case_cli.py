@@ -20,8 +20,9 @@ from rich.text import Text
 
 from tests.conftest import DEMO_MORNING
 from triage.alerts import acknowledge, alerts_for
-from triage.case_cli import ALERT_COLUMNS, add_case_parsers, figures_text, run_case_command
+from triage.case_cli import ALERT_COLUMNS, figures_text, run_case_command
 from triage.chronology import CaseError, load_case
+from triage.cli_args import add_case_parsers
 from triage.demo import PlantedCases, planted_cases
 from triage.model import AttendanceSummary
 from triage.store import open_store

@@ -190,3 +190,41 @@ def test_opening_the_app_on_a_missing_database_says_so_and_makes_no_file(tmp_pat
     assert main(["--db", str(tmp_path / "none.db")]) == 1
     assert "no database at" in capsys.readouterr().err
     assert not (tmp_path / "none.db").exists()
+
+
+def test_the_parsers_choices_and_defaults_are_the_modules_own() -> None:
+    """triage/cli_args.py writes them out again so that building the parser imports none
+    of these modules (see the next test)."""
+    from triage import chronology, cli_args, letters
+
+    assert cli_args.LETTER_FORMATS == tuple(letters.FORMATS)
+    assert cli_args.DEFAULT_PERIOD_WEEKS == letters.DEFAULT_PERIOD_WEEKS
+    assert cli_args.CHRONOLOGY_FORMATS == tuple(chronology.FORMATS)
+
+
+HEAVY_FOR_START_UP = (
+    "markdown_it",
+    "sqlite_utils",
+    "triage.letters",
+    "triage.case_cli",
+    "triage.cases",
+    "triage.chronology",
+    "triage.penalties",
+    "triage.importers",
+    "screens.outcome_dialog",
+    "screens.case_screen",
+)
+
+
+def test_starting_the_app_from_the_command_line_imports_nothing_it_does_not_need() -> None:
+    """`triage` builds its whole parser, then imports the app: neither may pull in the
+    modules of other commands and screens (markdown-it alone was 12 ms of every start)."""
+    code = (
+        "import sys\n"
+        "from triage.cli import build_parser\n"
+        "build_parser().parse_args([])\n"
+        "import triage.app\n"
+        f"print(sorted(m for m in sys.modules if m.startswith({HEAVY_FOR_START_UP!r})))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from triage import ladder as lad
+from triage.cli_args import add_ladder_parser
 from triage.importers import import_files
 from triage.ladder import (
     DEFAULT_LADDER,
@@ -579,7 +580,7 @@ def run_ladder(db: Path, *argv: str) -> int:
     import argparse
 
     parser = argparse.ArgumentParser()
-    lad.add_ladder_parser(parser.add_subparsers(dest="config_command"), [])
+    add_ladder_parser(parser.add_subparsers(dest="config_command"), [])
     return lad.run_ladder_command(parser.parse_args(["ladder", *argv]), db)
 
 

@@ -17,12 +17,12 @@ from markdown_it import MarkdownIt
 
 from tests.conftest import DEMO_MORNING, database_dump
 from triage.cases import actions_of, timeline
+from triage.cli_args import add_letter_parser
 from triage.importers import import_files
 from triage.letters import (
     FIELDS,
     SHIPPED_TEMPLATES,
     LetterError,
-    add_letter_parser,
     available_templates,
     run_letter_command,
     write_letters,

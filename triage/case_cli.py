@@ -32,7 +32,6 @@ import json
 import os
 import sys
 from collections import Counter
-from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
@@ -68,56 +67,6 @@ CELL_STYLES = {
     cases.Cell.NO_MARK: "magenta",
     cases.Cell.NOT_SCHOOL_DAY: "dim",
 }
-
-
-def _date_arg(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date as YYYY-MM-DD") from exc
-
-
-def add_case_parsers(
-    subparsers: argparse._SubParsersAction, parents: Sequence[argparse.ArgumentParser]
-) -> None:
-    """``case``, ``alerts`` and ``chronology``. ``--date`` defaults to SUPPRESS so a
-    ``triage --date D alerts`` given before the command is kept."""
-    case = subparsers.add_parser(
-        "case", parents=list(parents), help="a pupil's case: figures, stage, alerts, timeline"
-    )
-    case.add_argument("upn", metavar="UPN")
-    case.add_argument(
-        "--date", type=_date_arg, default=argparse.SUPPRESS, help="as on this day (YYYY-MM-DD)"
-    )
-    case.add_argument("--format", dest="case_format", choices=("text", "json"), default="text")
-
-    al = subparsers.add_parser(
-        "alerts", parents=list(parents), help="every alert the rules raise on a day"
-    )
-    al.add_argument(
-        "--date", type=_date_arg, default=argparse.SUPPRESS, help="the day (YYYY-MM-DD)"
-    )
-    al.add_argument("--open", action="store_true", help="only alerts nobody has acknowledged")
-    al.add_argument(
-        "--format", dest="alerts_format", choices=("text", "csv", "json"), default="text"
-    )
-
-    chron = subparsers.add_parser(
-        "chronology",
-        parents=list(parents),
-        help="a pupil's dated record for a referral (newest last)",
-    )
-    chron.add_argument("upn", metavar="UPN")
-    chron.add_argument(
-        "--from", dest="from_date", type=_date_arg, metavar="D", help="leave out what is earlier"
-    )
-    chron.add_argument(
-        "--to", dest="to_date", type=_date_arg, metavar="D", help="the last day (default: today)"
-    )
-    chron.add_argument(
-        "--format", dest="chronology_format", choices=chronology.FORMATS, default="markdown"
-    )
-    chron.add_argument("--out", type=Path, metavar="FILE", help="write to FILE (0600)")
 
 
 CASE_COMMANDS = ("case", "alerts", "chronology")

@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from triage.cli_args import add_case_parsers, add_ladder_parser, add_letter_parser, date_arg
 from triage.csvfile import ImportFileError
 from triage.model import year_label
 from triage.sanitise import spreadsheet_safe
@@ -29,13 +30,6 @@ EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
 
 class UsageError(Exception):
     """A bad argument value found after parsing (shown like argparse's, exit 2)."""
-
-
-def _date_arg(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date as YYYY-MM-DD") from exc
 
 
 def _session_arg(text: str) -> str:
@@ -63,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     when = argparse.ArgumentParser(add_help=False)
     when.add_argument(
         "--date",
-        type=_date_arg,
+        type=date_arg,
         help="YYYY-MM-DD (default: today if it has marks, else the latest)",
     )
     when.add_argument(
@@ -109,7 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--no-open", action="store_true", help="only build the database")
     demo.add_argument(
         "--date",
-        type=_date_arg,
+        type=date_arg,
         help="the demo morning (default: the latest weekday up to today)",
     )
     officers = sub.add_parser("officers", parents=[common], help="who may use this database")
@@ -125,15 +119,15 @@ def build_parser() -> argparse.ArgumentParser:
     audit = sub.add_parser("audit", parents=[common], help="print the audit trail")
     audit.add_argument("--pupil", metavar="UPN", help="only changes about this pupil")
     audit.add_argument("--officer", metavar="LOGIN", help="only changes by this officer")
-    audit.add_argument("--since", type=_date_arg, metavar="YYYY-MM-DD")
+    audit.add_argument("--since", type=date_arg, metavar="YYYY-MM-DD")
     audit.add_argument("--format", choices=("text", "csv", "json"), default="text")
 
     summary = sub.add_parser(
         "summary", parents=[common], help="the end-of-day summary (for the screen or cron)"
     )
-    summary.add_argument("--date", type=_date_arg, help="the day (default: the latest with marks)")
-    summary.add_argument("--from", dest="from_date", type=_date_arg, metavar="D")
-    summary.add_argument("--to", dest="to_date", type=_date_arg, metavar="D")
+    summary.add_argument("--date", type=date_arg, help="the day (default: the latest with marks)")
+    summary.add_argument("--from", dest="from_date", type=date_arg, metavar="D")
+    summary.add_argument("--to", dest="to_date", type=date_arg, metavar="D")
     summary.add_argument(
         "--format", choices=("text", "markdown", "csv", "json", "html"), default="text"
     )
@@ -147,18 +141,14 @@ def build_parser() -> argparse.ArgumentParser:
     amend = esub.add_parser(
         "amendments", parents=[common], help="the recodes to enter back into the MIS (CSV)"
     )
-    amend.add_argument("--date", type=_date_arg, help="marks on this day only")
-    amend.add_argument("--since", type=_date_arg, help="marks from this day on")
+    amend.add_argument("--date", type=date_arg, help="marks on this day only")
+    amend.add_argument("--since", type=date_arg, help="marks from this day on")
     amend.add_argument("--out", type=Path, metavar="FILE", help="write to FILE (default: stdout)")
     amend.add_argument(
         "--all", action="store_true", help="include those exported before (repeats them)"
     )
 
-    from triage.letters import add_letter_parser
-
     add_letter_parser(sub, [common])
-    from triage.case_cli import add_case_parsers
-
     add_case_parsers(sub, [common])
 
     config = sub.add_parser("config", parents=[common], help="show or change the settings")
@@ -168,8 +158,6 @@ def build_parser() -> argparse.ArgumentParser:
     cset = csub.add_parser("set", parents=[common], help="change a setting (checked first)")
     cset.add_argument("key")
     cset.add_argument("value")
-    from triage.ladder import add_ladder_parser
-
     add_ladder_parser(csub, [common])
 
     backup = sub.add_parser(

@@ -786,24 +786,6 @@ def timeliness(
 # --- triage config ladder show|edit|load -------------------------------------------------
 
 
-def add_ladder_parser(
-    config_subparsers: argparse._SubParsersAction, parents: Sequence[argparse.ArgumentParser]
-) -> argparse.ArgumentParser:
-    """``triage config ladder show|edit|load FILE`` (under ``triage config``)."""
-    p = config_subparsers.add_parser(
-        "ladder",
-        parents=list(parents),
-        help="the first-day-calling ladder (see docs/ladder.md)",
-    )
-    lsub = p.add_subparsers(dest="ladder_command", metavar="ACTION", required=True)
-    lsub.add_parser("show", parents=list(parents), help="print the ladder as TOML")
-    lsub.add_parser("edit", parents=list(parents), help="edit it in $EDITOR (checked first)")
-    load = lsub.add_parser("load", parents=list(parents), help="load it from a TOML file")
-    load.add_argument("file", type=Path, metavar="FILE")
-    lsub.add_parser("reset", parents=list(parents), help="go back to the default ladder")
-    return p
-
-
 def run_ladder_command(args: argparse.Namespace, db_path: Path, group: str | None = None) -> int:
     """Run ``triage config ladder``; errors are LadderError (a ValueError) or StoreError."""
     from triage.store import open_store

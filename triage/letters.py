@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import functools
 import html
 import os
 import re
@@ -27,8 +28,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-
-from markdown_it import MarkdownIt
 
 from triage import penalties, settings
 from triage.cases import _write_action, local_stamp
@@ -316,11 +315,20 @@ def load_template(name: str, school_folder: Path | None) -> Template:
 
 # --- rendering: {{ field }} substitution, and nothing else ---------------------------------
 
-_MARKDOWN = (
-    MarkdownIt("commonmark", {"html": False, "typographer": False})
-    .enable("table")
-    .disable("image")  # a letter is self-contained: no external assets
-)
+
+@functools.cache
+def _markdown():  # -> MarkdownIt
+    """The Markdown renderer, made on first use: importing markdown-it takes about 30 ms,
+    which every `triage` command (the app's start above all) would otherwise pay, since
+    the command line's parser is built from this module."""
+    from markdown_it import MarkdownIt
+
+    return (
+        MarkdownIt("commonmark", {"html": False, "typographer": False})
+        .enable("table")
+        .disable("image")  # a letter is self-contained: no external assets
+    )
+
 
 PRINT_CSS = """\
 @page { size: A4; margin: 18mm 20mm; }
@@ -365,7 +373,7 @@ def render_html_body(template: Template, values: Mapping[str, str | None]) -> st
         fields.append(m.group(1))
         return f"{_TOKEN_OPEN}{len(fields) - 1}{_TOKEN_CLOSE}"
 
-    body = _MARKDOWN.render(_PLACEHOLDER.sub(protect, template.text))
+    body = _markdown().render(_PLACEHOLDER.sub(protect, template.text))
     return _TOKEN.sub(
         lambda m: html.escape(values[fields[int(m.group(1))]] or "", quote=True), body
     )
@@ -577,73 +585,6 @@ def write_letters(
 
 
 # --- the command line ----------------------------------------------------------------------
-
-
-def _date_arg(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date as YYYY-MM-DD") from exc
-
-
-def _time_arg(text: str) -> time:
-    m = re.fullmatch(r"(\d{1,2})[:.](\d{2})", text.strip())
-    if not m or int(m.group(1)) > 23 or int(m.group(2)) > 59:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a time as HH:MM, e.g. 09:30")
-    return time(int(m.group(1)), int(m.group(2)))
-
-
-def add_letter_parser(
-    subparsers: argparse._SubParsersAction, parents: Sequence[argparse.ArgumentParser]
-) -> argparse.ArgumentParser:
-    """``triage letter TEMPLATE UPN... [options]`` (and ``triage letter --list``)."""
-    p = subparsers.add_parser(
-        "letter",
-        parents=list(parents),
-        help="write letters home from a template, one per pupil",
-        description=(
-            "Write a letter for each pupil from a template (attendance-concern, "
-            "meeting-invitation, notice-to-improve, attendance-contract, praise, or the "
-            "school's own in the 'templates' folder beside the database), and record a "
-            "'letter sent' action on each pupil's case."
-        ),
-    )
-    p.add_argument("template", nargs="?", metavar="TEMPLATE")
-    p.add_argument("upns", nargs="*", metavar="UPN")
-    p.add_argument(
-        "--list", dest="list_templates", action="store_true", help="list templates and fields"
-    )
-    p.add_argument(
-        "--out", type=Path, default=Path("."), metavar="DIR", help="default: this folder"
-    )
-    p.add_argument("--format", dest="letter_format", choices=tuple(FORMATS), default="html")
-    p.add_argument(
-        "--templates",
-        type=Path,
-        metavar="DIR",
-        help="the school's templates (default: 'templates' beside the database)",
-    )
-    p.add_argument(
-        "--dated", type=_date_arg, metavar="YYYY-MM-DD", help="the letter's date (default today)"
-    )
-    p.add_argument(
-        "--period-weeks",
-        type=int,
-        default=DEFAULT_PERIOD_WEEKS,
-        metavar="N",
-        help=f"Notice to Improve: the improvement period in weeks (default {DEFAULT_PERIOD_WEEKS})",
-    )
-    p.add_argument(
-        "--period-start",
-        type=_date_arg,
-        metavar="YYYY-MM-DD",
-        help="Notice to Improve: its first day (default the next weekday)",
-    )
-    p.add_argument("--meeting-date", type=_date_arg, metavar="YYYY-MM-DD")
-    p.add_argument("--meeting-time", type=_time_arg, metavar="HH:MM")
-    p.add_argument("--meeting-place", metavar="TEXT", help="default: the school's name")
-    p.set_defaults(letter_parser=p)
-    return p
 
 
 def run_letter_command(args: argparse.Namespace, db_path: Path) -> int:
