@@ -151,3 +151,37 @@ async def test_the_painted_screen_matches_datatable() -> None:
             screens.append([table.render_line(y).text for y in range(table.size.height)])
             screens.append([list(table.render_line(y)) for y in range(table.size.height)])
     assert screens[0] == screens[2] and screens[1] == screens[3]
+
+
+@pytest.mark.parametrize("widths", ["given", "one from its cells"])
+@pytest.mark.parametrize("labels", [False, True])
+async def test_the_table_is_laid_out_as_datatable_lays_it_out(widths, labels) -> None:
+    """LineTable does not measure the cells of columns given a width; a column sized by its
+    cells, a row label or a taller row are still measured, as DataTable measures them."""
+
+    def fill(table: DataTable) -> DataTable:
+        for n in range(3):
+            auto = widths != "given" and n == 1
+            table.add_column(Text(f"col {n}"), key=str(n), width=None if auto else WIDTH)
+        for n, (cell, _) in enumerate(CELLS):
+            label = Text(f"label {n}" * (n % 3)) if labels else None
+            table.add_row(cell, Text(f"row {n} " * (n % 4)), cell, key=str(n), label=label)
+        table.add_row(Text("a\nb\nc"), Text("x"), Text("y"), key="auto", height=None)
+        return table
+
+    class Both(App):
+        def compose(self) -> ComposeResult:
+            yield fill(LineTable(id="line"))
+            yield fill(DataTable(id="data"))
+
+    app = Both()
+    async with app.run_test(size=(120, 80)) as pilot:
+        await pilot.pause()
+        line, data = app.query_one("#line", DataTable), app.query_one("#data", DataTable)
+        assert line.virtual_size == data.virtual_size
+        assert [c.get_render_width(line) for c in line.columns.values()] == [
+            c.get_render_width(data) for c in data.columns.values()
+        ]
+        assert line._row_label_column_width == data._row_label_column_width
+        assert [r.height for r in line.rows.values()] == [r.height for r in data.rows.values()]
+        assert line.rows[line._row_locations.get_key(len(CELLS))].height == 3
