@@ -228,3 +228,13 @@ def test_starting_the_app_from_the_command_line_imports_nothing_it_does_not_need
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_a_bad_meeting_time_is_a_usage_error_and_writes_nothing(demo_db, capsys) -> None:
+    before = database_dump(demo_db)
+    with pytest.raises(SystemExit) as exc:
+        main(["--db", str(demo_db), "letter", "meeting-invitation", "X", "--meeting-time", "25:00"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "'25:00' is not a time as HH:MM" in err and "Traceback" not in err
+    assert database_dump(demo_db) == before

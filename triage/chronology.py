@@ -196,13 +196,7 @@ def case_as_dict(case: CaseSummary) -> dict[str, Any]:
     p = case.pupil
     pat = case.patterns
     return {
-        "upn": p.upn,
-        "name": p.display_name,
-        "legal_forename": p.legal_forename,
-        "preferred_forename": p.preferred_forename,
-        "surname": p.legal_surname,
-        "year": year_label(p.year_group),
-        "reg_group": p.reg_group,
+        **p.identity(),
         "flags": flags_of(p),
         "date_left": p.date_left.isoformat() if p.date_left else None,
         "date": case.on.isoformat(),

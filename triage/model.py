@@ -88,6 +88,18 @@ class Pupil(NamedTuple):
     def on_roll(self, on: date) -> bool:
         return self.date_left is None or self.date_left > on
 
+    def identity(self) -> dict[str, object]:
+        """Who the pupil is, in the stable JSON shapes (``triage queue``, ``triage case``)."""
+        return {
+            "upn": self.upn,
+            "name": self.display_name,
+            "legal_forename": self.legal_forename,
+            "preferred_forename": self.preferred_forename,
+            "surname": self.legal_surname,
+            "year": year_label(self.year_group),
+            "reg_group": self.reg_group,
+        }
+
 
 class Contact(NamedTuple):
     id: int

@@ -15,7 +15,7 @@ from triage import rules, settings
 from triage.bulk import cyclic_gc_paused
 from triage.ladder import FamilyLadder, family_ladders, ladder_of, overdue_count, register_close
 from triage.logbook import attempts_for, claims_for
-from triage.model import Family, QueueEntry, QueueFigures, year_label
+from triage.model import Family, QueueEntry, QueueFigures
 from triage.outcomes import RESOLVED, TO_CALL, Status, status_of
 from triage.store import Store
 
@@ -194,13 +194,7 @@ def entry_as_dict(entry: QueueEntry) -> dict[str, Any]:
     pct = entry.attendance.percent
     return {
         "family": entry.family_id,
-        "upn": p.upn,
-        "name": p.display_name,
-        "legal_forename": p.legal_forename,
-        "preferred_forename": p.preferred_forename,
-        "surname": p.legal_surname,
-        "year": year_label(p.year_group),
-        "reg_group": p.reg_group,
+        **p.identity(),
         "flags": flags_of(entry),
         "safeguarding": p.safeguarding,
         "stage": p.stage,
