@@ -42,7 +42,9 @@ from common import (
     timed,
 )
 
-from triage import alerts, case_cli, rules
+from triage import rules
+from triage.casework import alerts
+from triage.cli import case as case_cli
 from triage.codes import ATTENDING_CODES, AUTHORISED_CODES, POSSIBLE_CODES, UNAUTHORISED_CODES
 from triage.store import Store, open_store
 

@@ -8,7 +8,7 @@ and writes its own marks for a whole school year, deterministically (``random.Ra
   October half-term (27-31 Oct), Christmas (22 Dec-2 Jan), the February half-term
   (16-20 Feb), Easter (30 Mar-10 Apr) and the May half-term (25-29 May): 190 school days,
   the last of them ``ON`` (Friday 10 July 2026), both sessions every day: 2,000 x 190 x 2
-  = 760,000 marks, imported with :func:`triage.importers.import_files` like an export;
+  = 760,000 marks, imported with :func:`triage.imports.importers.import_files` like an export;
 * about 94% present (``/`` AM, ``\\`` PM, ``L`` 1-20 minutes late now and then); absences
   are mostly illness ``I`` and appointments ``M``, with some ``O``, ``G``, ``U``, ``C`` and
   ``N``; about 9% of pupils miss 10-20% (persistent absence) and about 1% over 50%
@@ -42,8 +42,8 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from triage.demo import DEMO_SCHOOL_NAME, MARKS_HEADER, write_demo_files
-from triage.importers import import_files
-from triage.logbook import add_note, log_attempt
+from triage.imports.importers import import_files
+from triage.morning.logbook import add_note, log_attempt
 from triage.store import open_store
 
 VERSION = 2  # bump when the database changes shape: it names the cache file

@@ -58,14 +58,14 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+from screens.app import TriageApp
 from screens.case_screen import CaseScreen
 from screens.queue_screen import QueueScreen
-from triage import logbook
-from triage.app import TriageApp
-from triage.chronology import load_case
+from triage.casework.chronology import load_case
 from triage.model import QueueEntry, year_label
-from triage.outcomes import CHANNEL_LABELS, Attempt, Status
-from triage.queue import flags_of
+from triage.morning import logbook
+from triage.morning.outcomes import CHANNEL_LABELS, Attempt, Status
+from triage.morning.queue import flags_of
 from triage.store import open_store
 
 TARGET_RATIO = 2.0

@@ -192,7 +192,7 @@ def writer(
     cycling over ``pupil_ids``, as the queue screen does: one log_attempt per outcome."""
     result = WriterResult(officer)
     try:
-        from triage.logbook import log_attempt
+        from triage.morning.logbook import log_attempt
         from triage.store import open_store
 
         store = open_store(db, create=False, officer=officer)

@@ -28,7 +28,7 @@ from pathlib import Path
 from common import machine, print_table
 from keystroke import AT, MORNING, SESSION, SIZE, build_queue_database
 
-from triage.app import TriageApp
+from screens.app import TriageApp
 
 QUEUED = 2000
 KEYS = ("a", "m", "e", "backspace", "backspace", "backspace", "escape", "h")

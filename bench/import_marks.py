@@ -31,7 +31,7 @@ from pathlib import Path
 
 from common import Samples, fresh_dir, machine, paired_ratio, print_table, run_timed, timed
 
-from triage.importers import ImportReport, import_files
+from triage.imports.importers import ImportReport, import_files
 from triage.store import open_store
 
 TARGET = 4.0

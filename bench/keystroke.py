@@ -56,9 +56,9 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable
 
+from screens.app import TriageApp
 from screens.outcome_dialog import ReasonPicker
 from screens.queue_screen import COLUMNS, QueueScreen
-from triage.app import TriageApp
 from triage.demo_school import build_demo_database
 
 TARGET_DOWN = 1.2

@@ -117,7 +117,7 @@ QUEUE = (
     + """
 from datetime import date
 from pathlib import Path
-from triage.app import TriageApp
+from screens.app import TriageApp
 
 TriageApp(Path(sys.argv[1]), date.fromisoformat(sys.argv[2])).run(headless=True, size=SIZE)
 print(*_painted)
@@ -135,7 +135,7 @@ from textual.app import App
 
 _run = App.run
 App.run = lambda self, *args, **kwargs: _run(self, headless=True, size=SIZE)
-from triage.cli import main
+from triage.cli.main import main
 
 main(["--db", sys.argv[1], "--date", sys.argv[2]])
 print(*_painted)

@@ -25,7 +25,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, OptionList, SelectionList, Static
 from textual.widgets.option_list import Option
 
-from triage.cases import ACTION_KINDS, BARRIERS
+from triage.casework.cases import ACTION_KINDS, BARRIERS
 from triage.model import Contact
 
 DIALOG_CSS = """

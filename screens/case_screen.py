@@ -1,13 +1,14 @@
 """A pupil's case (`enter` from the queue or the caseload): how attendance is going, what
 has been tried, and the keys to move the case on.
 
-The screen holds no rules. It reads the case with :func:`triage.chronology.load_case`: on
+The screen holds no rules. It reads the case with :func:`triage.casework.chronology.load_case`: on
 the interface thread when it opens (a few milliseconds, so the first frame shows the case),
 then in a worker (group ``case``, its own connection) after each change. It sends the
-officer's choices to :mod:`triage.logbook`, :mod:`triage.cases`, :mod:`triage.penalties`,
-:mod:`triage.alerts` and :mod:`triage.letters` on the interface thread (each one short
-transaction), then reads the case again. Every text from the database is shown with
-``rich.text.Text``, never as markup.
+officer's choices to :mod:`triage.morning.logbook`, :mod:`triage.casework.cases`,
+:mod:`triage.casework.penalties`, :mod:`triage.casework.alerts` and
+:mod:`triage.casework.letters` on the interface thread (each one short transaction), then
+reads the case again. Every text from the database is shown with ``rich.text.Text``, never
+as markup.
 """
 
 from __future__ import annotations
@@ -52,8 +53,10 @@ from screens.outcome_dialog import (
 )
 from screens.widgets.footer import SteadyFooter
 from screens.widgets.title_bar import TitleBar
-from triage import alerts, cases, letters, logbook, penalties, settings
-from triage.case_cli import (
+from triage import settings
+from triage.casework import alerts, cases, letters, penalties
+from triage.casework.chronology import CaseSummary, build_chronology, flags_of, load_case, render
+from triage.cli.case import (
     badges_text,
     figures_text,
     grid_text,
@@ -61,9 +64,9 @@ from triage.case_cli import (
     stage_text,
     thresholds_text,
 )
-from triage.chronology import CaseSummary, build_chronology, flags_of, load_case, render
 from triage.model import STAGES, Mark, QueueEntry, stage_rank, year_label
-from triage.outcomes import CHANNEL_LABELS, status_of
+from triage.morning import logbook
+from triage.morning.outcomes import CHANNEL_LABELS, status_of
 from triage.store import StoreError, open_store
 
 LIVE_CHECK_SECONDS = 2.0
@@ -846,7 +849,7 @@ class CaseScreen(OfficerScreen):
     @work(thread=True, group="case")
     def _write_chronology(self, until: date) -> None:
         """The chronology for a referral, as a printable page beside the database."""
-        from triage.case_cli import write_private
+        from triage.cli.case import write_private
         from triage.store import folder_for_records
 
         app = self.app
@@ -866,7 +869,7 @@ class CaseScreen(OfficerScreen):
 
 def default_day(store, app) -> date:
     """The app's day when it was given none: today if it has marks, else the latest."""
-    from triage.queue import NoMarksError, default_date
+    from triage.morning.queue import NoMarksError, default_date
 
     try:
         return default_date(store, app.now().date())

@@ -1,7 +1,7 @@
 """The caseload (`w` from the queue): every pupil above Expect or with an alert nobody has
 acknowledged, filterable and sortable; `enter` opens the case.
 
-The rows come from :func:`triage.chronology.load_caseload` (alerts over every pupil's
+The rows come from :func:`triage.casework.chronology.load_caseload` (alerts over every pupil's
 year, so a worker in group ``case``). Filters: `/` a name, UPN or group; `s` cycles the
 stage, `a` the kind of alert, `y` the year group, `g` the registration group; `o` cycles
 the sort order. Escape clears the filters, then goes back.
@@ -26,8 +26,8 @@ from screens.help_screen import HelpScreen
 from screens.officer_screen import pupil_at_cursor
 from screens.widgets.footer import SteadyFooter
 from screens.widgets.title_bar import TitleBar
-from triage.alerts import ALERT_KINDS, ALERT_LABELS
-from triage.chronology import CaseloadRow, load_caseload
+from triage.casework.alerts import ALERT_KINDS, ALERT_LABELS
+from triage.casework.chronology import CaseloadRow, load_caseload
 from triage.model import STAGES, stage_rank, year_label
 from triage.store import StoreError, open_store
 

@@ -21,9 +21,9 @@ from textual.widgets import DataTable, DirectoryTree, ProgressBar, Static
 
 from screens.widgets.footer import SteadyFooter
 from screens.widgets.title_bar import TitleBar
-from triage import inbox
-from triage.csvfile import ImportFileError, read_csv
-from triage.importers import import_files
+from triage.imports import inbox
+from triage.imports.csvfile import ImportFileError, read_csv
+from triage.imports.importers import import_files
 from triage.store import StoreError, open_store
 
 

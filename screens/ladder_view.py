@@ -10,7 +10,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from triage.ladder import FamilyLadder
+from triage.morning.ladder import FamilyLadder
 
 STATE_STYLE = {"overdue": "bold red", "done": "green", "not needed": "dim", "pending": ""}
 

@@ -23,7 +23,7 @@ from textual.widgets.option_list import Option
 
 from triage.codes import CODES
 from triage.model import Contact, QueueEntry
-from triage.outcomes import (
+from triage.morning.outcomes import (
     CHANNEL_LABELS,
     ESCALATION_KEYS,
     ESCALATIONS,

@@ -1,8 +1,8 @@
 """The queue of unexplained absences: the screen an officer lives in from 8:45.
 
 Rows are pupils in queue order, siblings together under their family number. The screen
-holds no rules: it asks `triage.queue` for the morning and its progress, sends the
-officer's choices to `triage.logbook`, and repaints only the rows that changed.
+holds no rules: it asks `triage.morning.queue` for the morning and its progress, sends the
+officer's choices to `triage.morning.logbook`, and repaints only the rows that changed.
 """
 
 from __future__ import annotations
@@ -22,10 +22,11 @@ from screens.officer_screen import CONTACT_BINDINGS, OfficerScreen, pupil_at_cur
 from screens.widgets.footer import SteadyFooter
 from screens.widgets.line_table import LineTable
 from screens.widgets.title_bar import TitleBar
-from triage import logbook, settings
+from triage import settings
 from triage.model import QueueEntry, year_label
-from triage.outcomes import TO_CALL, Status
-from triage.queue import (
+from triage.morning import logbook
+from triage.morning.outcomes import TO_CALL, Status
+from triage.morning.queue import (
     Morning,
     Progress,
     add_counts,
@@ -206,7 +207,7 @@ class QueueScreen(OfficerScreen):
     def count_alerts(self) -> None:
         """Open alerts for the whole school (a year of marks): counted off the interface
         thread after the queue is on screen, then shown in the counts line."""
-        from triage.alerts import alerts_for
+        from triage.casework.alerts import alerts_for
 
         if self.morning is None:
             return
@@ -820,7 +821,7 @@ class QueueScreen(OfficerScreen):
             return  # the ladder's clock is today's: a past day's queue raises no alarms
         if not self.app.access.can_write:  # type: ignore[attr-defined]
             return
-        from triage.ladder import acknowledged
+        from triage.morning.ladder import acknowledged
 
         due = [
             (fid, step)
@@ -846,7 +847,7 @@ class QueueScreen(OfficerScreen):
         )
 
         def answered(ok: bool | None) -> None:
-            from triage.ladder import acknowledge_dsl
+            from triage.morning.ladder import acknowledge_dsl
 
             if ok:
                 try:

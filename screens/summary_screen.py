@@ -1,6 +1,6 @@
 """The end-of-day summary (`s` from the queue; `[` and `]` for the day before and after).
 
-The figures come from `triage.summary`, read in a worker thread (a term of marks for the
+The figures come from `triage.reports.summary`, read in a worker thread (a term of marks for the
 whole school); the screen only lays them out.
 """
 
@@ -19,9 +19,9 @@ from textual.widgets import Sparkline, Static
 
 from screens.widgets.footer import SteadyFooter
 from screens.widgets.title_bar import TitleBar
+from triage.render.summary_report import headline
+from triage.reports.summary import DaySummary, day_summary
 from triage.store import StoreError, open_store
-from triage.summary import DaySummary, day_summary
-from triage.summary_report import headline
 
 
 class SummaryScreen(Screen):

@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import DEMO_MORNING
 from triage import rules
-from triage.alerts import (
+from triage.casework.alerts import (
     Alert,
     acknowledge,
     alerts_for,
@@ -20,9 +20,9 @@ from triage.alerts import (
     load_from,
     pupil_alerts,
 )
-from triage.cases import change_stage, record_action, set_action_status
+from triage.casework.cases import change_stage, record_action, set_action_status
 from triage.demo import planted_cases
-from triage.importers import import_files
+from triage.imports.importers import import_files
 from triage.officers import AccessDenied, add_officer
 from triage.store import Store, open_store
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from textual.widgets import DataTable, Static
 
+from screens.app import TriageApp
 from tests.conftest import DEMO_MORNING
-from triage.app import TriageApp
-from triage.queue import load_morning
+from triage.morning.queue import load_morning
 from triage.store import open_store
 
 
@@ -110,7 +110,7 @@ async def test_a_viewer_sees_the_queue_but_no_key_that_writes(demo_db) -> None:
 
 
 def test_an_unknown_login_cannot_open_the_app(demo_db, capsys, monkeypatch) -> None:
-    from triage.cli import main
+    from triage.cli.main import main
     from triage.officers import add_officer
 
     with open_store(demo_db, officer="lead.one") as s:
@@ -121,7 +121,7 @@ def test_an_unknown_login_cannot_open_the_app(demo_db, capsys, monkeypatch) -> N
 
 
 async def test_the_queue_header_counts_the_open_alerts(demo_db) -> None:
-    from triage.alerts import alerts_for
+    from triage.casework.alerts import alerts_for
 
     with open_store(demo_db) as s:
         expected = len([a for a in alerts_for(s, DEMO_MORNING) if not a.acknowledged])

@@ -16,15 +16,15 @@ from rich.console import Console
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 
+from screens.app import TriageApp
 from screens.case_dialogs import ActionForm, Choice, Info, PenaltyForm, StageDialog
 from screens.case_screen import CaseScreen
 from screens.caseload_screen import CaseloadScreen
 from screens.outcome_dialog import Confirm, OutcomeDialog
 from tests.conftest import DEMO_MORNING, database_dump
-from triage import cases, penalties
-from triage.app import TriageApp
+from triage.casework import cases, penalties
+from triage.casework.letters import improvement_period
 from triage.demo import PlantedCases, planted_cases
-from triage.letters import improvement_period
 from triage.officers import add_officer
 from triage.store import open_store
 
@@ -488,7 +488,7 @@ async def test_the_caseload_holds_pupils_above_expect_or_with_an_open_alert(demo
     seen = pupil_id(demo_db, p.missing_education_9)
     alerted = pupil_id(demo_db, p.penalty_10)
     with setup_store(demo_db) as s:
-        from triage.alerts import acknowledge, alerts_for
+        from triage.casework.alerts import acknowledge, alerts_for
 
         cases.change_stage(s, monitored, cases.MONITOR, "Monday pattern", None, at=NOW)
         for alert in alerts_for(s, DEMO_MORNING, [seen]):

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 from tests.conftest import DEMO_MORNING
-from triage.alerts import acknowledge, alerts_for
-from triage.cases import actions_of, change_stage, current_stage, record_action
-from triage.logbook import undo_last
+from triage.casework.alerts import acknowledge, alerts_for
+from triage.casework.cases import actions_of, change_stage, current_stage, record_action
+from triage.morning.logbook import undo_last
 from triage.store import open_store
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import database_dump
-from triage.alerts import acknowledge, alerts_for
-from triage.cases import (
+from triage.casework.alerts import acknowledge, alerts_for
+from triage.casework.cases import (
     ACTION_KINDS,
     BARRIERS,
     CELL_CHARS,
@@ -35,9 +35,9 @@ from triage.cases import (
     suggested_stage,
     timeline,
 )
-from triage.importers import import_files
-from triage.logbook import add_note, log_attempt, undo_last
+from triage.imports.importers import import_files
 from triage.model import AttendanceSummary, Mark
+from triage.morning.logbook import add_note, log_attempt, undo_last
 from triage.officers import AccessDenied, add_officer
 from triage.rules import school_days
 from triage.store import Store, open_store

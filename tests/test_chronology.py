@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import DEMO_MORNING
-from triage import cases, logbook, penalties
-from triage.chronology import (
+from triage.casework import cases, penalties
+from triage.casework.chronology import (
     CaseError,
     build_chronology,
     half_terms,
@@ -22,6 +22,7 @@ from triage.chronology import (
 )
 from triage.demo import PlantedCases, planted_cases
 from triage.model import Mark
+from triage.morning import logbook
 from triage.store import Store, open_store
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import DEMO_MORNING, database_dump
-from triage.cli import main
-from triage.queue import load_morning
+from triage.cli.main import main
+from triage.morning.queue import load_morning
 from triage.sanitise import spreadsheet_safe
 from triage.store import open_store
 
@@ -195,7 +195,8 @@ def test_opening_the_app_on_a_missing_database_says_so_and_makes_no_file(tmp_pat
 def test_the_parsers_choices_and_defaults_are_the_modules_own() -> None:
     """triage/cli_args.py writes them out again so that building the parser imports none
     of these modules (see the next test)."""
-    from triage import chronology, cli_args, letters
+    from triage.casework import chronology, letters
+    from triage.cli import args as cli_args
 
     assert cli_args.LETTER_FORMATS == tuple(letters.FORMATS)
     assert cli_args.DEFAULT_PERIOD_WEEKS == letters.DEFAULT_PERIOD_WEEKS
@@ -205,12 +206,12 @@ def test_the_parsers_choices_and_defaults_are_the_modules_own() -> None:
 HEAVY_FOR_START_UP = (
     "markdown_it",
     "sqlite_utils",
-    "triage.letters",
-    "triage.case_cli",
-    "triage.cases",
-    "triage.chronology",
-    "triage.penalties",
-    "triage.importers",
+    "triage.casework.letters",
+    "triage.cli.case",
+    "triage.casework.cases",
+    "triage.casework.chronology",
+    "triage.casework.penalties",
+    "triage.imports.importers",
     "screens.outcome_dialog",
     "screens.case_screen",
 )
@@ -221,9 +222,9 @@ def test_starting_the_app_from_the_command_line_imports_nothing_it_does_not_need
     modules of other commands and screens (markdown-it alone was 12 ms of every start)."""
     code = (
         "import sys\n"
-        "from triage.cli import build_parser\n"
+        "from triage.cli.main import build_parser\n"
         "build_parser().parse_args([])\n"
-        "import triage.app\n"
+        "import screens.app\n"
         f"print(sorted(m for m in sys.modules if m.startswith({HEAVY_FOR_START_UP!r})))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -14,7 +14,7 @@ import pytest
 from rich.text import Text
 
 from tests.conftest import DEMO_MORNING
-from triage.importers import import_files
+from triage.imports.importers import import_files
 from triage.sanitise import printable
 from triage.store import open_store
 
@@ -34,7 +34,7 @@ IMPORTER = """
 import sys
 from pathlib import Path
 from triage.store import open_store
-from triage.importers import import_files
+from triage.imports.importers import import_files
 store = open_store(sys.argv[1])
 print("ready", flush=True)
 import_files(store, "marks", [Path(sys.argv[2])])
@@ -95,7 +95,7 @@ def test_printable_keeps_ordinary_names_as_they_are() -> None:
 async def test_hostile_names_show_literally_in_the_queue(tmp_path) -> None:
     from textual.widgets import DataTable
 
-    from triage.app import TriageApp
+    from screens.app import TriageApp
 
     db = tmp_path / "t.db"
     hostile = tmp_path / "marks.csv"
@@ -129,8 +129,8 @@ def test_no_shell_is_ever_invoked_and_sql_is_never_built_from_data() -> None:
 def test_closing_the_app_releases_the_officers_claims(demo_db) -> None:
     import asyncio
 
-    from triage.app import TriageApp
-    from triage.logbook import claim, claims_for
+    from screens.app import TriageApp
+    from triage.morning.logbook import claim, claims_for
 
     async def run() -> None:
         app = TriageApp(demo_db, DEMO_MORNING, officer="officer.one")

@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import FIXTURES
-from triage.csvfile import ImportFileError
-from triage.importers import KINDS, import_files
+from triage.imports.csvfile import ImportFileError
+from triage.imports.importers import KINDS, import_files
 from triage.store import open_store
 
 GOOD_FILES = {

@@ -6,9 +6,10 @@ from datetime import datetime
 
 from textual.widgets import DataTable
 
+from screens.app import TriageApp
 from tests.conftest import DEMO_MORNING
-from triage import inbox, settings
-from triage.app import TriageApp
+from triage import settings
+from triage.imports import inbox
 from triage.store import open_store
 
 CLOCK = lambda: datetime(2026, 11, 24, 9, 20)  # noqa: E731

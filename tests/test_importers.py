@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import FIXTURES, database_dump
-from triage.csvfile import ImportFileError
-from triage.importers import (
+from triage.imports.csvfile import ImportFileError
+from triage.imports.importers import (
     ImportReport,
     RowProblem,
     import_files,

@@ -9,8 +9,9 @@ import threading
 from pathlib import Path
 
 from tests.conftest import FIXTURES
-from triage import inbox, settings
-from triage.cli import main
+from triage import settings
+from triage.cli.main import main
+from triage.imports import inbox
 from triage.store import open_store
 
 MARKS = (
@@ -50,7 +51,7 @@ def test_kinds_are_recognised_from_headers(store) -> None:
     for shape in ("sims", "arbor", "bromcom"):
         for kind in ("pupils", "contacts", "marks"):
             headers = (
-                __import__("triage.csvfile", fromlist=["read_csv"])
+                __import__("triage.imports.csvfile", fromlist=["read_csv"])
                 .read_csv(FIXTURES / shape / f"{kind}.csv")
                 .headers
             )

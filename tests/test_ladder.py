@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from triage import ladder as lad
-from triage.cli_args import add_ladder_parser
-from triage.importers import import_files
-from triage.ladder import (
+from triage.cli.args import add_ladder_parser
+from triage.imports.importers import import_files
+from triage.model import Family
+from triage.morning import ladder as lad
+from triage.morning.ladder import (
     DEFAULT_LADDER,
     DEFAULT_LADDER_TOML,
     DONE,
@@ -38,10 +39,9 @@ from triage.ladder import (
     steps_for,
     timeliness,
 )
-from triage.logbook import attempts_for, log_attempt
-from triage.model import Family
+from triage.morning.logbook import attempts_for, log_attempt
+from triage.morning.queue import Morning, family_of, load_morning
 from triage.officers import AccessDenied, add_officer
-from triage.queue import Morning, family_of, load_morning
 from triage.settings import set_value
 from triage.store import Store, open_store
 
@@ -366,7 +366,7 @@ def test_a_family_ladder_runs_on_while_one_sibling_is_still_unexplained(
     school: Store, morning: Morning
 ) -> None:
     amy = school.pupil_by_upn(AMY)
-    from triage.logbook import record_reason
+    from triage.morning.logbook import record_reason
 
     record_reason(school, [amy.id], ON, AM, "I", at=at(9, 30))
     assert ladder_at(school, morning, BEN, at(10, 0)).overdue

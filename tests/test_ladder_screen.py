@@ -6,9 +6,9 @@ from datetime import datetime
 
 from textual.widgets import DataTable
 
+from screens.app import TriageApp
 from tests.conftest import DEMO_MORNING
-from triage.app import TriageApp
-from triage.ladder import acknowledged
+from triage.morning.ladder import acknowledged
 from triage.store import open_store
 
 
@@ -83,8 +83,8 @@ async def test_l_shows_the_family_ladder(demo_db) -> None:
 
 
 def test_the_case_timeline_shows_ladder_steps_beside_attempts(demo_db) -> None:
-    from triage.cases import timeline
-    from triage.logbook import log_attempt
+    from triage.casework.cases import timeline
+    from triage.morning.logbook import log_attempt
 
     with open_store(demo_db, officer="officer.one") as s:
         pupil = s.unexplained_pupil_ids(DEMO_MORNING, "AM")[0]

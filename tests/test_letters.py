@@ -16,10 +16,8 @@ import pytest
 from markdown_it import MarkdownIt
 
 from tests.conftest import DEMO_MORNING, database_dump
-from triage.cases import actions_of, timeline
-from triage.cli_args import add_letter_parser
-from triage.importers import import_files
-from triage.letters import (
+from triage.casework.cases import actions_of, timeline
+from triage.casework.letters import (
     FIELDS,
     SHIPPED_TEMPLATES,
     LetterError,
@@ -27,6 +25,8 @@ from triage.letters import (
     run_letter_command,
     write_letters,
 )
+from triage.cli.args import add_letter_parser
+from triage.imports.importers import import_files
 from triage.officers import AccessDenied, add_officer
 from triage.rules import (
     attendance,

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import database_dump
-from triage.importers import import_files
-from triage.logbook import (
+from triage.imports.importers import import_files
+from triage.model import Contact
+from triage.morning.logbook import (
     add_note,
     attempts_for,
     claim,
@@ -21,7 +22,6 @@ from triage.logbook import (
     release,
     undo_last,
 )
-from triage.model import Contact
 from triage.store import Store, open_store
 
 ON = date(2026, 11, 24)

@@ -8,10 +8,10 @@ import stat
 import threading
 
 from tests.conftest import DEMO_MORNING
-from triage.cli import main
-from triage.logbook import log_attempt
-from triage.maintenance import backup, check
+from triage.cli.main import main
+from triage.morning.logbook import log_attempt
 from triage.store import open_store
+from triage.store.maintenance import backup, check
 
 
 def test_backup_is_a_consistent_private_copy(demo_db, tmp_path) -> None:

@@ -9,8 +9,8 @@ import stat
 import pytest
 
 from tests.conftest import DEMO_MORNING, database_dump
-from triage.cli import main
-from triage.logbook import log_attempt
+from triage.cli.main import main
+from triage.morning.logbook import log_attempt
 from triage.officers import AccessDenied, access_of, add_officer, list_officers, remove_officer
 from triage.store import open_store
 

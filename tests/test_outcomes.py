@@ -9,7 +9,7 @@ import pytest
 
 from triage.codes import CODES
 from triage.model import Contact
-from triage.outcomes import (
+from triage.morning.outcomes import (
     ESCALATION_KEYS,
     ESCALATIONS,
     IN_PROGRESS,

@@ -9,15 +9,15 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import database_dump
-from triage.cases import actions_of, record_action
-from triage.importers import import_files
-from triage.officers import AccessDenied, add_officer
-from triage.penalties import (
+from triage.casework.cases import actions_of, record_action
+from triage.casework.penalties import (
     ThirdNoticeRefused,
     issue_penalty_notice,
     next_notice,
     set_notice_status,
 )
+from triage.imports.importers import import_files
+from triage.officers import AccessDenied, add_officer
 from triage.store import Store, open_store
 
 AMY, BEN = "A123456789012", "A123456789013"

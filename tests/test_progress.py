@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import DEMO_MORNING
-from triage.importers import import_files
-from triage.logbook import claim, log_attempt, set_callback
+from triage.imports.importers import import_files
 from triage.model import Family, QueueEntry
-from triage.queue import Morning, display_order, load_morning, load_progress
+from triage.morning.logbook import claim, log_attempt, set_callback
+from triage.morning.queue import Morning, display_order, load_morning, load_progress
 from triage.store import Store, open_store
 
 AM = "AM"

@@ -1,4 +1,4 @@
-"""The queue's figures counted by SQLite (triage.queue.queue_figures) are the figures the
+"""The queue's figures counted by SQLite (triage.morning.queue.queue_figures) are the figures the
 rules give over every mark (triage.rules.queue_figures), and one family's progress read
 again after a write is the whole queue's progress read again."""
 
@@ -12,10 +12,10 @@ import pytest
 from tests.conftest import DEMO_MORNING
 from triage import rules
 from triage.codes import CODES
-from triage.importers import import_files
-from triage.logbook import log_attempt, record_reason
+from triage.imports.importers import import_files
 from triage.model import Mark
-from triage.queue import (
+from triage.morning.logbook import log_attempt, record_reason
+from triage.morning.queue import (
     RUN_TAIL_SCHOOL_DAYS,
     load_morning,
     load_progress,

@@ -17,14 +17,14 @@ from textual.command import CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, OptionList, Static
 
+from screens.app import TriageApp
 from screens.help_screen import HelpScreen
 from screens.outcome_dialog import Confirm, OutcomeDialog, Prompt, ReasonPicker
 from screens.queue_screen import FIRST_ROWS, QueueScreen
 from tests.conftest import DEMO_MORNING, database_dump
-from triage import logbook
-from triage.app import TriageApp
 from triage.model import Family, QueueEntry
-from triage.queue import Morning, add_counts, load_morning
+from triage.morning import logbook
+from triage.morning.queue import Morning, add_counts, load_morning
 from triage.store import open_store
 
 AM = "AM"

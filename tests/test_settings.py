@@ -5,7 +5,7 @@ import json
 import pytest
 
 from triage import settings
-from triage.cli import main
+from triage.cli.main import main
 from triage.officers import AccessDenied, add_officer
 from triage.store import open_store
 
@@ -67,7 +67,7 @@ def test_config_show_marks_defaults_and_set_changes_them(tmp_path, capsys) -> No
 
 def test_the_app_header_shows_the_school_name_from_settings(demo_db) -> None:
     from tests.conftest import DEMO_MORNING
-    from triage.queue import load_morning
+    from triage.morning.queue import load_morning
 
     with open_store(demo_db) as s:
         settings.set_value(s, "school_name", "Hillside School")

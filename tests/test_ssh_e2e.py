@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from tests import ssh_harness as h
-from triage.logbook import CLAIM_MINUTES, claims_for
+from triage.morning.logbook import CLAIM_MINUTES, claims_for
 from triage.store import open_store
 
 MORNING = date(2026, 11, 24)  # the demo's morning

@@ -161,7 +161,7 @@ def test_the_data_directory_is_created_on_first_use(tmp_path) -> None:
 def test_the_stores_school_days_are_the_rules_school_days_with_partial_closures(tmp_path) -> None:
     from datetime import date as _date
 
-    from triage.importers import import_files
+    from triage.imports.importers import import_files
     from triage.rules import school_days
 
     header = "UPN,Surname,Forename,Date,Session,Mark\n"
@@ -182,7 +182,7 @@ def test_the_stores_school_days_are_the_rules_school_days_with_partial_closures(
 def test_school_days_follow_imports_including_a_day_that_becomes_a_closure(tmp_path) -> None:
     from datetime import date as _date
 
-    from triage.importers import import_files
+    from triage.imports.importers import import_files
     from triage.rules import school_days
 
     path = tmp_path / "t.db"

@@ -12,14 +12,14 @@ from html.parser import HTMLParser
 import pytest
 
 from tests.conftest import DEMO_MORNING
-from triage.amendments import mark_exported, pending, to_csv
-from triage.cli import main
+from triage.cli.main import main
 from triage.codes import ATTENDING_CODES, POSSIBLE_CODES
-from triage.logbook import log_attempt, record_reason, set_callback
-from triage.queue import load_morning
+from triage.morning.logbook import log_attempt, record_reason, set_callback
+from triage.morning.queue import load_morning
+from triage.render.summary_report import render, sparkline
+from triage.reports.amendments import mark_exported, pending, to_csv
+from triage.reports.summary import day_summary
 from triage.store import open_store
-from triage.summary import day_summary
-from triage.summary_report import render, sparkline
 
 
 @pytest.fixture
@@ -268,7 +268,7 @@ def test_a_formula_in_a_name_comes_out_inert(tmp_path) -> None:
 async def test_s_opens_the_summary_and_brackets_move_between_days(worked_db) -> None:
     from textual.widgets import Static
 
-    from triage.app import TriageApp
+    from screens.app import TriageApp
 
     app = TriageApp(worked_db, DEMO_MORNING)
     async with app.run_test(size=(100, 40)) as pilot:

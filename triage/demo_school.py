@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 
 from triage.demo import DEMO_SCHOOL_NAME, latest_school_day, write_demo_files
-from triage.importers import import_files
+from triage.imports.importers import import_files
 from triage.store import StoreError, current_officer, open_store
 
 DEMO_MARKER = "demo"  # a settings key: only a database carrying it may be rebuilt

@@ -158,7 +158,7 @@ class AttendanceSummary(NamedTuple):
 
 class QueueFigures(NamedTuple):
     """The figures the queue shows for a pupil (and orders by: consecutive days). The
-    three others are ``None`` until counted (see :func:`triage.queue.load_morning`)."""
+    three others are ``None`` until counted (see :func:`triage.morning.queue.load_morning`)."""
 
     consecutive_days: int
     attendance: AttendanceSummary | None

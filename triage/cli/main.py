@@ -19,8 +19,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from triage.cli_args import add_case_parsers, add_ladder_parser, add_letter_parser, date_arg
-from triage.csvfile import ImportFileError
+from triage.cli.args import add_case_parsers, add_ladder_parser, add_letter_parser, date_arg
+from triage.imports.csvfile import ImportFileError
 from triage.model import year_label
 from triage.sanitise import spreadsheet_safe
 from triage.store import StoreError, default_db_path, open_store
@@ -182,11 +182,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "export":
             return _cmd_export_amendments(args, db_path)
         if args.command in ("case", "alerts", "chronology"):
-            from triage.case_cli import run_case_command
+            from triage.cli.case import run_case_command
 
             return run_case_command(args, db_path)
         if args.command == "letter":
-            from triage.letters import run_letter_command
+            from triage.casework.letters import run_letter_command
 
             return run_letter_command(args, db_path)
         if args.command == "config":
@@ -233,7 +233,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _cmd_import(args: argparse.Namespace, db_path: Path, group: str | None) -> int:
-    from triage.importers import import_files
+    from triage.imports.importers import import_files
 
     if args.inbox:
         if args.kind or args.files:
@@ -296,7 +296,7 @@ def _progress_bar(total_bytes: int):
 
 
 def _cmd_queue(args: argparse.Namespace, db_path: Path) -> int:
-    from triage.queue import (
+    from triage.morning.queue import (
         CSV_COLUMNS,
         NoMarksError,
         entry_as_csv_row,
@@ -381,7 +381,7 @@ def _cmd_import_inbox(args: argparse.Namespace, db_path: Path, group: str | None
     so a file still being copied is left for next time."""
     import time
 
-    from triage import inbox
+    from triage.imports import inbox
 
     with open_store(db_path, group=group) as store:
         folder = inbox.inbox_folder(store)
@@ -405,9 +405,9 @@ def _write_private(path: Path, data: bytes) -> None:
 
 
 def _cmd_summary(args: argparse.Namespace, db_path: Path) -> int:
-    from triage.queue import NoMarksError, default_date
-    from triage.summary import day_summary
-    from triage.summary_report import render
+    from triage.morning.queue import NoMarksError, default_date
+    from triage.render.summary_report import render
+    from triage.reports.summary import day_summary
 
     if args.date and (args.from_date or args.to_date):
         raise UsageError("give --date, or --from and --to, not both")
@@ -441,7 +441,7 @@ def _cmd_summary(args: argparse.Namespace, db_path: Path) -> int:
 
 
 def _cmd_export_amendments(args: argparse.Namespace, db_path: Path) -> int:
-    from triage.amendments import mark_exported, pending, to_csv
+    from triage.reports.amendments import mark_exported, pending, to_csv
 
     if args.date and args.since:
         raise UsageError("give --date or --since, not both")
@@ -463,7 +463,7 @@ def _cmd_config(args: argparse.Namespace, db_path: Path, group: str | None) -> i
     from triage import settings
 
     if args.config_command == "ladder":
-        from triage.ladder import run_ladder_command
+        from triage.morning.ladder import run_ladder_command
 
         return run_ladder_command(args, db_path, group)
     with open_store(db_path, group=group) as store:
@@ -479,7 +479,7 @@ def _cmd_config(args: argparse.Namespace, db_path: Path, group: str | None) -> i
         mark = "*" if row["default"] else " "
         print(f"{row['key']:<22}{mark} {row['value'] or '(empty)':<28} {row['description']}")
     print("* = default")
-    from triage.ladder import ladder_text
+    from triage.morning.ladder import ladder_text
 
     with open_store(db_path, create=False) as store:
         default = store.setting("ladder") is None
@@ -561,7 +561,7 @@ def _csv_value(value: object) -> str:
 
 
 def _cmd_backup(args: argparse.Namespace, db_path: Path) -> int:
-    from triage.maintenance import backup
+    from triage.store.maintenance import backup
 
     with open_store(db_path, create=False) as store:
         copied = backup(store, args.dest)
@@ -570,7 +570,7 @@ def _cmd_backup(args: argparse.Namespace, db_path: Path) -> int:
 
 
 def _cmd_check(db_path: Path) -> int:
-    from triage.maintenance import check
+    from triage.store.maintenance import check
 
     with open_store(db_path, create=False) as store:
         problems = check(store)
@@ -583,7 +583,7 @@ def _cmd_check(db_path: Path) -> int:
 
 
 def _cmd_open(args: argparse.Namespace, db_path: Path) -> int:
-    from triage.app import run_app
+    from screens.app import run_app
 
     return run_app(db_path, args.date, args.session)  # refuses a missing or unusable file
 
@@ -597,7 +597,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     print(f"demo school built in {path}", file=sys.stderr)
     if args.no_open:
         return EXIT_OK
-    from triage.app import run_app
+    from screens.app import run_app
 
     return run_app(path, on, None)
 

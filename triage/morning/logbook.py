@@ -13,8 +13,8 @@ from typing import Any, NamedTuple
 
 from triage.codes import NOT_YET_PROVIDED
 from triage.model import Contact
+from triage.morning.outcomes import CHANNEL_LABELS, RECODABLE, Attempt, outcome
 from triage.officers import require_writer
-from triage.outcomes import CHANNEL_LABELS, RECODABLE, Attempt, outcome
 from triage.sanitise import printable
 from triage.store import Store
 

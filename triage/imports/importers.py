@@ -24,7 +24,7 @@ from dateutil import parser as date_parser
 
 from triage.bulk import cyclic_gc_paused
 from triage.codes import NOT_YET_PROVIDED, normalise_code
-from triage.csvfile import CsvTable, ImportFileError, match_headers, read_csv
+from triage.imports.csvfile import CsvTable, ImportFileError, match_headers, read_csv
 from triage.officers import require_writer
 from triage.rules import normalise_phone
 from triage.sanitise import printable

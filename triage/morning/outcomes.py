@@ -2,7 +2,7 @@
 the status each queued pupil is in as a result.
 
 What can be chosen is data (so dialogs, the CLI and tests share one list); the writes are
-in :mod:`triage.logbook`; the status of a pupil is a pure function of its mark and the
+in :mod:`triage.morning.logbook`; the status of a pupil is a pure function of its mark and the
 attempts made.
 """
 

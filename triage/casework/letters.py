@@ -11,7 +11,7 @@ Everything is checked before anything is written: the template (every placeholde
 a known field; the error names the field and the line), the UPNs, the options a template
 needs. Then the letters are written (each file 0600: children's data) and their actions
 recorded in one transaction, one ``action`` audit event per letter, like
-:mod:`triage.logbook`. Values are escaped for the output: HTML-escaped in HTML (a name with
+:mod:`triage.morning.logbook`. Values are escaped for the output: HTML-escaped in HTML (a name with
 ``<script>`` comes out as text), backslash-escaped in Markdown. See ``docs/letters.md``.
 """
 
@@ -29,8 +29,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-from triage import penalties, settings
-from triage.cases import _write_action, local_stamp
+from triage import settings
+from triage.casework import penalties
+from triage.casework.cases import _write_action, local_stamp
 from triage.model import RECEPTION, AttendanceSummary, Contact, Mark, Pupil
 from triage.officers import require_writer
 from triage.rules import (

@@ -3,8 +3,8 @@
 authority's legal or attendance team (:func:`build_chronology`, :func:`render`).
 
 Nothing here is a rule of its own: the figures come from :mod:`triage.rules`, the stage,
-actions, timeline, patterns, register grid and suggested stage from :mod:`triage.cases`,
-and the alerts from :mod:`triage.alerts`. This module gathers them for one pupil.
+actions, timeline, patterns, register grid and suggested stage from :mod:`triage.casework.cases`,
+and the alerts from :mod:`triage.casework.alerts`. This module gathers them for one pupil.
 
 The chronology
 --------------
@@ -45,11 +45,12 @@ from typing import Any
 
 from dateutil.easter import easter
 
-from triage import alerts, cases, rules, settings
-from triage.cases import Action, Patterns, Suggestion, TimelineEntry
+from triage import rules, settings
+from triage.casework import alerts, cases
+from triage.casework.cases import Action, Patterns, Suggestion, TimelineEntry
 from triage.codes import UNAUTHORISED_CODES
 from triage.model import AttendanceSummary, Contact, Mark, Pupil, year_label
-from triage.queue import FLAG_LABELS
+from triage.morning.queue import FLAG_LABELS
 from triage.store import Store
 
 FORMATS = ("markdown", "html")

@@ -358,7 +358,7 @@ def _v5_cases(db: sqlite_utils.Database) -> None:
             "id": int,
             "event_id": int,
             "pupil_id": int,
-            "kind": str,  # triage.cases.ACTION_KINDS
+            "kind": str,  # triage.casework.cases.ACTION_KINDS
             "date": str,  # when it happened (ISO date)
             "note": str,
             "due_date": str,  # review / due date, or a Notice to Improve's period end
@@ -381,7 +381,7 @@ def _v5_cases(db: sqlite_utils.Database) -> None:
         "alert_acks",
         {
             "pupil_id": int,
-            "kind": str,  # triage.cases alert kinds
+            "kind": str,  # triage.casework.cases alert kinds
             "arose_on": str,  # the date the alert arose: a new occurrence is a new alert
             "event_id": int,
             "at": str,

@@ -7,7 +7,7 @@ moving down is normal. A move to Formalise support or Enforce should follow reco
 support (Listen and understand, Facilitate support), except for an unapproved term-time
 holiday. The app suggests; it never moves a stage on its own.
 
-Writes follow :mod:`triage.logbook`: one officer action = one short transaction with one
+Writes follow :mod:`triage.morning.logbook`: one officer action = one short transaction with one
 audit event, and every row written points at that event (``event_id``); an undo marks rows
 undone (``undone_event_id``) rather than deleting them. Reads return small frozen rows and
 leave undone rows out. :func:`patterns`, :func:`register_grid` and :func:`suggest` are pure
@@ -32,8 +32,8 @@ from triage.model import (
     Mark,
     stage_rank,
 )
+from triage.morning.outcomes import CHANNEL_LABELS, outcome
 from triage.officers import require_lead, require_writer
-from triage.outcomes import CHANNEL_LABELS, outcome
 from triage.rules import MISSING_EDUCATION_DAYS, PENALTY_NOTICE_SESSIONS
 from triage.sanitise import printable
 from triage.store import Store
@@ -163,7 +163,7 @@ class TimelineEntry:
 
 
 def local_stamp(at: datetime | None) -> str:
-    """Local time with its UTC offset (as triage.logbook stamps); a naive time is local."""
+    """Local time with its UTC offset (as triage.morning.logbook stamps); a naive time is local."""
     moment = at or datetime.now()
     if moment.tzinfo is None:
         moment = moment.astimezone()
@@ -400,7 +400,7 @@ def _write_action(
     stamp: str,
 ) -> Action:
     """Insert one action and its ``action`` audit event. Call inside a transaction, after
-    the access check (used by :func:`record_action` and :mod:`triage.penalties`)."""
+    the access check (used by :func:`record_action` and :mod:`triage.casework.penalties`)."""
     _stage_of(store, pupil_id)  # the pupil exists
     row = {
         "kind": kind,
@@ -462,7 +462,7 @@ def record_action(
     - ``notice_to_improve`` needs ``due_date``: the end of the improvement period, after
       ``on``.
     - Enforce kinds (:data:`ENFORCE_KINDS`) may only be recorded by a lead; a penalty notice
-      is recorded with :func:`triage.penalties.issue_penalty_notice`, which applies the
+      is recorded with :func:`triage.casework.penalties.issue_penalty_notice`, which applies the
       National Framework for Penalty Notices (third notice refused, amounts and dates).
     - ``status`` is one of :data:`ACTION_STATUSES` (or None).
     """
@@ -470,8 +470,8 @@ def record_action(
         raise ValueError(f"{kind!r} is not a kind of action ({', '.join(ACTION_KINDS)})")
     if kind == "penalty_notice":
         raise ValueError(
-            "record a penalty notice with triage.penalties.issue_penalty_notice: it applies "
-            "the National Framework (amounts, dates, no third notice within 3 years)"
+            "record a penalty notice with triage.casework.penalties.issue_penalty_notice: it "
+            "applies the National Framework (amounts, dates, no third notice within 3 years)"
         )
     note = (printable(note).strip() or None) if note else None
     detail = dict(detail or {})
@@ -642,9 +642,9 @@ def _ladder_steps(store: Store, pupil_id: int) -> list[TimelineEntry]:
     recent unexplained absences, every step with when it was due and whether (and by whom)
     it was done, timed at its due time. Read for the pupil alone; a family call writes an
     attempt for each sibling, so the pupil's own attempts show what was done."""
-    from triage import ladder as ladders
-    from triage.logbook import attempts_for, local_now
     from triage.model import AttendanceSummary, QueueEntry
+    from triage.morning import ladder as ladders
+    from triage.morning.logbook import attempts_for, local_now
 
     queued = store.conn.execute(
         "SELECT date, session, code FROM marks WHERE pupil_id = ? AND queued = 1"
@@ -753,7 +753,7 @@ def timeline(store: Store, pupil_id: int, *, ladder: bool = False) -> list[Timel
                 action.at, action.officer, "action", describe_action(action), action.event_id
             )
         )
-    from triage.alerts import ALERT_LABELS  # alerts builds on this module
+    from triage.casework.alerts import ALERT_LABELS  # alerts builds on this module
 
     for event_id, at, officer, kind, arose in store.conn.execute(
         "SELECT event_id, at, officer, kind, arose_on FROM alert_acks WHERE pupil_id = ?",

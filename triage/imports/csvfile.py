@@ -1,7 +1,7 @@
 """Reading MIS CSV exports as they really come: several encodings, delimiters and header styles.
 
 This module only turns bytes into header + rows and matches headers to fields; the
-meaning of each field is checked in :mod:`triage.importers`.
+meaning of each field is checked in :mod:`triage.imports.importers`.
 """
 
 from __future__ import annotations

@@ -4,8 +4,8 @@
 command), so this module imports nothing beyond the standard library: the letters and
 case modules (with markdown-it behind them) are imported only when their command runs.
 Their choices and defaults are written here again; `tests/test_cli.py` holds them equal to
-the modules' own (`triage.letters.FORMATS`, `DEFAULT_PERIOD_WEEKS`,
-`triage.chronology.FORMATS`).
+the modules' own (`triage.casework.letters.FORMATS`, `DEFAULT_PERIOD_WEEKS`,
+`triage.casework.chronology.FORMATS`).
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from collections.abc import Sequence
 from datetime import date, time
 from pathlib import Path
 
-LETTER_FORMATS = ("html", "markdown")  # triage.letters.FORMATS
-DEFAULT_PERIOD_WEEKS = 4  # triage.letters.DEFAULT_PERIOD_WEEKS
-CHRONOLOGY_FORMATS = ("markdown", "html")  # triage.chronology.FORMATS
+LETTER_FORMATS = ("html", "markdown")  # triage.casework.letters.FORMATS
+DEFAULT_PERIOD_WEEKS = 4  # triage.casework.letters.DEFAULT_PERIOD_WEEKS
+CHRONOLOGY_FORMATS = ("markdown", "html")  # triage.casework.chronology.FORMATS
 
 
 def date_arg(text: str) -> date:

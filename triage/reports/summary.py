@@ -18,10 +18,10 @@ from typing import Any
 
 from triage import rules, settings
 from triage.codes import ATTENDING_CODES, POSSIBLE_CODES
-from triage.ladder import ladder_of, register_close, timeliness
-from triage.logbook import attempts_for
-from triage.outcomes import CHANNEL_LABELS
-from triage.queue import load_morning, load_progress
+from triage.morning.ladder import ladder_of, register_close, timeliness
+from triage.morning.logbook import attempts_for
+from triage.morning.outcomes import CHANNEL_LABELS
+from triage.morning.queue import load_morning, load_progress
 from triage.store import Store
 
 IMPROVEMENT_WEEKS = 4  # "most improved over the last 4 school weeks"

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from triage import rules
-from triage.cases import local_stamp, next_reviews, open_actions
+from triage.casework.cases import local_stamp, next_reviews, open_actions
 from triage.codes import ATTENDING_CODES, POSSIBLE_CODES, UNAUTHORISED_CODES
 from triage.model import Mark
 from triage.officers import require_writer

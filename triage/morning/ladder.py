@@ -21,14 +21,14 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from triage import settings
 from triage.codes import NOT_YET_PROVIDED
 from triage.model import Contact, Family, Pupil, QueueEntry
+from triage.morning.outcomes import Attempt
 from triage.officers import require_lead, require_writer
-from triage.outcomes import Attempt
 from triage.store import Store
 
 if TYPE_CHECKING:  # the command line and the editor are imported where they are used
     import argparse
 
-    from triage.queue import Morning
+    from triage.morning.queue import Morning
 
 SETTING_KEY = "ladder"
 

@@ -19,8 +19,8 @@ from datetime import datetime
 from pathlib import Path
 
 from triage import settings
-from triage.csvfile import ImportFileError, match_headers, read_csv
-from triage.importers import CONTACT_FIELDS, MARK_FIELDS, PUPIL_FIELDS, import_files
+from triage.imports.csvfile import ImportFileError, match_headers, read_csv
+from triage.imports.importers import CONTACT_FIELDS, MARK_FIELDS, PUPIL_FIELDS, import_files
 from triage.store import Store
 
 DONE, REJECTED, PROCESSING = "done", "rejected", ".processing"

@@ -1,5 +1,5 @@
 """The case commands of ``triage``: parsing and printing only; the record is read by
-:mod:`triage.chronology` and the alerts by :mod:`triage.alerts`.
+:mod:`triage.casework.chronology` and the alerts by :mod:`triage.casework.alerts`.
 
 - ``triage case UPN [--date D] [--format text|json]``: the case summary, as the case
   screen shows it.
@@ -9,7 +9,7 @@
   dated record for a referral, newest last.
 
 ``--date``/``--to`` default to today if it has marks, else the latest day with marks.
-Errors are :class:`triage.chronology.CaseError` (a ValueError) or ``StoreError``, one line
+Errors are :class:`triage.casework.chronology.CaseError` (a ValueError) or ``StoreError``, one line
 each; the CLI's ``main`` prints them and exits 1. CSV cells go through
 :func:`triage.sanitise.spreadsheet_safe`; files are written 0600 (children's data).
 
@@ -17,7 +17,7 @@ The Rich renderables that lay out a case (:func:`figures_text`, :func:`grid_text
 :func:`thresholds_text`, …) are shared with the case screen, so the terminal and the
 command line show a case the same way.
 
-JSON shapes (stable): ``case`` is :func:`triage.chronology.case_as_dict`; ``alerts`` is
+JSON shapes (stable): ``case`` is :func:`triage.casework.chronology.case_as_dict`; ``alerts`` is
 ``{"date", "alerts": [{kind, label, upn, name, year, reg_group, stage, arose_on, message,
 acknowledged_by, acknowledged_at}], "counts": {kind: n}}``; the CSV has the same columns
 as each alert (:data:`ALERT_COLUMNS`).
@@ -38,8 +38,9 @@ from pathlib import Path
 from rich.console import Console
 from rich.text import Text
 
-from triage import alerts, cases, chronology, rules
-from triage.chronology import CaseError, CaseSummary
+from triage import rules
+from triage.casework import alerts, cases, chronology
+from triage.casework.chronology import CaseError, CaseSummary
 from triage.model import year_label
 from triage.sanitise import spreadsheet_safe
 from triage.store import Store, open_store
@@ -85,7 +86,7 @@ def run_case_command(args: argparse.Namespace, db_path: Path) -> int:
 
 
 def _as_of(store: Store, given: date | None) -> date:
-    from triage.queue import NoMarksError, default_date
+    from triage.morning.queue import NoMarksError, default_date
 
     if given is not None:
         return given
@@ -271,7 +272,7 @@ def stage_text(case: CaseSummary) -> Text:
 
 def case_text(case: CaseSummary) -> list:
     """What ``triage case`` prints, in order (Rich renderables; text never as markup)."""
-    from triage.chronology import flags_of
+    from triage.casework.chronology import flags_of
 
     p = case.pupil
     title = Text(p.display_name, style="bold")

@@ -23,9 +23,9 @@ with cyclic_gc_paused(freeze=True):
 
     from screens.queue_screen import QueueScreen
     from triage import settings
-    from triage.logbook import local_now, release_all
+    from triage.morning.logbook import local_now, release_all
+    from triage.morning.queue import Morning, NoMarksError, default_date, load_morning
     from triage.officers import Access, access_of
-    from triage.queue import Morning, NoMarksError, default_date, load_morning
     from triage.store import Store, StoreError, open_store, readable_by_others
 
 
@@ -102,7 +102,7 @@ class TriageApp(App[int]):
     def check_inbox(self) -> None:
         """The inbox timer: off the interface thread, with its own connection. Files must
         look the same on two ticks in a row before they are taken."""
-        from triage import inbox
+        from triage.imports import inbox
 
         try:
             with open_store(self.db_path, create=False, officer=self.officer) as store:
@@ -115,7 +115,7 @@ class TriageApp(App[int]):
         for result in results:
             self.call_from_thread(self.report_inbox_result, result)
 
-    def report_inbox_result(self, result) -> None:  # a triage.inbox.InboxResult
+    def report_inbox_result(self, result) -> None:  # a triage.imports.inbox.InboxResult
         """One line per file. A rejection stays on screen until dismissed (x)."""
         if result.outcome == "imported":
             new = result.counts.get("marks_new", 0) + result.counts.get("marks_changed", 0)
@@ -140,7 +140,7 @@ class TriageApp(App[int]):
     def load_morning(self, store: Store | None = None, *, counted: bool = True) -> Morning:
         """Read the queue: with the app's own connection on the interface thread (the first
         load, before the first paint), or from a worker thread with a connection of its own.
-        ``counted``: see :func:`triage.queue.load_morning`."""
+        ``counted``: see :func:`triage.morning.queue.load_morning`."""
         if store is not None:
             return load_morning(store, self.requested_date, self.requested_session, counted=counted)
         with open_store(self.db_path, create=False, officer=self.officer) as own:

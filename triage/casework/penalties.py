@@ -10,7 +10,7 @@
   term-time holiday, so its absence is a warning here, never a block.
 
 Only a lead may issue a notice or change its status (Enforce actions). The notice is a
-``penalty_notice`` action (:mod:`triage.cases`) whose detail holds the parent, the notice's
+``penalty_notice`` action (:mod:`triage.casework.cases`) whose detail holds the parent, the notice's
 number and its amounts and dates. See ``docs/cases.md``.
 """
 
@@ -21,7 +21,7 @@ from datetime import date, datetime, timedelta
 
 from dateutil.relativedelta import relativedelta
 
-from triage.cases import Action, _write_action, actions_of, local_stamp, set_action_status
+from triage.casework.cases import Action, _write_action, actions_of, local_stamp, set_action_status
 from triage.officers import require_lead
 from triage.sanitise import printable
 from triage.store import Store

@@ -13,8 +13,8 @@ import io
 import json
 from html import escape
 
+from triage.reports.summary import DaySummary
 from triage.sanitise import spreadsheet_safe
-from triage.summary import DaySummary
 
 FORMATS = ("text", "markdown", "csv", "json", "html")
 

@@ -13,10 +13,16 @@ from typing import Any, NamedTuple
 
 from triage import rules, settings
 from triage.bulk import cyclic_gc_paused
-from triage.ladder import FamilyLadder, family_ladders, ladder_of, overdue_count, register_close
-from triage.logbook import attempts_for, claims_for
 from triage.model import Family, QueueEntry, QueueFigures
-from triage.outcomes import RESOLVED, TO_CALL, Status, status_of
+from triage.morning.ladder import (
+    FamilyLadder,
+    family_ladders,
+    ladder_of,
+    overdue_count,
+    register_close,
+)
+from triage.morning.logbook import attempts_for, claims_for
+from triage.morning.outcomes import RESOLVED, TO_CALL, Status, status_of
 from triage.store import Store
 
 
