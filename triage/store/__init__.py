@@ -1,4 +1,8 @@
-"""The SQLite store: connection, schema, migrations, and every read and write.
+"""The SQLite store: the connection, its transactions, and the reads every screen shares.
+
+The store layer (this package) owns every SQL statement of the app: the schema and its
+migrations are in :mod:`triage.store.schema`; the reads and writes of each area of the
+work in a module of their own beside this one. Nothing outside ``triage/store/`` runs SQL.
 
 One file on disk, opened in WAL mode so several officers (over SSH) can read while one
 writes. Every write is one short ``BEGIN IMMEDIATE`` transaction that also writes its
@@ -13,7 +17,7 @@ import os
 import random
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -25,20 +29,12 @@ if TYPE_CHECKING:  # imported when first used: it is a fifth of the app's start-
 
 from triage.codes import CLOSURE, NOT_YET_PROVIDED, PRESENT_MARKS
 from triage.model import Contact, Mark, Pupil
+from triage.store.schema import MIGRATIONS, PUPIL_FLAGS, SCHEMA_VERSION
+from triage.store.sql import placeholders
 
 BUSY_TIMEOUT_MS = 5_000
 APP_DIR_NAME = "attendance-triage"
 DB_FILE_NAME = "triage.db"
-
-PUPIL_FLAGS = (
-    "social_worker",
-    "child_protection",
-    "looked_after",
-    "sen_support",
-    "ehc_plan",
-    "free_school_meals",
-    "young_carer",
-)
 
 
 class StoreError(Exception):
@@ -65,354 +61,6 @@ def default_db_path() -> Path:
         return Path(env).expanduser()
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / APP_DIR_NAME / DB_FILE_NAME
-
-
-# --- migrations -------------------------------------------------------------------------
-# An ordered list: migration i takes a database at user_version i to i + 1. Never edit a
-# released step; append a new one. Each is tested by upgrading a database made before it.
-
-
-def _v1_core(db: sqlite_utils.Database) -> None:
-    db.create_table(
-        "settings",
-        {"key": str, "value": str},
-        pk="key",
-        not_null={"value"},
-    )
-    db.create_table(
-        "pupils",
-        {
-            "id": int,
-            "upn": str,
-            "admission_number": str,
-            "legal_forename": str,
-            "legal_surname": str,
-            "preferred_forename": str,
-            "year_group": int,
-            "reg_group": str,
-            **{flag: int for flag in PUPIL_FLAGS},
-            "date_left": str,
-            "stage": str,
-            "created_at": str,
-            "updated_at": str,
-        },
-        pk="id",
-        not_null={"upn", "legal_forename", "legal_surname", "stage", *PUPIL_FLAGS},
-        defaults={"stage": "Expect", **{flag: 0 for flag in PUPIL_FLAGS}},
-    )
-    db["pupils"].create_index(["upn"], unique=True)
-    db["pupils"].create_index(["admission_number"])
-    db.create_table(
-        "contacts",
-        {
-            "id": int,
-            "contact_key": str,
-            "name": str,
-            "phone": str,
-            "mobile": str,
-            "home_phone": str,
-            "work_phone": str,
-            "email": str,
-            "updated_at": str,
-        },
-        pk="id",
-        not_null={"contact_key", "name"},
-    )
-    db["contacts"].create_index(["contact_key"], unique=True)
-    db.create_table(
-        "pupil_contacts",
-        {
-            "pupil_id": int,
-            "contact_id": int,
-            "priority": int,
-            "relationship": str,
-            "parental_responsibility": int,
-        },
-        pk=("pupil_id", "contact_id"),
-        foreign_keys=[("pupil_id", "pupils", "id"), ("contact_id", "contacts", "id")],
-        not_null={"priority", "parental_responsibility"},
-        defaults={"parental_responsibility": 0},
-    )
-    db["pupil_contacts"].create_index(["contact_id"])
-    db.create_table(
-        "imports",
-        {
-            "id": int,
-            "file_name": str,
-            "sha256": str,
-            "kind": str,
-            "rows": int,
-            "counts": str,
-            "imported_at": str,
-            "imported_by": str,
-        },
-        pk="id",
-        not_null={"file_name", "sha256", "kind", "rows", "imported_at", "imported_by"},
-    )
-    db["imports"].create_index(["sha256"])
-    # Raw DDL: sqlite-utils cannot make a WITHOUT ROWID table, and marks are the one big
-    # table (760,000 rows for 2,000 pupils' year). One B-tree keyed by pupil, date and
-    # session keeps a pupil's history together and halves the cost of a bulk import; the
-    # partial index finds the morning's unexplained absences without indexing every mark.
-    db.execute(
-        """
-        CREATE TABLE marks (
-            pupil_id INTEGER NOT NULL REFERENCES pupils(id),
-            date TEXT NOT NULL,            -- ISO yyyy-mm-dd
-            session TEXT NOT NULL CHECK (session IN ('AM', 'PM')),
-            code TEXT NOT NULL,            -- the mark in force: the MIS's, or an officer's recode
-            mis_code TEXT NOT NULL,        -- what the MIS export last said
-            minutes_late INTEGER,
-            import_id INTEGER,             -- imports.id of the export it last came from
-            amended INTEGER NOT NULL DEFAULT 0,  -- 1 when an officer changed it in the app
-            queued INTEGER NOT NULL DEFAULT 0,   -- 1 once the MIS has said N: in that queue
-            PRIMARY KEY (pupil_id, date, session)
-        ) WITHOUT ROWID
-        """
-    )
-    # The queue for a session is every mark the MIS ever gave as N, so a pupil recoded after
-    # a call, or shown present by a later export ("arrived"), stays in it. Queries must say
-    # queued = 1 literally (not a bound parameter) to use this partial index.
-    db.execute("CREATE INDEX marks_queued ON marks(date, session) WHERE queued = 1")
-
-
-def _v2_audit(db: sqlite_utils.Database) -> None:
-    db.create_table(
-        "events",
-        {
-            "id": int,
-            "at": str,
-            "officer": str,
-            "action": str,
-            "entity": str,
-            "entity_id": str,
-            "detail": str,  # JSON: before and after values, counts
-        },
-        pk="id",
-        not_null={"at", "officer", "action"},
-    )
-    db["events"].create_index(["entity", "entity_id"])
-    # The audit trail is append-only.
-    db.execute(
-        "CREATE TRIGGER events_no_update BEFORE UPDATE ON events "
-        "BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END"
-    )
-    db.execute(
-        "CREATE TRIGGER events_no_delete BEFORE DELETE ON events "
-        "BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END"
-    )
-
-
-def _v3_outcomes(db: sqlite_utils.Database) -> None:
-    """First-day calling: contact attempts, recodes and notes. Each row points at the audit
-    event of the officer's action that made it (one action may cover a whole family), so
-    "undo my last action" finds every row of that action, and marks them undone rather
-    than deleting them: the undo is itself on the record."""
-    db.create_table(
-        "attempts",
-        {
-            "id": int,
-            "event_id": int,
-            "pupil_id": int,
-            "date": str,  # the absence the attempt is about
-            "session": str,
-            "at": str,
-            "officer": str,
-            "channel": str,  # call, text, email, visit, escalation, callback
-            "outcome": str,
-            "contact_id": int,
-            "contact_name": str,
-            "number": str,
-            "reason_code": str,
-            "note": str,
-            "callback_at": str,
-            "undone_event_id": int,
-        },
-        pk="id",
-        foreign_keys=[
-            ("event_id", "events", "id"),
-            ("pupil_id", "pupils", "id"),
-            ("contact_id", "contacts", "id"),
-            ("undone_event_id", "events", "id"),
-        ],
-        not_null={"event_id", "pupil_id", "date", "session", "at", "officer", "channel", "outcome"},
-    )
-    db["attempts"].create_index(["date", "session", "pupil_id"])
-    db.create_table(
-        "recodes",
-        {
-            "id": int,
-            "event_id": int,
-            "pupil_id": int,
-            "date": str,
-            "session": str,
-            "old_code": str,
-            "new_code": str,
-            "reason": str,
-            "at": str,
-            "officer": str,
-            "undone_event_id": int,
-            "exported_at": str,  # when it went out in an MIS amendments file
-        },
-        pk="id",
-        foreign_keys=[
-            ("event_id", "events", "id"),
-            ("pupil_id", "pupils", "id"),
-            ("undone_event_id", "events", "id"),
-        ],
-        not_null={
-            "event_id",
-            "pupil_id",
-            "date",
-            "session",
-            "old_code",
-            "new_code",
-            "at",
-            "officer",
-        },
-    )
-    db["recodes"].create_index(["date", "session", "pupil_id"])
-    db.create_table(
-        "notes",
-        {
-            "id": int,
-            "event_id": int,
-            "pupil_id": int,
-            "at": str,
-            "officer": str,
-            "text": str,
-            "undone_event_id": int,
-        },
-        pk="id",
-        foreign_keys=[
-            ("event_id", "events", "id"),
-            ("pupil_id", "pupils", "id"),
-            ("undone_event_id", "events", "id"),
-        ],
-        not_null={"event_id", "pupil_id", "at", "officer", "text"},
-    )
-    db["notes"].create_index(["pupil_id"])
-    # Who is working on a pupil's absence right now (a dialog open). A claim lapses by its
-    # expiry time, so a dropped SSH connection never leaves a pupil locked.
-    db.create_table(
-        "claims",
-        {
-            "pupil_id": int,
-            "date": str,
-            "session": str,
-            "officer": str,
-            "claimed_at": str,
-            "expires_at": str,
-        },
-        pk=("pupil_id", "date", "session"),
-        foreign_keys=[("pupil_id", "pupils", "id")],
-        not_null={"officer", "claimed_at", "expires_at"},
-    )
-
-
-def _v4_officers(db: sqlite_utils.Database) -> None:
-    """Who may use this database. Empty = single-user mode: whoever can open the file."""
-    db.execute(
-        """
-        CREATE TABLE officers (
-            login TEXT PRIMARY KEY,        -- the operating-system login name
-            role TEXT NOT NULL CHECK (role IN ('lead', 'officer', 'viewer')),
-            display_name TEXT,
-            added_at TEXT NOT NULL,
-            added_by TEXT NOT NULL
-        )
-        """
-    )
-
-
-def _v5_cases(db: sqlite_utils.Database) -> None:
-    """Cases: stage changes, the formal actions of each stage, and alert acknowledgements.
-    pupils.stage stays the stage in force (read by the queue); stage_changes is its
-    history, each with the officer's reason and the next review date."""
-    db.create_table(
-        "stage_changes",
-        {
-            "id": int,
-            "event_id": int,
-            "pupil_id": int,
-            "from_stage": str,
-            "to_stage": str,
-            "reason": str,
-            "review_date": str,
-            "at": str,
-            "officer": str,
-            "undone_event_id": int,
-        },
-        pk="id",
-        foreign_keys=[
-            ("event_id", "events", "id"),
-            ("pupil_id", "pupils", "id"),
-            ("undone_event_id", "events", "id"),
-        ],
-        not_null={"event_id", "pupil_id", "from_stage", "to_stage", "reason", "at", "officer"},
-    )
-    db["stage_changes"].create_index(["pupil_id"])
-    db.create_table(
-        "actions",
-        {
-            "id": int,
-            "event_id": int,
-            "pupil_id": int,
-            "kind": str,  # triage.casework.cases.ACTION_KINDS
-            "date": str,  # when it happened (ISO date)
-            "note": str,
-            "due_date": str,  # review / due date, or a Notice to Improve's period end
-            "status": str,  # e.g. open, done; for a penalty notice: issued, paid, unpaid
-            "detail": str,  # JSON: barriers for a meeting, parent and amount for a notice
-            "at": str,
-            "officer": str,
-            "undone_event_id": int,
-        },
-        pk="id",
-        foreign_keys=[
-            ("event_id", "events", "id"),
-            ("pupil_id", "pupils", "id"),
-            ("undone_event_id", "events", "id"),
-        ],
-        not_null={"event_id", "pupil_id", "kind", "date", "at", "officer"},
-    )
-    db["actions"].create_index(["pupil_id", "kind"])
-    db.create_table(
-        "alert_acks",
-        {
-            "pupil_id": int,
-            "kind": str,  # triage.casework.cases alert kinds
-            "arose_on": str,  # the date the alert arose: a new occurrence is a new alert
-            "event_id": int,
-            "at": str,
-            "officer": str,
-        },
-        pk=("pupil_id", "kind", "arose_on"),
-        foreign_keys=[("pupil_id", "pupils", "id"), ("event_id", "events", "id")],
-        not_null={"event_id", "at", "officer"},
-    )
-
-
-def _v6_date_codes(db: sqlite_utils.Database) -> None:
-    """Which codes each date has, kept beside the marks: the school days (dates with any
-    mark but '#') are needed by every screen, and finding them in the marks themselves is
-    a pass over every mark (0.2 s for a year of 2,000 pupils). Kept by the importer."""
-    db.execute(
-        "CREATE TABLE date_codes (date TEXT NOT NULL, code TEXT NOT NULL,"
-        " PRIMARY KEY (date, code)) WITHOUT ROWID"
-    )
-    db.execute("INSERT INTO date_codes (date, code) SELECT DISTINCT date, code FROM marks")
-
-
-MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
-    _v1_core,
-    _v2_audit,
-    _v3_outcomes,
-    _v4_officers,
-    _v5_cases,
-    _v6_date_codes,
-)
-SCHEMA_VERSION = len(MIGRATIONS)
 
 
 def _create_private_file(path: Path, group: str | None = None) -> None:
@@ -692,7 +340,7 @@ class Store:
         present marks (:data:`triage.codes.PRESENT_MARKS`), a tenth of a register or less.
         The first count needs no look at the code, the second passes over few rows: two
         cheap queries where classifying every code in SQL costs three times as much."""
-        ids = ",".join("?" * len(pupil_ids))
+        ids = placeholders(pupil_ids)
         bounds = (
             term.isoformat(),
             window_start.isoformat() if window_start else "9999",  # no window: nothing in it
@@ -708,7 +356,7 @@ class Store:
                 (bounds[0], *pupil_ids, *bounds[3:]),
             )
         }
-        present = ",".join("?" * len(PRESENT_MARKS))
+        present = placeholders(PRESENT_MARKS)
         for pid, code, in_term, in_window, overdue, sessions in self.conn.execute(
             "SELECT pupil_id, code, date >= ?, date >= ?, code = ? AND date < ?, COUNT(*)"
             f" FROM marks WHERE {where} AND code NOT IN ({present}) GROUP BY 1, 2, 3, 4, 5",
