@@ -11,7 +11,6 @@ screen opens the dialog again with the officer's answers and the one-line reason
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -26,6 +25,7 @@ from textual.widgets import Checkbox, Input, OptionList, SelectionList, Static
 from textual.widgets.option_list import Option
 
 from triage.casework.cases import ACTION_KINDS, BARRIERS
+from triage.dates import dmy, parse_optional_date
 from triage.model import Contact
 
 DIALOG_CSS = """
@@ -50,26 +50,10 @@ Choice, StageDialog, ActionForm, PenaltyForm, Info {
 }
 """
 
-_DMY = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
-
 
 def parse_day(text: str) -> date | None:
-    """A date as officers type it: dd/mm/yyyy (or yyyy-mm-dd); blank is None."""
-    text = text.strip()
-    if not text:
-        return None
-    m = _DMY.fullmatch(text)
-    try:
-        if m:
-            return date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
-        return date.fromisoformat(text)
-    except ValueError:
-        pass
-    raise ValueError(f"{text!r} is not a date: write it as dd/mm/yyyy")
-
-
-def dmy(d: date | None) -> str:
-    return "" if d is None else f"{d:%d/%m/%Y}"
+    """A date as officers type it (:func:`triage.dates.parse_date`); blank is None."""
+    return parse_optional_date(text)
 
 
 class Choice(ModalScreen[str | None]):

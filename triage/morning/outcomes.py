@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import NamedTuple
 
 from triage.codes import ATTENDING_CODES, CODES, NOT_YET_PROVIDED
+from triage.dates import parse_clock
 from triage.model import Contact
 
 
@@ -229,26 +230,6 @@ def _next_contact(
 
 
 def parse_callback_time(text: str, on: date) -> datetime:
-    """'14:30', '1430', '2:30pm' on the queue's date; raises ValueError with a clear message."""
-    s = text.strip().lower().replace(".", ":")
-    pm = s.endswith("pm")
-    am = s.endswith("am")
-    s = s.removesuffix("pm").removesuffix("am").strip()
-    if ":" in s:
-        hh, _, mm = s.partition(":")
-    elif s.isdigit() and len(s) in (3, 4):
-        hh, mm = s[:-2], s[-2:]
-    elif s.isdigit() and len(s) <= 2:
-        hh, mm = s, "00"
-    else:
-        raise ValueError(f"{text!r} is not a time like 14:30")
-    if not (hh.isdigit() and mm.isdigit()):
-        raise ValueError(f"{text!r} is not a time like 14:30")
-    hour, minute = int(hh), int(mm)
-    if pm and hour < 12:
-        hour += 12
-    if am and hour == 12:
-        hour = 0
-    if not (0 <= hour < 24 and 0 <= minute < 60):
-        raise ValueError(f"{text!r} is not a time of day")
-    return datetime(on.year, on.month, on.day, hour, minute)
+    """'14:30', '1430', '2:30pm' on the queue's date (:func:`triage.dates.parse_clock`);
+    raises ValueError with a clear message."""
+    return datetime.combine(on, parse_clock(text))
