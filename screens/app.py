@@ -68,6 +68,11 @@ class TriageApp(App[int]):
         moment = self._clock()
         return moment if moment.tzinfo is not None else moment.astimezone()
 
+    def connect(self) -> Store:
+        """A connection of its own, for a worker thread (SQLite connections stay on the
+        thread that made them); close it when done (``with app.connect() as store``)."""
+        return open_store(self.db_path, create=False, officer=self.officer)
+
     def on_load(self) -> None:
         self._starting.enter_context(cyclic_gc_paused())
 
@@ -105,7 +110,7 @@ class TriageApp(App[int]):
         from triage.imports import inbox
 
         try:
-            with open_store(self.db_path, create=False, officer=self.officer) as store:
+            with self.connect() as store:
                 if not self.access.can_write:
                     return
                 results, self._inbox_seen = inbox.check(store, self._inbox_seen)
@@ -143,7 +148,7 @@ class TriageApp(App[int]):
         ``counted``: see :func:`triage.morning.queue.load_morning`."""
         if store is not None:
             return load_morning(store, self.requested_date, self.requested_session, counted=counted)
-        with open_store(self.db_path, create=False, officer=self.officer) as own:
+        with self.connect() as own:
             return load_morning(own, self.requested_date, self.requested_session, counted=counted)
 
 

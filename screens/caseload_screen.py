@@ -17,19 +17,18 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import DataTable, Input, Static
 
 from screens.case_screen import CaseScreen, default_day
 from screens.commands import BindingCommands
 from screens.help_screen import HelpScreen
-from screens.officer_screen import pupil_at_cursor
+from screens.officer_screen import TriageScreen, pupil_at_cursor
 from screens.widgets.footer import SteadyFooter
 from screens.widgets.title_bar import TitleBar
 from triage.casework.alerts import ALERT_KINDS, ALERT_LABELS
 from triage.casework.chronology import CaseloadRow, load_caseload
 from triage.model import STAGES, stage_rank, year_label
-from triage.store import StoreError, open_store
+from triage.store import StoreError
 
 COLUMNS = (
     ("name", "Name"),
@@ -75,7 +74,7 @@ SORTS: dict[str, tuple[str, Callable[[CaseloadRow], tuple]]] = {
 }
 
 
-class CaseloadScreen(Screen):
+class CaseloadScreen(TriageScreen):
     CSS_PATH = "caseload_screen.tcss"
     COMMANDS = {BindingCommands}
     BINDINGS = [
@@ -126,12 +125,16 @@ class CaseloadScreen(Screen):
 
     # --- reading --------------------------------------------------------------------------
 
+    def reload(self, _closed: object = None) -> None:
+        """Read the caseload again when a case closes (whatever it returns)."""
+        self.load()
+
     @work(thread=True, exclusive=True, group="case")
     def load(self) -> None:
-        app = self.app
+        app = self.triage_app
         try:
-            with open_store(app.db_path, create=False, officer=app.officer) as store:  # type: ignore[attr-defined]
-                on = self.on_date or app.requested_date or default_day(store, app)  # type: ignore[attr-defined]
+            with app.connect() as store:
+                on = self.on_date or app.requested_date or default_day(store, app)
                 rows = load_caseload(store, on)
         except (StoreError, ValueError) as exc:
             app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
@@ -295,7 +298,7 @@ class CaseloadScreen(Screen):
     def action_open_case(self) -> None:
         pid = self.current_pupil_id()
         if pid is not None:
-            self.app.push_screen(CaseScreen(pid, self.on_date), lambda _: self.load())
+            self.app.push_screen(CaseScreen(pid, self.on_date), self.reload)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()

@@ -33,10 +33,9 @@ class FindPupil(Provider):
     """Open any pupil's case from anywhere: type part of a name or UPN in the palette."""
 
     async def startup(self) -> None:
-        from triage.store import open_store
+        from screens.officer_screen import triage_app
 
-        app = self.app
-        with open_store(app.db_path, create=False, officer=app.officer) as store:  # type: ignore[attr-defined]
+        with triage_app(self).connect() as store:
             self.pupils = [(p.id, p.display_name, p.upn) for p in store.pupils()]
 
     async def search(self, query: str) -> Hits:

@@ -16,15 +16,15 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import DataTable, DirectoryTree, ProgressBar, Static
 
+from screens.officer_screen import TriageScreen
 from screens.widgets.footer import SteadyFooter
 from screens.widgets.title_bar import TitleBar
 from triage.imports import inbox
 from triage.imports.csvfile import ImportFileError, read_csv
 from triage.imports.importers import import_files
-from triage.store import StoreError, open_store
+from triage.store import StoreError
 
 
 class CsvTree(DirectoryTree):
@@ -38,7 +38,7 @@ class CsvTree(DirectoryTree):
         ]
 
 
-class ImportScreen(Screen):
+class ImportScreen(TriageScreen):
     CSS_PATH = "import_screen.tcss"
     BINDINGS = [
         Binding("escape", "back", "Back to the queue"),
@@ -81,9 +81,9 @@ class ImportScreen(Screen):
         """Look at the inbox twice a moment apart (only unchanged files are taken)."""
         import time
 
-        app = self.app
+        app = self.triage_app
         try:
-            with open_store(app.db_path, create=False, officer=app.officer) as store:  # type: ignore[attr-defined]
+            with app.connect() as store:
                 folder = inbox.inbox_folder(store)
                 first = inbox.look(folder)
                 time.sleep(0.3)
@@ -94,7 +94,7 @@ class ImportScreen(Screen):
             return
         app.call_from_thread(self.show_listing, folder, shown)
         for result in results:
-            app.call_from_thread(app.report_inbox_result, result)  # type: ignore[attr-defined]
+            app.call_from_thread(app.report_inbox_result, result)
 
     def show_listing(self, folder: Path, shown: dict[str, list[tuple[str, str]]]) -> None:
         self.query_one("#import-folder", Static).update(Text(f"Inbox folder: {folder}"))
@@ -114,7 +114,7 @@ class ImportScreen(Screen):
 
     @work(thread=True, exclusive=True, group="inbox")
     def import_file(self, path: Path) -> None:
-        app = self.app
+        app = self.triage_app
         bar = self.query_one("#import-progress", ProgressBar)
         app.call_from_thread(setattr, bar, "display", True)
 
@@ -127,7 +127,7 @@ class ImportScreen(Screen):
                 raise ImportFileError(
                     path, [(1, "cannot tell whether this is a pupils, contacts or marks file")]
                 )
-            with open_store(app.db_path, create=False, officer=app.officer) as store:  # type: ignore[attr-defined]
+            with app.connect() as store:
                 report = import_files(store, kind, [path], progress=progress)
         except (ImportFileError, StoreError) as exc:
             message = exc.message if isinstance(exc, ImportFileError) else str(exc)

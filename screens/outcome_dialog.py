@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from rich.text import Text
 from textual import on
@@ -288,7 +289,7 @@ class Prompt(ModalScreen[str | None]):
             return
         self.dismiss(self.result(event.value))
 
-    def result(self, value: str):
+    def result(self, value: str) -> Any:
         """What the prompt returns for an answer that passed ``check``."""
         return value
 
@@ -308,7 +309,7 @@ class CallbackPrompt(Prompt):
 
         super().__init__("Call back at (HH:MM)", "e.g. 14:30", default, check)
 
-    def result(self, value: str):  # type: ignore[override]
+    def result(self, value: str) -> datetime:
         return parse_callback_time(value, self.on_date)
 
 

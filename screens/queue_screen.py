@@ -8,6 +8,7 @@ officer's choices to `triage.morning.logbook`, and repaints only the rows that c
 from __future__ import annotations
 
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,7 +37,7 @@ from triage.morning.queue import (
     load_progress,
     refresh_families,
 )
-from triage.store import StoreError, open_store
+from triage.store import StoreError
 
 if TYPE_CHECKING:
     from screens.outcome_dialog import OutcomeChoice
@@ -142,7 +143,7 @@ class QueueScreen(OfficerScreen):
         # A long queue is painted before its attendance figures are counted (they do not
         # decide the order); count_figures fills them in straight after.
         try:
-            morning = self.app.load_morning(self.store, counted=False)  # type: ignore[attr-defined]
+            morning = self.triage_app.load_morning(self.store, counted=False)
             if len(morning.entries) <= FIRST_ROWS:
                 morning = add_counts(self.store, morning)  # a short queue: no need to wait
             self.show(morning)
@@ -150,16 +151,20 @@ class QueueScreen(OfficerScreen):
             self.notify(str(exc), severity="error", timeout=30)
         # Start-up ends with this first frame, the queue's or the error's: the app's pause
         # of the garbage collector ends with it (triage/app.py).
-        self.call_after_refresh(self.app.started)  # type: ignore[attr-defined]
+        self.call_after_refresh(self.triage_app.started)
         self.set_interval(LIVE_CHECK_SECONDS, self.check_for_changes)
 
     WRITE_ACTIONS = frozenset({"log", "reason", "note", "callback", "undo", "imports"})
+
+    def reload(self, _closed: object = None) -> None:
+        """Read the queue again when a screen pushed over it closes (whatever it returns)."""
+        self.load()
 
     @work(thread=True, exclusive=True, group="load")
     def load(self) -> None:
         """The whole queue (figures over a year of marks) is read off the interface thread."""
         try:
-            morning = self.app.load_morning()  # type: ignore[attr-defined]
+            morning = self.triage_app.load_morning()
         except StoreError as exc:
             self.app.call_from_thread(self.notify, str(exc), severity="error", timeout=30)
             return
@@ -187,7 +192,7 @@ class QueueScreen(OfficerScreen):
         """The figures a first paint went without (attendance %), counted off the
         interface thread and put into the rows in place."""
         try:
-            with open_store(self.app.db_path, create=False, officer=self.app.officer) as store:  # type: ignore[attr-defined]
+            with self.triage_app.connect() as store:
                 counted = add_counts(store, morning)
         except StoreError:
             return
@@ -212,7 +217,7 @@ class QueueScreen(OfficerScreen):
         if self.morning is None:
             return
         try:
-            with open_store(self.app.db_path, create=False, officer=self.app.officer) as store:  # type: ignore[attr-defined]
+            with self.triage_app.connect() as store:
                 open_alerts = [
                     a for a in alerts_for(store, self.morning.date) if not a.acknowledged
                 ]
@@ -346,7 +351,7 @@ class QueueScreen(OfficerScreen):
             text.append(f" · ladder overdue {p.overdue_families}", style="bold red")
         if self.alerts_open:
             text.append(f" · alerts {self.alerts_open} (w)", style="bold magenta")
-        access = self.app.access  # type: ignore[attr-defined]
+        access = self.triage_app.access
         if access.single_user:
             text.append(" · single-user mode", style="dim")
         elif not access.can_write:
@@ -367,12 +372,15 @@ class QueueScreen(OfficerScreen):
         old = self.progress
         version = self.store.data_version()
         written = list(written)
-        candidates = self.entries.keys()  # rows that may have changed
+        candidates: AbstractSet[int] = self.entries.keys()  # rows that may have changed
         if written and version == self._data_version:
             self.progress = refresh_families(self.store, self.morning, old, written, self.now())
             families = {self.entries[pid].family_id for pid in written if pid in self.entries}
-            candidates = {pid for pid, e in self.entries.items() if e.family_id in families}
-            candidates |= old.claims.keys() | self.progress.claims.keys()
+            candidates = (
+                {pid for pid, e in self.entries.items() if e.family_id in families}
+                | old.claims.keys()
+                | self.progress.claims.keys()
+            )
         else:
             self.progress = load_progress(self.store, self.morning, self.now())
         self._data_version = version
@@ -495,7 +503,7 @@ class QueueScreen(OfficerScreen):
 
     def row_order(self) -> list[int]:
         table = self.query_one("#queue", DataTable)
-        return [int(row.key.value) for row in table.ordered_rows]
+        return [int(str(row.key.value)) for row in table.ordered_rows]
 
     def move_to_next_to_call(self, after: int, order: list[int] | None = None) -> None:
         """After logging, go to the next pupil still to call below (wrapping to the top),
@@ -574,16 +582,15 @@ class QueueScreen(OfficerScreen):
 
     def action_log(self, channel: str) -> None:
         entry = self.current_entry()
-        if entry is None or self.morning is None or self.progress is None:
+        morning = self.morning
+        if entry is None or morning is None or self.progress is None:
             return
         contact = self.progress.statuses[entry.pupil.id].next_contact
 
         def open_dialog(family: list[QueueEntry], holder: str | None) -> None:
             warning = f"{holder} is on this family too." if holder else None
             self.app.push_screen(
-                dialogs().OutcomeDialog(
-                    channel, family, entry, contact, self.morning.date, warning
-                ),
+                dialogs().OutcomeDialog(channel, family, entry, contact, morning.date, warning),
                 lambda choice: self._logged(family, entry, choice),
             )
 
@@ -645,7 +652,8 @@ class QueueScreen(OfficerScreen):
 
     def action_reason(self) -> None:
         entry = self.current_entry()
-        if entry is None or self.morning is None:
+        morning = self.morning
+        if entry is None or morning is None:
             return
 
         def pick(family: list[QueueEntry], holder: str | None) -> None:
@@ -658,8 +666,8 @@ class QueueScreen(OfficerScreen):
                     lambda: logbook.record_reason(
                         self.store,
                         [entry.pupil.id],
-                        self.morning.date,
-                        self.morning.session,
+                        morning.date,
+                        morning.session,
                         code,
                         at=self.now(),
                     ),
@@ -694,7 +702,8 @@ class QueueScreen(OfficerScreen):
 
     def action_callback(self) -> None:
         entry = self.current_entry()
-        if entry is None or self.morning is None or self.progress is None:
+        morning = self.morning
+        if entry is None or morning is None or self.progress is None:
             return
         contact = self.progress.statuses[entry.pupil.id].next_contact
         family = self._family(entry)
@@ -706,8 +715,8 @@ class QueueScreen(OfficerScreen):
                 lambda: logbook.set_callback(
                     self.store,
                     [e.pupil.id for e in family],
-                    self.morning.date,
-                    self.morning.session,
+                    morning.date,
+                    morning.session,
                     when,
                     contact,
                     at=self.now(),
@@ -716,7 +725,7 @@ class QueueScreen(OfficerScreen):
             )
 
         later = self.now() + timedelta(minutes=settings.get_int(self.store, "callback_minutes"))
-        self.app.push_screen(dialogs().CallbackPrompt(self.morning.date, f"{later:%H:%M}"), chosen)
+        self.app.push_screen(dialogs().CallbackPrompt(morning.date, f"{later:%H:%M}"), chosen)
 
     def action_undo(self) -> None:
         try:
@@ -745,13 +754,13 @@ class QueueScreen(OfficerScreen):
             return
         from screens.case_screen import CaseScreen
 
-        self.app.push_screen(CaseScreen(entry.pupil.id, self.morning.date), lambda _: self.load())
+        self.app.push_screen(CaseScreen(entry.pupil.id, self.morning.date), self.reload)
 
     def action_caseload(self) -> None:
         from screens.caseload_screen import CaseloadScreen
 
         on = self.morning.date if self.morning else None
-        self.app.push_screen(CaseloadScreen(on), lambda _: self.load())
+        self.app.push_screen(CaseloadScreen(on), self.reload)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         self.action_details()
@@ -819,7 +828,7 @@ class QueueScreen(OfficerScreen):
             return
         if self.morning.date != self.now().date():
             return  # the ladder's clock is today's: a past day's queue raises no alarms
-        if not self.app.access.can_write:  # type: ignore[attr-defined]
+        if not self.triage_app.access.can_write:
             return
         from triage.morning.ladder import acknowledged
 
@@ -841,7 +850,9 @@ class QueueScreen(OfficerScreen):
         if not waiting:
             return
         fid, step = waiting[0]
-        self._dsl_shown.add(step.pupil_id)
+        pupil_id, morning = step.pupil_id, self.morning
+        assert pupil_id is not None  # only pupils' steps are waiting
+        self._dsl_shown.add(pupil_id)
         name = (
             self.entries[step.pupil_id].pupil.display_name if step.pupil_id in self.entries else ""
         )
@@ -853,9 +864,9 @@ class QueueScreen(OfficerScreen):
                 try:
                     acknowledge_dsl(
                         self.store,
-                        step.pupil_id,
-                        self.morning.date,
-                        self.morning.session,
+                        pupil_id,
+                        morning.date,
+                        morning.session,
                         at=self.now(),
                     )
                 except StoreError as exc:

@@ -14,17 +14,17 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Sparkline, Static
 
+from screens.officer_screen import TriageScreen
 from screens.widgets.footer import SteadyFooter
 from screens.widgets.title_bar import TitleBar
 from triage.render.summary_report import headline
 from triage.reports.summary import DaySummary, day_summary
-from triage.store import StoreError, open_store
+from triage.store import StoreError
 
 
-class SummaryScreen(Screen):
+class SummaryScreen(TriageScreen):
     CSS_PATH = "summary_screen.tcss"
     BINDINGS = [
         Binding("escape", "back", "Back to the queue"),
@@ -65,9 +65,9 @@ class SummaryScreen(Screen):
 
     @work(thread=True, exclusive=True, group="summary")
     def load(self) -> None:
-        app = self.app
+        app = self.triage_app
         try:
-            with open_store(app.db_path, create=False, officer=app.officer) as store:  # type: ignore[attr-defined]
+            with app.connect() as store:
                 days = store.school_days()
                 summary = day_summary(store, self.on)
         except StoreError as exc:

@@ -66,9 +66,12 @@ class LineTable(DataTable):
         if row_index < 0 or column_index < 0:
             return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
         row_key = self._row_locations.get_key(row_index)
+        column_key = self._column_locations.get_key(column_index)
+        if row_key is None or column_key is None:  # not a cell of this table: DataTable's way
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
         cache_key = (
             row_key,
-            self._column_locations.get_key(column_index),
+            column_key,
             base_style,
             cursor,
             hover,

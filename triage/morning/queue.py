@@ -197,7 +197,8 @@ def flags_of(entry: QueueEntry) -> list[str]:
 def entry_as_dict(entry: QueueEntry) -> dict[str, Any]:
     """The stable JSON shape of one queued pupil (documented in docs/queue.md)."""
     p = entry.pupil
-    pct = entry.attendance.percent
+    attendance = entry.attendance  # None only while a long queue is still being counted
+    pct = attendance.percent if attendance else None
     return {
         "family": entry.family_id,
         **p.identity(),
@@ -206,8 +207,8 @@ def entry_as_dict(entry: QueueEntry) -> dict[str, Any]:
         "stage": p.stage,
         "consecutive_days": entry.consecutive_days,
         "attendance_percent": None if pct is None else round(pct, 1),
-        "persistent_absence": entry.attendance.persistent_absence,
-        "severe_absence": entry.attendance.severe_absence,
+        "persistent_absence": attendance.persistent_absence if attendance else None,
+        "severe_absence": attendance.severe_absence if attendance else None,
         "unauthorised_sessions_10_weeks": entry.rolling_unauthorised,
         "overdue_n": entry.overdue_n,
         "contacts": [c.as_dict() for c in entry.contacts],

@@ -223,7 +223,8 @@ class Store:
                 json.dumps(detail, sort_keys=True, default=str) if detail else None,
             ),
         )
-        return int(cur.lastrowid)
+        assert cur.lastrowid is not None  # an INSERT always sets it
+        return cur.lastrowid
 
     # --- settings --------------------------------------------------------------------
 
@@ -300,9 +301,10 @@ class Store:
         end: date | None = None,
     ) -> dict[int, list[Mark]]:
         """Marks in date order, grouped by pupil, optionally for some pupils and a date range."""
-        clauses, params = [], []
+        clauses: list[str] = []
+        params: list[object] = []
         if pupil_ids is not None:
-            clauses.append(f"pupil_id IN ({','.join('?' * len(pupil_ids))})")
+            clauses.append(f"pupil_id IN ({placeholders(pupil_ids)})")
             params.extend(pupil_ids)
         if start is not None:
             clauses.append("date >= ?")

@@ -57,8 +57,8 @@ def _v1_core(db: sqlite_utils.Database) -> None:
         not_null={"upn", "legal_forename", "legal_surname", "stage", *PUPIL_FLAGS},
         defaults={"stage": "Expect", **{flag: 0 for flag in PUPIL_FLAGS}},
     )
-    db["pupils"].create_index(["upn"], unique=True)
-    db["pupils"].create_index(["admission_number"])
+    db.table("pupils").create_index(["upn"], unique=True)
+    db.table("pupils").create_index(["admission_number"])
     db.create_table(
         "contacts",
         {
@@ -75,7 +75,7 @@ def _v1_core(db: sqlite_utils.Database) -> None:
         pk="id",
         not_null={"contact_key", "name"},
     )
-    db["contacts"].create_index(["contact_key"], unique=True)
+    db.table("contacts").create_index(["contact_key"], unique=True)
     db.create_table(
         "pupil_contacts",
         {
@@ -90,7 +90,7 @@ def _v1_core(db: sqlite_utils.Database) -> None:
         not_null={"priority", "parental_responsibility"},
         defaults={"parental_responsibility": 0},
     )
-    db["pupil_contacts"].create_index(["contact_id"])
+    db.table("pupil_contacts").create_index(["contact_id"])
     db.create_table(
         "imports",
         {
@@ -106,7 +106,7 @@ def _v1_core(db: sqlite_utils.Database) -> None:
         pk="id",
         not_null={"file_name", "sha256", "kind", "rows", "imported_at", "imported_by"},
     )
-    db["imports"].create_index(["sha256"])
+    db.table("imports").create_index(["sha256"])
     # Raw DDL: sqlite-utils cannot make a WITHOUT ROWID table, and marks are the one big
     # table (760,000 rows for 2,000 pupils' year). One B-tree keyed by pupil, date and
     # session keeps a pupil's history together and halves the cost of a bulk import; the
@@ -148,7 +148,7 @@ def _v2_audit(db: sqlite_utils.Database) -> None:
         pk="id",
         not_null={"at", "officer", "action"},
     )
-    db["events"].create_index(["entity", "entity_id"])
+    db.table("events").create_index(["entity", "entity_id"])
     # The audit trail is append-only.
     db.execute(
         "CREATE TRIGGER events_no_update BEFORE UPDATE ON events "
@@ -194,7 +194,7 @@ def _v3_outcomes(db: sqlite_utils.Database) -> None:
         ],
         not_null={"event_id", "pupil_id", "date", "session", "at", "officer", "channel", "outcome"},
     )
-    db["attempts"].create_index(["date", "session", "pupil_id"])
+    db.table("attempts").create_index(["date", "session", "pupil_id"])
     db.create_table(
         "recodes",
         {
@@ -228,7 +228,7 @@ def _v3_outcomes(db: sqlite_utils.Database) -> None:
             "officer",
         },
     )
-    db["recodes"].create_index(["date", "session", "pupil_id"])
+    db.table("recodes").create_index(["date", "session", "pupil_id"])
     db.create_table(
         "notes",
         {
@@ -248,7 +248,7 @@ def _v3_outcomes(db: sqlite_utils.Database) -> None:
         ],
         not_null={"event_id", "pupil_id", "at", "officer", "text"},
     )
-    db["notes"].create_index(["pupil_id"])
+    db.table("notes").create_index(["pupil_id"])
     # Who is working on a pupil's absence right now (a dialog open). A claim lapses by its
     # expiry time, so a dropped SSH connection never leaves a pupil locked.
     db.create_table(
@@ -308,7 +308,7 @@ def _v5_cases(db: sqlite_utils.Database) -> None:
         ],
         not_null={"event_id", "pupil_id", "from_stage", "to_stage", "reason", "at", "officer"},
     )
-    db["stage_changes"].create_index(["pupil_id"])
+    db.table("stage_changes").create_index(["pupil_id"])
     db.create_table(
         "actions",
         {
@@ -333,7 +333,7 @@ def _v5_cases(db: sqlite_utils.Database) -> None:
         ],
         not_null={"event_id", "pupil_id", "kind", "date", "at", "officer"},
     )
-    db["actions"].create_index(["pupil_id", "kind"])
+    db.table("actions").create_index(["pupil_id", "kind"])
     db.create_table(
         "alert_acks",
         {
