@@ -53,7 +53,6 @@ from screens.outcome_dialog import (
 )
 from screens.widgets.footer import SteadyFooter
 from screens.widgets.title_bar import TitleBar
-from triage import settings
 from triage.casework import alerts, cases, letters, penalties
 from triage.casework.chronology import CaseSummary, build_chronology, flags_of, load_case, render
 from triage.cli.case import (
@@ -452,35 +451,10 @@ class CaseScreen(OfficerScreen):
         """Warn before logging for a pupil another officer has claimed; claim while we are."""
         pid = self.pupil_id
         holder = logbook.claims_for(self.store, mark.date, mark.session, at=self.now()).get(pid)
-
-        def go(holder: str | None) -> None:
-            try:
-                logbook.claim(
-                    self.store,
-                    [pid],
-                    mark.date,
-                    mark.session,
-                    minutes=settings.get_int(self.store, "claim_minutes"),
-                    at=self.now(),
-                )
-            except StoreError as exc:
-                self.notify(str(exc), severity="error", markup=False)
-                return
-            then(holder)
-
-        if holder:
-            self.app.push_screen(
-                Confirm(f"{holder} is working on this pupil right now. Log anyway?"),
-                lambda yes: go(holder) if yes else None,
-            )
-        else:
-            go(None)
+        self.claim_then([pid], mark.date, mark.session, holder, then, who="this pupil")
 
     def _release(self, mark: Mark) -> None:
-        try:
-            logbook.release(self.store, [self.pupil_id], mark.date, mark.session)
-        except StoreError:
-            pass  # the claim lapses by itself
+        self.release_claims([self.pupil_id], mark.date, mark.session)
 
     def action_log(self, channel: str) -> None:
         mark = self._unexplained()
@@ -549,7 +523,11 @@ class CaseScreen(OfficerScreen):
                 )
 
         title = f"Reason for {case.pupil.display_name}, {mark.date:%a %d/%m/%Y} {mark.session}"
-        self._guarded(mark, lambda _holder: self.app.push_screen(ReasonPicker(title), picked))
+
+        def pick(_holder: str | None) -> None:
+            self.app.push_screen(ReasonPicker(title), picked)
+
+        self._guarded(mark, pick)
 
     def action_note(self) -> None:
         case = self.case

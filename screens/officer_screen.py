@@ -3,12 +3,17 @@ viewer (they are hidden from the footer and refused)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable
+
+from triage import settings
+from triage.morning import logbook
+from triage.store import StoreError
 
 if TYPE_CHECKING:
     from textual.command import Provider
@@ -72,3 +77,54 @@ class OfficerScreen(TriageScreen):
     def now(self) -> datetime:
         """The app's clock (injected by tests): local time, as officers read it."""
         return self.triage_app.now()
+
+    # --- claims: one officer on a family at a time -----------------------------------------
+
+    def claim_then(
+        self,
+        pupil_ids: Sequence[int],
+        on: date,
+        session: str,
+        holder: str | None,
+        then: Callable[[str | None], None],
+        *,
+        who: str = "this family",
+    ) -> None:
+        """Claim the pupils for this officer while they log, then ``then(holder)``.
+
+        ``holder`` is whoever else has claimed them (from the screen's last read): the
+        officer is asked first whether to log anyway. A claim that cannot be written (the
+        database busy) is shown, and nothing more happens."""
+
+        def go(holder: str | None) -> None:
+            try:
+                logbook.claim(
+                    self.store,
+                    pupil_ids,
+                    on,
+                    session,
+                    minutes=settings.get_int(self.store, "claim_minutes"),
+                    at=self.now(),
+                )
+            except StoreError as exc:
+                self.notify(str(exc), severity="error", markup=False)
+                return
+            then(holder)
+
+        if holder:
+            from screens.outcome_dialog import Confirm  # imported with the first dialog
+
+            self.app.push_screen(
+                Confirm(f"{holder} is working on {who} right now. Log anyway?"),
+                lambda yes: go(holder) if yes else None,
+            )
+        else:
+            go(None)
+
+    def release_claims(self, pupil_ids: Sequence[int], on: date, session: str) -> None:
+        """Let the pupils go (the dialog closed); a claim that cannot be released now lapses
+        by itself after the claim minutes."""
+        try:
+            logbook.release(self.store, pupil_ids, on, session)
+        except StoreError:
+            pass

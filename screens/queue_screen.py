@@ -7,7 +7,7 @@ officer's choices to `triage.morning.logbook`, and repaints only the rows that c
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from collections.abc import Set as AbstractSet
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -537,48 +537,23 @@ class QueueScreen(OfficerScreen):
         }
         return ", ".join(sorted(holders)) or None
 
-    def _guarded(self, entry: QueueEntry, then) -> None:
+    def _guarded(
+        self, entry: QueueEntry, then: Callable[[list[QueueEntry], str | None], None]
+    ) -> None:
         """Warn before working a family another officer is on; claim it while we are."""
-        family = self._family(entry)
-        holder = self._claimed_by_other(family)
-        if holder:
-
-            def answered(go_ahead: bool | None) -> None:
-                if go_ahead:
-                    self._claim_and(family, then, holder)
-
-            self.app.push_screen(
-                dialogs().Confirm(f"{holder} is working on this family right now. Log anyway?"),
-                answered,
-            )
-        else:
-            self._claim_and(family, then, None)
-
-    def _claim_and(self, family: list[QueueEntry], then, holder: str | None) -> None:
         assert self.morning is not None
-        ids = [e.pupil.id for e in family]
-        try:
-            logbook.claim(
-                self.store,
-                ids,
-                self.morning.date,
-                self.morning.session,
-                minutes=settings.get_int(self.store, "claim_minutes"),
-                at=self.now(),
-            )
-        except StoreError as exc:
-            self.notify(str(exc), severity="error")
-            return
-        then(family, holder)
+        family = self._family(entry)
+        self.claim_then(
+            [e.pupil.id for e in family],
+            self.morning.date,
+            self.morning.session,
+            self._claimed_by_other(family),
+            lambda holder: then(family, holder),
+        )
 
     def _release(self, family: list[QueueEntry]) -> None:
         assert self.morning is not None
-        try:
-            logbook.release(
-                self.store, [e.pupil.id for e in family], self.morning.date, self.morning.session
-            )
-        except StoreError:
-            pass  # the claim lapses by itself
+        self.release_claims([e.pupil.id for e in family], self.morning.date, self.morning.session)
 
     def action_log(self, channel: str) -> None:
         entry = self.current_entry()
