@@ -279,10 +279,10 @@ def _undo_case_rows(store: Store, target: int, action: str, undo_id: int, pupils
         pupils.update(pupils_of_event(store, "actions", target))
         mark_undone(store, "actions", target, undo_id)
     elif action == "action-status":
-        row = event_subject(store, target)
         import json  # only undo reads an event's detail back
 
-        detail = json.loads(row[1]) if row and row[1] else {}
+        entity_id, detail_json = event_subject(store, target) or (None, None)
+        detail = json.loads(detail_json) if detail_json else {}
         before, after = detail.get("before") or {}, detail.get("after") or {}
         if detail.get("action_id") is not None:
             restored += restore_action_status(
@@ -292,7 +292,8 @@ def _undo_case_rows(store: Store, target: int, action: str, undo_id: int, pupils
                 before.get("note"),
                 after.get("status"),
             )
-            pupils.add(int(row[0]))
+            if entity_id is not None:  # the pupil whose action it is
+                pupils.add(int(entity_id))
     elif action == "ack":
         pupils.update(withdraw_acks_of(store, target))
     return restored
