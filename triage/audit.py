@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from triage.store import Store
+from triage.store.audit import audit_events
 
 AUDIT_COLUMNS = ("id", "at", "officer", "action", "entity", "entity_id", "summary", "detail")
 
@@ -21,27 +22,15 @@ def audit_trail(
     """Audit events, oldest first, optionally about one pupil (by UPN), by one officer, or
     from a date. An event is about a pupil when it names the pupil as its subject or lists
     them among the pupils of a family action."""
-    clauses: list[str] = []
-    params: list[Any] = []
-    if officer:
-        clauses.append("officer = ?")
-        params.append(officer)
-    if since:
-        clauses.append("at >= ?")
-        params.append(since.isoformat())
     pupil_id = None
     if pupil:
-        row = store.conn.execute(
-            "SELECT id FROM pupils WHERE upn = ?", (pupil.strip().upper(),)
-        ).fetchone()
-        if row is None:
+        found = store.pupil_by_upn(pupil)
+        if found is None:
             raise ValueError(f"no pupil with UPN {pupil}")
-        pupil_id = row[0]
-    where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        pupil_id = found.id
     rows = []
-    for id_, at, who, action, entity, entity_id, detail in store.conn.execute(
-        f"SELECT id, at, officer, action, entity, entity_id, detail FROM events{where} ORDER BY id",
-        params,
+    for id_, at, who, action, entity, entity_id, detail in audit_events(
+        store, officer=officer, since=since
     ):
         parsed = json.loads(detail) if detail else {}
         if pupil_id is not None and not _about_pupil(entity, entity_id, parsed, pupil_id):

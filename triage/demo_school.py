@@ -13,7 +13,7 @@ from pathlib import Path
 
 from triage.demo import DEMO_SCHOOL_NAME, latest_school_day, write_demo_files
 from triage.imports.importers import import_files
-from triage.store import StoreError, current_officer, open_store
+from triage.store import DB_FILE_NAME, StoreError, current_officer, open_store
 
 DEMO_MARKER = "demo"  # a settings key: only a database carrying it may be rebuilt
 
@@ -27,7 +27,7 @@ def demo_db_path(on: date) -> Path:
     """A per-user temporary location, never the officer's real database."""
     folder = Path(tempfile.gettempdir()) / f"attendance-triage-demo-{current_officer()}"
     folder.mkdir(mode=0o700, exist_ok=True)
-    return folder / f"demo-{on.isoformat()}.db"
+    return folder / f"demo-{on.isoformat()}{Path(DB_FILE_NAME).suffix}"  # the real file's suffix
 
 
 def build_demo_database(path: Path, on: date, pupils: int = 1000) -> Path:

@@ -14,20 +14,22 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from triage.store import Store, StoreError, now_iso
+from triage.store.officers import (  # Officer: a row of the officers table
+    Officer,
+    all_officers,
+    any_officers,
+    count_with_role,
+    delete_officer,
+    role_and_name_of,
+    role_of,
+    upsert_officer,
+)
 
 ROLES = ("lead", "officer", "viewer")
 
 
 class AccessDenied(StoreError):
     """This login may not do this here (shown as one line)."""
-
-
-class Officer(NamedTuple):  # not a dataclass: see triage.model
-    login: str
-    role: str
-    display_name: str | None
-    added_at: str
-    added_by: str
 
 
 class Access(NamedTuple):  # not a dataclass: see triage.model
@@ -45,22 +47,15 @@ class Access(NamedTuple):  # not a dataclass: see triage.model
 
 
 def list_officers(store: Store) -> list[Officer]:
-    return [
-        Officer(*row)
-        for row in store.conn.execute(
-            "SELECT login, role, display_name, added_at, added_by FROM officers ORDER BY login"
-        )
-    ]
+    return all_officers(store)
 
 
 def access_of(store: Store) -> Access:
     """This login's access, or AccessDenied when officers are recorded and it is not one."""
-    row = store.conn.execute(
-        "SELECT role FROM officers WHERE login = ?", (store.officer,)
-    ).fetchone()
-    if row is not None:
-        return Access(store.officer, row[0], single_user=False)
-    if store.conn.execute("SELECT 1 FROM officers LIMIT 1").fetchone() is None:
+    role = role_of(store, store.officer)
+    if role is not None:
+        return Access(store.officer, role, single_user=False)
+    if not any_officers(store):
         return Access(store.officer, "lead", single_user=True)
     raise AccessDenied(
         f"{store.officer!r} is not an officer of this database; "
@@ -94,20 +89,13 @@ def add_officer(
     if role not in ROLES:
         raise ValueError(f"role {role!r} is not one of {', '.join(ROLES)}")
     with store.transaction():
-        first = store.conn.execute("SELECT 1 FROM officers LIMIT 1").fetchone() is None
+        first = not any_officers(store)
         if first and role != "lead":
             raise ValueError("the first officer must be a lead (--role lead)")
         if not first:
             require_lead(store)
-        before = store.conn.execute(
-            "SELECT role, display_name FROM officers WHERE login = ?", (login,)
-        ).fetchone()
-        store.conn.execute(
-            "INSERT INTO officers (login, role, display_name, added_at, added_by)"
-            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (login) DO UPDATE SET role = excluded.role,"
-            " display_name = COALESCE(excluded.display_name, officers.display_name)",
-            (login, role, display_name, now_iso(), store.officer),
-        )
+        before = role_and_name_of(store, login)
+        upsert_officer(store, login, role, display_name, now_iso())
         store.audit(
             "officer-add" if before is None else "officer-change",
             "officer",
@@ -125,14 +113,14 @@ def add_officer(
 def remove_officer(store: Store, login: str) -> None:
     with store.transaction():
         require_lead(store)
-        row = store.conn.execute("SELECT role FROM officers WHERE login = ?", (login,)).fetchone()
-        if row is None:
+        role = role_of(store, login)
+        if role is None:
             raise ValueError(f"{login!r} is not an officer of this database")
-        store.conn.execute("DELETE FROM officers WHERE login = ?", (login,))
-        if _leads(store) == 0 and store.conn.execute("SELECT 1 FROM officers").fetchone():
+        delete_officer(store, login)
+        if _leads(store) == 0 and any_officers(store):
             raise ValueError("this would leave no lead; add another lead first")
-        store.audit("officer-remove", "officer", login, {"before": {"role": row[0]}})
+        store.audit("officer-remove", "officer", login, {"before": {"role": role}})
 
 
 def _leads(store: Store) -> int:
-    return store.conn.execute("SELECT COUNT(*) FROM officers WHERE role = 'lead'").fetchone()[0]
+    return count_with_role(store, "lead")

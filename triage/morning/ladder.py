@@ -24,6 +24,7 @@ from triage.model import Contact, Family, Pupil, QueueEntry
 from triage.morning.outcomes import Attempt
 from triage.officers import require_lead, require_writer
 from triage.store import Store
+from triage.store.audit import session_acks
 
 if TYPE_CHECKING:  # the command line and the editor are imported where they are used
     import argparse
@@ -698,21 +699,9 @@ def acknowledged(
 ) -> dict[int, Ack]:
     """Pupil id -> the first acknowledgement of their DSL alert that session. Pass the
     queued pupil ids to read through the events (entity, entity_id) index."""
-    sql = (
-        "SELECT entity_id, officer, json_extract(detail, '$.at') FROM events"
-        " WHERE action = ? AND json_extract(detail, '$.date') = ?"
-        " AND json_extract(detail, '$.session') = ?"
-    )
-    params: list[Any] = [ACK_ACTION, on.isoformat(), session]
-    if pupil_ids is not None:
-        ids = [str(p) for p in pupil_ids]
-        if not ids:
-            return {}
-        sql += f" AND entity = 'pupil' AND entity_id IN ({','.join('?' * len(ids))})"
-        params += ids
     result: dict[int, Ack] = {}
-    for pid, officer, at in store.conn.execute(sql + " ORDER BY id", params):
-        result.setdefault(int(pid), Ack(officer, datetime.fromisoformat(at)))
+    for pid, officer, at in session_acks(store, ACK_ACTION, on, session, pupil_ids):
+        result.setdefault(pid, Ack(officer, datetime.fromisoformat(at)))
     return result
 
 

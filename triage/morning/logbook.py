@@ -17,6 +17,27 @@ from triage.morning.outcomes import CHANNEL_LABELS, RECODABLE, Attempt, outcome
 from triage.officers import require_writer
 from triage.sanitise import printable
 from triage.store import Store
+from triage.store.logbook import (
+    attempts_in_session,
+    delete_all_claims_of,
+    delete_claims_of,
+    event_subject,
+    insert_attempts,
+    insert_note,
+    last_action_not_undone,
+    mark_undone,
+    others_live_claims,
+    pupils_of_event,
+    recode_marks,
+    recodes_of,
+    restore_action_status,
+    restore_mark,
+    restore_stage,
+    session_mark,
+    stage_changes_of,
+    upsert_claims,
+    withdraw_acks_of,
+)
 
 UNDOABLE = ("attempt", "reason", "note", "callback", "stage", "action", "action-status", "ack")
 
@@ -60,10 +81,7 @@ def _plan_recodes(
         raise ValueError(f"{code!r} cannot be recorded as a reason")
     plan: list[dict[str, Any]] = []
     for pid in pupil_ids:
-        row = store.conn.execute(
-            "SELECT code, amended FROM marks WHERE pupil_id = ? AND date = ? AND session = ?",
-            (pid, on.isoformat(), session),
-        ).fetchone()
+        row = session_mark(store, pid, on, session)
         if row is None:
             continue
         old, amended = row
@@ -79,36 +97,6 @@ def _plan_recodes(
             }
         )
     return plan
-
-
-def _apply_recodes(
-    store: Store, event_id: int, plan: list[dict[str, Any]], reason: str | None, stamp: str
-) -> None:
-    for r in plan:
-        store.conn.execute(
-            "UPDATE marks SET code = ?, amended = 1"
-            " WHERE pupil_id = ? AND date = ? AND session = ?",
-            (r["after"], r["pupil_id"], r["date"], r["session"]),
-        )
-        store.conn.execute(
-            "INSERT OR IGNORE INTO date_codes (date, code) VALUES (?, ?)",
-            (r["date"], r["after"]),
-        )
-        store.conn.execute(
-            "INSERT INTO recodes (event_id, pupil_id, date, session, old_code, new_code, reason,"
-            " at, officer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                event_id,
-                r["pupil_id"],
-                r["date"],
-                r["session"],
-                r["before"],
-                r["after"],
-                reason,
-                stamp,
-                store.officer,
-            ),
-        )
 
 
 def log_attempt(
@@ -164,32 +152,24 @@ def log_attempt(
                 "callback_at": _stamp(callback_at) if callback_at else None,
             },
         )
-        store.conn.executemany(
-            "INSERT INTO attempts (event_id, pupil_id, date, session, at, officer, channel,"
-            " outcome, contact_id, contact_name, number, reason_code, note, callback_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    event_id,
-                    pid,
-                    on.isoformat(),
-                    session,
-                    stamp,
-                    store.officer,
-                    stored_channel,
-                    outcome_key,
-                    contact.id if contact else None,
-                    contact.name if contact else None,
-                    number,
-                    reason_code,
-                    note,
-                    _stamp(callback_at) if callback_at else None,
-                )
-                for pid in pupil_ids
-            ],
+        insert_attempts(
+            store,
+            event_id,
+            pupil_ids,
+            on,
+            session,
+            at=stamp,
+            channel=stored_channel,
+            outcome=outcome_key,
+            contact_id=contact.id if contact else None,
+            contact_name=contact.name if contact else None,
+            number=number,
+            reason_code=reason_code,
+            note=note,
+            callback_at=_stamp(callback_at) if callback_at else None,
         )
-        _apply_recodes(store, event_id, plan, chosen.label, stamp)
-        _release_in_transaction(store, release_claims, on, session)
+        recode_marks(store, event_id, plan, chosen.label, stamp)
+        delete_claims_of(store, release_claims, on, session)
     changed = [r["pupil_id"] for r in plan]
     return Logged(
         event_id, tuple(pupil_ids), tuple(changed), f"{CHANNEL_LABELS[channel]}: {chosen.label}"
@@ -220,7 +200,7 @@ def record_reason(
             pupil_ids[0],
             {"pupils": list(pupil_ids), "recodes": plan, "note": note},
         )
-        _apply_recodes(store, event_id, plan, note or "reason recorded", stamp)
+        recode_marks(store, event_id, plan, note or "reason recorded", stamp)
     changed = [r["pupil_id"] for r in plan]
     return Logged(event_id, tuple(pupil_ids), tuple(changed), f"Reason recorded: {code}")
 
@@ -233,10 +213,7 @@ def add_note(store: Store, pupil_id: int, text: str, *, at: datetime | None = No
     with store.transaction():
         require_writer(store)
         event_id = store.audit("note", "pupil", pupil_id, {"text": text})
-        store.conn.execute(
-            "INSERT INTO notes (event_id, pupil_id, at, officer, text) VALUES (?, ?, ?, ?, ?)",
-            (event_id, pupil_id, stamp, store.officer, text),
-        )
+        insert_note(store, event_id, pupil_id, stamp, text)
     return Logged(event_id, (pupil_id,), (), "Note added")
 
 
@@ -271,13 +248,7 @@ def undo_last(store: Store) -> Undone | None:
     is left alone. The undo is itself an audit event. None when there is nothing to undo."""
     with store.transaction():
         require_writer(store)
-        row = store.conn.execute(
-            f"SELECT id, action FROM events WHERE officer = ? AND action IN "
-            f"({','.join('?' * len(UNDOABLE))}) AND id NOT IN "
-            "(SELECT CAST(entity_id AS INTEGER) FROM events WHERE action = 'undo')"
-            " ORDER BY id DESC LIMIT 1",
-            (store.officer, *UNDOABLE),
-        ).fetchone()
+        row = last_action_not_undone(store, UNDOABLE)
         if row is None:
             return None
         target, action = row
@@ -285,31 +256,12 @@ def undo_last(store: Store) -> Undone | None:
         pupils: set[int] = set()
         restored = 0
         for table in ("attempts", "notes"):
-            pupils.update(
-                pid
-                for (pid,) in store.conn.execute(
-                    f"SELECT pupil_id FROM {table} WHERE event_id = ?", (target,)
-                )
-            )
-            store.conn.execute(
-                f"UPDATE {table} SET undone_event_id = ? WHERE event_id = ?", (undo_id, target)
-            )
+            pupils.update(pupils_of_event(store, table, target))
+            mark_undone(store, table, target, undo_id)
         restored += _undo_case_rows(store, target, action, undo_id, pupils)
-        for rid, pid, d, s, old, new in store.conn.execute(
-            "SELECT id, pupil_id, date, session, old_code, new_code FROM recodes"
-            " WHERE event_id = ?",
-            (target,),
-        ).fetchall():
-            pupils.add(pid)
-            cur = store.conn.execute(
-                "UPDATE marks SET code = ?, amended = (? != mis_code)"
-                " WHERE pupil_id = ? AND date = ? AND session = ? AND code = ? AND amended = 1",
-                (old, old, pid, d, s, new),
-            )
-            restored += cur.rowcount
-            store.conn.execute(
-                "UPDATE recodes SET undone_event_id = ? WHERE id = ?", (undo_id, rid)
-            )
+        for recode in recodes_of(store, target):
+            pupils.add(recode.pupil_id)
+            restored += restore_mark(store, recode, undo_id)
     return Undone(undo_id, target, action, tuple(sorted(pupils)), restored)
 
 
@@ -319,56 +271,31 @@ def _undo_case_rows(store: Store, target: int, action: str, undo_id: int, pupils
     action still has the status it set, and an acknowledgement is withdrawn."""
     restored = 0
     if action == "stage":
-        for pid, from_stage, to_stage in store.conn.execute(
-            "SELECT pupil_id, from_stage, to_stage FROM stage_changes WHERE event_id = ?",
-            (target,),
-        ).fetchall():
+        for pid, from_stage, to_stage in stage_changes_of(store, target):
             pupils.add(pid)
-            restored += store.conn.execute(
-                "UPDATE pupils SET stage = ? WHERE id = ? AND stage = ?",
-                (from_stage, pid, to_stage),
-            ).rowcount
-        store.conn.execute(
-            "UPDATE stage_changes SET undone_event_id = ? WHERE event_id = ?", (undo_id, target)
-        )
+            restored += restore_stage(store, pid, from_stage, to_stage)
+        mark_undone(store, "stage_changes", target, undo_id)
     elif action == "action":
-        pupils.update(
-            pid
-            for (pid,) in store.conn.execute(
-                "SELECT pupil_id FROM actions WHERE event_id = ?", (target,)
-            )
-        )
-        store.conn.execute(
-            "UPDATE actions SET undone_event_id = ? WHERE event_id = ?", (undo_id, target)
-        )
+        pupils.update(pupils_of_event(store, "actions", target))
+        mark_undone(store, "actions", target, undo_id)
     elif action == "action-status":
-        row = store.conn.execute(
-            "SELECT entity_id, detail FROM events WHERE id = ?", (target,)
-        ).fetchone()
         import json  # only undo reads an event's detail back
 
-        detail = json.loads(row[1]) if row and row[1] else {}
+        entity_id, detail_json = event_subject(store, target) or (None, None)
+        detail = json.loads(detail_json) if detail_json else {}
         before, after = detail.get("before") or {}, detail.get("after") or {}
         if detail.get("action_id") is not None:
-            cur = store.conn.execute(
-                "UPDATE actions SET status = ?, note = ? WHERE id = ? AND status IS ?",
-                (
-                    before.get("status"),
-                    before.get("note"),
-                    detail["action_id"],
-                    after.get("status"),
-                ),
+            restored += restore_action_status(
+                store,
+                detail["action_id"],
+                before.get("status"),
+                before.get("note"),
+                after.get("status"),
             )
-            restored += cur.rowcount
-            pupils.add(int(row[0]))
+            if entity_id is not None:  # the pupil whose action it is
+                pupils.add(int(entity_id))
     elif action == "ack":
-        pupils.update(
-            pid
-            for (pid,) in store.conn.execute(
-                "SELECT pupil_id FROM alert_acks WHERE event_id = ?", (target,)
-            )
-        )
-        store.conn.execute("DELETE FROM alert_acks WHERE event_id = ?", (target,))
+        pupils.update(withdraw_acks_of(store, target))
     return restored
 
 
@@ -377,25 +304,7 @@ def attempts_for(
 ) -> dict[int, list[Attempt]]:
     """The attempts (not undone) about each pupil's absence in a session, oldest first
     (only those about ``pupil_ids`` when given)."""
-    result: dict[int, list[Attempt]] = {}
-    some = "" if pupil_ids is None else f" AND pupil_id IN ({','.join('?' * len(pupil_ids))})"
-    for pid, at, officer, channel, out, contact_id, reason, callback in store.conn.execute(
-        "SELECT pupil_id, at, officer, channel, outcome, contact_id, reason_code, callback_at"
-        f" FROM attempts WHERE date = ? AND session = ? AND undone_event_id IS NULL{some}"
-        " ORDER BY id",
-        (on.isoformat(), session, *(pupil_ids or ())),
-    ):
-        result.setdefault(pid, []).append(
-            Attempt(
-                at=datetime.fromisoformat(at),
-                officer=officer,
-                channel=channel,
-                outcome=out,
-                contact_id=contact_id,
-                reason_code=reason,
-                callback_at=datetime.fromisoformat(callback) if callback else None,
-            )
-        )
+    result = attempts_in_session(store, on, session, pupil_ids)
     # Time order, not text order: officers' clocks may write different UTC offsets.
     for attempts in result.values():
         attempts.sort(key=lambda a: a.at)
@@ -423,47 +332,23 @@ def claim(
     expires = now + timedelta(minutes=minutes)
     with store.transaction():
         require_writer(store)
-        store.conn.executemany(
-            "INSERT INTO claims (pupil_id, date, session, officer, claimed_at, expires_at)"
-            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (pupil_id, date, session) DO UPDATE SET"
-            " officer = excluded.officer, claimed_at = excluded.claimed_at,"
-            " expires_at = excluded.expires_at",
-            [
-                (pid, on.isoformat(), session, store.officer, _utc_stamp(now), _utc_stamp(expires))
-                for pid in pupil_ids
-            ],
-        )
+        upsert_claims(store, pupil_ids, on, session, _utc_stamp(now), _utc_stamp(expires))
 
 
 def release(store: Store, pupil_ids: Sequence[int], on: date, session: str) -> None:
     """Give up this officer's claims on these pupils (the dialog closed)."""
     with store.transaction():
-        _release_in_transaction(store, pupil_ids, on, session)
-
-
-def _release_in_transaction(store: Store, pupil_ids: Sequence[int], on: date, session: str) -> None:
-    store.conn.executemany(
-        "DELETE FROM claims WHERE pupil_id = ? AND date = ? AND session = ? AND officer = ?",
-        [(pid, on.isoformat(), session, store.officer) for pid in pupil_ids],
-    )
+        delete_claims_of(store, pupil_ids, on, session)
 
 
 def release_all(store: Store) -> None:
     """Give up every claim this officer holds (the app is closing)."""
     with store.transaction():
-        store.conn.execute("DELETE FROM claims WHERE officer = ?", (store.officer,))
+        delete_all_claims_of(store)
 
 
 def claims_for(
     store: Store, on: date, session: str, *, at: datetime | None = None
 ) -> dict[int, str]:
     """Pupil id -> officer, for live claims by other officers."""
-    now = _utc_stamp(at)
-    return {
-        pid: officer
-        for pid, officer in store.conn.execute(
-            "SELECT pupil_id, officer FROM claims WHERE date = ? AND session = ?"
-            " AND expires_at > ? AND officer != ?",
-            (on.isoformat(), session, now, store.officer),
-        )
-    }
+    return others_live_claims(store, on, session, _utc_stamp(at))
