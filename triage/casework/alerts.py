@@ -7,13 +7,14 @@ later arises again, the new occurrence has a new ``arose_on`` and shows unacknow
 How each kind's ``arose_on`` is found is in :data:`ALERT_KINDS`' docs and ``docs/cases.md``.
 
 :func:`alerts_for` reads everything it needs in a fixed number of queries (marks once,
-grouped by pupil) and computes per pupil with the pure rules of :mod:`triage.rules`.
+grouped by pupil; the statements are in :mod:`triage.store.alerts`) and computes per pupil
+with the pure rules of :mod:`triage.rules`.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
@@ -23,6 +24,7 @@ from triage.codes import ATTENDING_CODES, POSSIBLE_CODES, UNAUTHORISED_CODES
 from triage.model import Mark
 from triage.officers import require_writer
 from triage.store import Store
+from triage.store import alerts as alert_rows
 
 # In the order an officer should look at them.
 ALERT_LABELS: dict[str, str] = {
@@ -255,7 +257,7 @@ def alerts_for(
     start = cal.load_from
 
     found: list[Alert] = []
-    unauthorised = _unauthorised_marks(store, ids, start, on)
+    unauthorised = alert_rows.unauthorised_marks(store, ids, start, on)
     for pid in on_roll:
         marks = unauthorised.get(pid, [])
         found.extend(
@@ -264,7 +266,7 @@ def alerts_for(
 
     # Only these can have a persistent/severe absence or a missing-education alert: the
     # year's figure is at the threshold, or there are 10 days with unauthorised marks.
-    counts = _year_counts(store, ids, cal.year_start, on)
+    counts = alert_rows.year_counts(store, ids, cal.year_start, on)
     need_marks = [
         pid
         for pid in on_roll
@@ -327,64 +329,12 @@ def _could_be_persistent(possible: int, attending: int) -> bool:
     return possible >= MIN_POSSIBLE_SESSIONS and (possible - attending) * 10 >= possible
 
 
-def _in_list(codes: Iterable[str]) -> str:
-    """A SQL list of codes from triage.codes (constants, never input)."""
-    return ",".join("'" + c.replace("'", "''") + "'" for c in sorted(codes))
-
-
-def _pupil_clause(ids: Sequence[int] | None, params: list[object]) -> str:
-    if ids is None:
-        return ""
-    params.extend(ids)
-    return f" AND pupil_id IN ({','.join('?' * len(ids))})"
-
-
-def _year_counts(
-    store: Store, ids: Sequence[int] | None, start: date, end: date
-) -> dict[int, tuple[int, int]]:
-    """Pupil id -> (possible, attending) sessions from ``start`` to ``end``: the inputs of
-    :func:`triage.rules.attendance`, counted by SQLite to pick whose marks to read."""
-    params: list[object] = [start.isoformat(), end.isoformat()]
-    where = _pupil_clause(ids, params)
-    return {
-        pid: (possible or 0, attending or 0)
-        for pid, possible, attending in store.conn.execute(
-            f"SELECT pupil_id, SUM(code IN ({_in_list(POSSIBLE_CODES)})),"
-            f" SUM(code IN ({_in_list(ATTENDING_CODES)})) FROM marks"
-            f" WHERE date >= ? AND date <= ?{where} GROUP BY pupil_id",
-            params,
-        )
-    }
-
-
-def _unauthorised_marks(
-    store: Store, ids: Sequence[int] | None, start: date, end: date
-) -> dict[int, list[Mark]]:
-    """Unauthorised marks from ``start`` to ``end``, and every ``N`` before ``start`` (an N
-    never stops needing a recode), in date order, grouped by pupil."""
-    params: list[object] = [start.isoformat(), end.isoformat()]
-    where = _pupil_clause(ids, params)
-    result: dict[int, list[Mark]] = {}
-    parsed: dict[str, date] = {}
-    for pid, d, session, code in store.conn.execute(
-        f"SELECT pupil_id, date, session, code FROM marks"
-        f" WHERE code IN ({_in_list(UNAUTHORISED_CODES)}) AND (date >= ? OR code = 'N')"
-        f" AND date <= ?{where} ORDER BY pupil_id, date, session",
-        params,
-    ):
-        day = parsed.get(d) or parsed.setdefault(d, date.fromisoformat(d))
-        result.setdefault(pid, []).append(Mark(pid, day, session, code))
-    return result
-
-
 def _acknowledgements(store: Store) -> dict[tuple[int, str, date], Acknowledgement]:
     return {
-        (pid, kind, date.fromisoformat(arose)): Acknowledgement(
-            officer, datetime.fromisoformat(at), event_id
+        (ack.pupil_id, ack.kind, date.fromisoformat(ack.arose_on)): Acknowledgement(
+            ack.officer, datetime.fromisoformat(ack.at), ack.event_id
         )
-        for pid, kind, arose, event_id, at, officer in store.conn.execute(
-            "SELECT pupil_id, kind, arose_on, event_id, at, officer FROM alert_acks"
-        )
+        for ack in alert_rows.acknowledgements(store)
     }
 
 
@@ -398,14 +348,13 @@ def acknowledge(store: Store, alert: Alert, *, at: datetime | None = None) -> Al
     key = (alert.pupil_id, alert.kind, alert.arose_on.isoformat())
     with store.transaction():
         require_writer(store)
-        row = store.conn.execute(
-            "SELECT officer, at, event_id FROM alert_acks"
-            " WHERE pupil_id = ? AND kind = ? AND arose_on = ?",
-            key,
-        ).fetchone()
+        row = alert_rows.acknowledgement(store, *key)
         if row is not None:
             return replace(
-                alert, acknowledged=Acknowledgement(row[0], datetime.fromisoformat(row[1]), row[2])
+                alert,
+                acknowledged=Acknowledgement(
+                    row.officer, datetime.fromisoformat(row.at), row.event_id
+                ),
             )
         event_id = store.audit(
             "ack",
@@ -419,11 +368,7 @@ def acknowledge(store: Store, alert: Alert, *, at: datetime | None = None) -> Al
                 "after": {"officer": store.officer, "at": stamp},
             },
         )
-        store.conn.execute(
-            "INSERT INTO alert_acks (pupil_id, kind, arose_on, event_id, at, officer)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (*key, event_id, stamp, store.officer),
-        )
+        alert_rows.insert_acknowledgement(store, *key, event_id, stamp, store.officer)
     return replace(
         alert, acknowledged=Acknowledgement(store.officer, datetime.fromisoformat(stamp), event_id)
     )

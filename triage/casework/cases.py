@@ -11,7 +11,8 @@ Writes follow :mod:`triage.morning.logbook`: one officer action = one short tran
 audit event, and every row written points at that event (``event_id``); an undo marks rows
 undone (``undone_event_id``) rather than deleting them. Reads return small frozen rows and
 leave undone rows out. :func:`patterns`, :func:`register_grid` and :func:`suggest` are pure
-functions over plain rows. See ``docs/cases.md``.
+functions over plain rows. The statements are in :mod:`triage.store.cases`. See
+``docs/cases.md``.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ from triage.officers import require_lead, require_writer
 from triage.rules import MISSING_EDUCATION_DAYS, PENALTY_NOTICE_SESSIONS
 from triage.sanitise import printable
 from triage.store import Store
+from triage.store import cases as case_rows
+from triage.store.alerts import acknowledgements_of
 
 EXPECT, MONITOR, LISTEN, FACILITATE, FORMALISE, ENFORCE = STAGES
 
@@ -187,23 +190,15 @@ def _dmy(d: date) -> str:
 
 
 def _stage_of(store: Store, pupil_id: int) -> str:
-    row = store.conn.execute("SELECT stage FROM pupils WHERE id = ?", (pupil_id,)).fetchone()
-    if row is None:
+    stage = case_rows.pupil_stage(store, pupil_id)
+    if stage is None:
         raise ValueError(f"there is no pupil with id {pupil_id}")
-    return row[0]
+    return stage
 
 
 def has_support(store: Store, pupil_id: int) -> bool:
     """Whether any support action (:data:`SUPPORT_KINDS`) is recorded and not undone."""
-    kinds = sorted(SUPPORT_KINDS)
-    return (
-        store.conn.execute(
-            f"SELECT 1 FROM actions WHERE pupil_id = ? AND undone_event_id IS NULL"
-            f" AND kind IN ({','.join('?' * len(kinds))}) LIMIT 1",
-            (pupil_id, *kinds),
-        ).fetchone()
-        is not None
-    )
+    return case_rows.has_action_of(store, pupil_id, SUPPORT_KINDS)
 
 
 def change_stage(
@@ -262,23 +257,20 @@ def change_stage(
                 "support_recorded": support,
             },
         )
-        cur = store.conn.execute(
-            "INSERT INTO stage_changes (event_id, pupil_id, from_stage, to_stage, reason,"
-            " review_date, at, officer) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                event_id,
-                pupil_id,
-                from_stage,
-                to_stage,
-                reason,
-                review_date.isoformat() if review_date else None,
-                stamp,
-                store.officer,
-            ),
+        change_id = case_rows.insert_stage_change(
+            store,
+            event_id=event_id,
+            pupil_id=pupil_id,
+            from_stage=from_stage,
+            to_stage=to_stage,
+            reason=reason,
+            review_date=review_date.isoformat() if review_date else None,
+            at=stamp,
+            officer=store.officer,
         )
-        store.conn.execute("UPDATE pupils SET stage = ? WHERE id = ?", (to_stage, pupil_id))
+        case_rows.set_pupil_stage(store, pupil_id, to_stage)
     return StageChange(
-        id=int(cur.lastrowid),
+        id=change_id,
         pupil_id=pupil_id,
         from_stage=from_stage,
         to_stage=to_stage,
@@ -295,24 +287,19 @@ def change_stage(
 def stage_history(store: Store, pupil_id: int) -> list[StageChange]:
     """The pupil's stage changes, newest first, undone ones left out."""
     result = []
-    for row in store.conn.execute(
-        "SELECT s.id, s.from_stage, s.to_stage, s.reason, s.review_date, s.at, s.officer,"
-        " s.event_id, e.detail FROM stage_changes s JOIN events e ON e.id = s.event_id"
-        " WHERE s.pupil_id = ? AND s.undone_event_id IS NULL ORDER BY s.event_id DESC",
-        (pupil_id,),
-    ):
-        detail = json.loads(row[8]) if row[8] else {}
+    for row in case_rows.stage_changes_of(store, pupil_id):
+        detail = json.loads(row.detail) if row.detail else {}
         result.append(
             StageChange(
-                id=row[0],
+                id=row.id,
                 pupil_id=pupil_id,
-                from_stage=row[1],
-                to_stage=row[2],
-                reason=row[3],
-                review_date=_day(row[4]),
-                at=_parse_time(row[5]),
-                officer=row[6],
-                event_id=row[7],
+                from_stage=row.from_stage,
+                to_stage=row.to_stage,
+                reason=row.reason,
+                review_date=_day(row.review_date),
+                at=_parse_time(row.at),
+                officer=row.officer,
+                event_id=row.event_id,
                 holiday=bool(detail.get("holiday")),
                 confirmed=bool(detail.get("confirmed")),
             )
@@ -326,12 +313,8 @@ def current_stage(store: Store, pupil_id: int) -> str:
 
 def stage_since(store: Store, pupil_id: int) -> date | None:
     """The date of the last stage change (not undone), or None when it never changed."""
-    row = store.conn.execute(
-        "SELECT at FROM stage_changes WHERE pupil_id = ? AND undone_event_id IS NULL"
-        " ORDER BY event_id DESC LIMIT 1",
-        (pupil_id,),
-    ).fetchone()
-    return _parse_time(row[0]).date() if row else None
+    at = case_rows.last_stage_change_at(store, pupil_id)
+    return _parse_time(at).date() if at else None
 
 
 def next_reviews(store: Store, pupil_ids: Iterable[int] | None = None) -> dict[int, date]:
@@ -341,12 +324,7 @@ def next_reviews(store: Store, pupil_ids: Iterable[int] | None = None) -> dict[i
     ``review_held`` actions (its ``due_date``); a latest one without a date means no review.
     """
     latest: dict[int, tuple[int, str | None]] = {}
-    for pid, review, event_id in store.conn.execute(
-        "SELECT pupil_id, review_date, event_id FROM stage_changes"
-        " WHERE undone_event_id IS NULL UNION ALL"
-        " SELECT pupil_id, due_date, event_id FROM actions"
-        " WHERE kind = 'review_held' AND undone_event_id IS NULL"
-    ):
+    for pid, review, event_id in case_rows.review_dates(store, "review_held"):
         if pid not in latest or event_id > latest[pid][0]:
             latest[pid] = (event_id, review)
     wanted = None if pupil_ids is None else set(pupil_ids)
@@ -402,33 +380,32 @@ def _write_action(
     """Insert one action and its ``action`` audit event. Call inside a transaction, after
     the access check (used by :func:`record_action` and :mod:`triage.casework.penalties`)."""
     _stage_of(store, pupil_id)  # the pupil exists
+    day = on.isoformat()
+    due = due_date.isoformat() if due_date else None
     row = {
         "kind": kind,
-        "date": on.isoformat(),
+        "date": day,
         "note": note,
-        "due_date": due_date.isoformat() if due_date else None,
+        "due_date": due,
         "status": status,
         "detail": detail,
     }
     event_id = store.audit("action", "pupil", pupil_id, {"before": None, "after": row})
-    cur = store.conn.execute(
-        "INSERT INTO actions (event_id, pupil_id, kind, date, note, due_date, status, detail,"
-        " at, officer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            event_id,
-            pupil_id,
-            kind,
-            row["date"],
-            note,
-            row["due_date"],
-            status,
-            json.dumps(detail, sort_keys=True, ensure_ascii=False) if detail else None,
-            stamp,
-            store.officer,
-        ),
+    action_id = case_rows.insert_action(
+        store,
+        event_id=event_id,
+        pupil_id=pupil_id,
+        kind=kind,
+        on=day,
+        note=note,
+        due_date=due,
+        status=status,
+        detail=json.dumps(detail, sort_keys=True, ensure_ascii=False) if detail else None,
+        at=stamp,
+        officer=store.officer,
     )
     return Action(
-        id=int(cur.lastrowid),
+        id=action_id,
         pupil_id=pupil_id,
         kind=kind,
         on=on,
@@ -538,61 +515,42 @@ def set_action_status(
                 "after": {"status": status, "note": new_note},
             },
         )
-        store.conn.execute(
-            "UPDATE actions SET status = ?, note = ? WHERE id = ?", (status, new_note, action_id)
-        )
+        case_rows.update_action_status(store, action_id, status, new_note)
         after = _action_by_id(store, action_id)
     assert after is not None
     return after
 
 
-_ACTION_COLUMNS = "id, pupil_id, kind, date, note, due_date, status, detail, at, officer, event_id"
-
-
-def _action_from_row(row: Sequence[Any]) -> Action:
+def _action_from_row(row: case_rows.ActionRow) -> Action:
     return Action(
-        id=row[0],
-        pupil_id=row[1],
-        kind=row[2],
-        on=date.fromisoformat(row[3]),
-        note=row[4],
-        due_date=_day(row[5]),
-        status=row[6],
-        detail=json.loads(row[7]) if row[7] else {},
-        at=_parse_time(row[8]),
-        officer=row[9],
-        event_id=row[10],
+        id=row.id,
+        pupil_id=row.pupil_id,
+        kind=row.kind,
+        on=date.fromisoformat(row.date),
+        note=row.note,
+        due_date=_day(row.due_date),
+        status=row.status,
+        detail=json.loads(row.detail) if row.detail else {},
+        at=_parse_time(row.at),
+        officer=row.officer,
+        event_id=row.event_id,
     )
 
 
 def _action_by_id(store: Store, action_id: int) -> Action | None:
-    row = store.conn.execute(
-        f"SELECT {_ACTION_COLUMNS} FROM actions WHERE id = ? AND undone_event_id IS NULL",
-        (action_id,),
-    ).fetchone()
+    row = case_rows.action_by_id(store, action_id)
     return _action_from_row(row) if row else None
 
 
 def actions_of(store: Store, pupil_id: int, kind: str | None = None) -> list[Action]:
     """The pupil's actions (optionally of one kind), newest first by date, undone ones left
     out."""
-    sql = f"SELECT {_ACTION_COLUMNS} FROM actions WHERE pupil_id = ? AND undone_event_id IS NULL"
-    params: list[Any] = [pupil_id]
-    if kind is not None:
-        sql += " AND kind = ?"
-        params.append(kind)
-    rows = store.conn.execute(sql + " ORDER BY date DESC, event_id DESC", params)
-    return [_action_from_row(r) for r in rows]
+    return [_action_from_row(r) for r in case_rows.actions_of(store, pupil_id, kind)]
 
 
 def open_actions(store: Store, kind: str) -> list[Action]:
     """Every pupil's actions of one kind that are not undone (one query; for alerts)."""
-    rows = store.conn.execute(
-        f"SELECT {_ACTION_COLUMNS} FROM actions WHERE kind = ? AND undone_event_id IS NULL"
-        " ORDER BY pupil_id, date, event_id",
-        (kind,),
-    )
-    return [_action_from_row(r) for r in rows]
+    return [_action_from_row(r) for r in case_rows.actions_of_kind(store, kind)]
 
 
 def describe_action(action: Action) -> str:
@@ -646,11 +604,7 @@ def _ladder_steps(store: Store, pupil_id: int) -> list[TimelineEntry]:
     from triage.morning import ladder as ladders
     from triage.morning.logbook import attempts_for, local_now
 
-    queued = store.conn.execute(
-        "SELECT date, session, code FROM marks WHERE pupil_id = ? AND queued = 1"
-        " ORDER BY date DESC, session DESC LIMIT ?",
-        (pupil_id, LADDER_ABSENCES),
-    ).fetchall()
+    queued = case_rows.queued_absences(store, pupil_id, LADDER_ABSENCES)
     if not queued:
         return []
     pupil = store.pupils([pupil_id])[0]
@@ -705,12 +659,7 @@ def timeline(store: Store, pupil_id: int, *, ladder: bool = False) -> list[Timel
         reason,
         note,
         callback,
-    ) in store.conn.execute(
-        "SELECT event_id, at, officer, channel, outcome, contact_name, number, date, session,"
-        " reason_code, note, callback_at FROM attempts"
-        " WHERE pupil_id = ? AND undone_event_id IS NULL",
-        (pupil_id,),
-    ):
+    ) in case_rows.attempts_of(store, pupil_id):
         try:
             label = outcome(channel, key).label
         except KeyError:
@@ -726,20 +675,14 @@ def timeline(store: Store, pupil_id: int, *, ladder: bool = False) -> list[Timel
         if note:
             text += f"; {note}"
         entries.append(TimelineEntry(_parse_time(at), officer, "attempt", text, event_id))
-    for event_id, at, officer, day, session, old, new, reason in store.conn.execute(
-        "SELECT event_id, at, officer, date, session, old_code, new_code, reason FROM recodes"
-        " WHERE pupil_id = ? AND undone_event_id IS NULL",
-        (pupil_id,),
+    for event_id, at, officer, day, session, old, new, reason in case_rows.recodes_of(
+        store, pupil_id
     ):
         text = f"Mark {_dmy(date.fromisoformat(day))} {session} recoded {old} → {new}"
         if reason:
             text += f" ({reason})"
         entries.append(TimelineEntry(_parse_time(at), officer, "recode", text, event_id))
-    for event_id, at, officer, note in store.conn.execute(
-        "SELECT event_id, at, officer, text FROM notes"
-        " WHERE pupil_id = ? AND undone_event_id IS NULL",
-        (pupil_id,),
-    ):
+    for event_id, at, officer, note in case_rows.notes_of(store, pupil_id):
         entries.append(TimelineEntry(_parse_time(at), officer, "note", f"Note: {note}", event_id))
     for change in stage_history(store, pupil_id):
         entries.append(
@@ -755,15 +698,12 @@ def timeline(store: Store, pupil_id: int, *, ladder: bool = False) -> list[Timel
         )
     from triage.casework.alerts import ALERT_LABELS  # alerts builds on this module
 
-    for event_id, at, officer, kind, arose in store.conn.execute(
-        "SELECT event_id, at, officer, kind, arose_on FROM alert_acks WHERE pupil_id = ?",
-        (pupil_id,),
-    ):
+    for ack in acknowledgements_of(store, pupil_id):
         text = (
-            f"Alert acknowledged: {ALERT_LABELS.get(kind, kind)}"
-            f" (arose {_dmy(date.fromisoformat(arose))})"
+            f"Alert acknowledged: {ALERT_LABELS.get(ack.kind, ack.kind)}"
+            f" (arose {_dmy(date.fromisoformat(ack.arose_on))})"
         )
-        entries.append(TimelineEntry(_parse_time(at), officer, "ack", text, event_id))
+        entries.append(TimelineEntry(_parse_time(ack.at), ack.officer, "ack", text, ack.event_id))
     if ladder:  # the case screen shows the calling ladder beside the attempts
         entries.extend(_ladder_steps(store, pupil_id))
     # Newest first; within one officer action, what followed from it (a recode after the

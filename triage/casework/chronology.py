@@ -52,6 +52,7 @@ from triage.codes import UNAUTHORISED_CODES
 from triage.model import AttendanceSummary, Contact, Mark, Pupil, year_label
 from triage.morning.queue import FLAG_LABELS
 from triage.store import Store
+from triage.store import cases as case_rows
 
 FORMATS = ("markdown", "html")
 HALF_TERM_BREAK_WEEKDAYS = 3  # a gap this long (in weekdays) inside a term is its break
@@ -80,15 +81,7 @@ def find_pupil(store: Store, upn: str) -> Pupil:
 def siblings_of(store: Store, pupil_id: int) -> list[Pupil]:
     """Pupils who share a contact with this one (siblings share contacts: the importer
     keeps one row per contact), in name order."""
-    ids = [
-        pid
-        for (pid,) in store.conn.execute(
-            "SELECT DISTINCT b.pupil_id FROM pupil_contacts a"
-            " JOIN pupil_contacts b ON b.contact_id = a.contact_id"
-            " WHERE a.pupil_id = ? AND b.pupil_id != ?",
-            (pupil_id, pupil_id),
-        )
-    ]
+    ids = case_rows.sibling_ids(store, pupil_id)
     return store.pupils(ids) if ids else []
 
 
@@ -491,11 +484,7 @@ def _status_changes(store: Store, pupil_id: int) -> list[ChronologyEntry]:
     trail; changes to actions since undone are left out."""
     live = {a.id: a for a in cases.actions_of(store, pupil_id)}
     found = []
-    for at, officer, detail in store.conn.execute(
-        "SELECT at, officer, detail FROM events WHERE action = 'action-status'"
-        " AND entity = 'pupil' AND entity_id = ? ORDER BY id",
-        (str(pupil_id),),
-    ):
+    for at, officer, detail in case_rows.action_status_events(store, pupil_id):
         d = json.loads(detail) if detail else {}
         action = live.get(d.get("action_id"))
         if action is None:

@@ -415,10 +415,10 @@ class Letter:
 
 
 def officer_name(store: Store) -> str:
-    row = store.conn.execute(
-        "SELECT display_name FROM officers WHERE login = ?", (store.officer,)
-    ).fetchone()
-    return (row[0] if row and row[0] and row[0].strip() else None) or store.officer
+    from triage.store.cases import officer_display_name
+
+    name = officer_display_name(store, store.officer)
+    return (name if name and name.strip() else None) or store.officer
 
 
 def _pupils(store: Store, upns: Sequence[str]) -> list[Pupil]:

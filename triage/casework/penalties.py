@@ -25,6 +25,7 @@ from triage.casework.cases import Action, _write_action, actions_of, local_stamp
 from triage.officers import require_lead
 from triage.sanitise import printable
 from triage.store import Store
+from triage.store import cases as case_rows
 
 NOTICE_YEARS = 3  # notices to the same parent for the same child count for 3 years
 NOTICES_ALLOWED = 2  # within those 3 years; a third is refused
@@ -231,13 +232,10 @@ def set_notice_status(
     next step. ``unpaid`` only once its 28 days have passed (``on``, default today)."""
     if status not in NEXT_STEPS:
         raise ValueError(f"a penalty notice is {', '.join(NEXT_STEPS)}, not {status!r}")
-    row = store.conn.execute(
-        "SELECT pupil_id, kind, due_date FROM actions WHERE id = ? AND undone_event_id IS NULL",
-        (action_id,),
-    ).fetchone()
-    if row is None or row[1] != "penalty_notice":
+    row = case_rows.action_by_id(store, action_id)
+    if row is None or row.kind != "penalty_notice":
         raise ValueError(f"action {action_id} is not a penalty notice")
-    full_by = date.fromisoformat(row[2]) if row[2] else None
+    full_by = date.fromisoformat(row.due_date) if row.due_date else None
     today = on or date.today()
     if status == "unpaid" and full_by is not None and today <= full_by:
         raise ValueError(f"the notice can still be paid until {_dmy(full_by)}")
