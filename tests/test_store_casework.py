@@ -10,12 +10,14 @@ from pathlib import Path
 import pytest
 
 from triage.casework.cases import change_stage, record_action, set_action_status
+from triage.casework.letters import officer_name
 from triage.imports.importers import import_files
 from triage.morning.logbook import undo_last
 from triage.officers import add_officer
 from triage.store import Store
 from triage.store import alerts as alert_rows
 from triage.store import cases as case_rows
+from triage.store.officers import role_and_name_of
 
 AMY, BEN = "A123456789012", "A123456789013"
 NINE = datetime(2026, 11, 24, 9, 0)
@@ -94,10 +96,14 @@ def test_queued_absences_are_the_latest_first_and_limited(school: Store) -> None
     assert case_rows.queued_absences(school, amy, 0) == []
 
 
-def test_an_officer_without_a_display_name_has_none(school: Store) -> None:
+def test_a_letter_is_signed_by_the_login_of_an_officer_without_a_display_name(
+    school: Store,
+) -> None:
     add_officer(school, "officer.one", "lead")
-    assert case_rows.officer_display_name(school, "officer.one") is None
-    assert case_rows.officer_display_name(school, "nobody") is None
+    assert role_and_name_of(school, "officer.one") == ("lead", None)
+    assert role_and_name_of(school, "nobody") is None
+    school.officer = "officer.one"
+    assert officer_name(school) == "officer.one"
 
 
 def test_unauthorised_marks_keep_an_old_n_but_not_an_old_o(school: Store) -> None:

@@ -415,9 +415,10 @@ class Letter:
 
 
 def officer_name(store: Store) -> str:
-    from triage.store.cases import officer_display_name
+    """A letter is signed with the officer's recorded name, else their login."""
+    from triage.store.officers import role_and_name_of
 
-    name = officer_display_name(store, store.officer)
+    _role, name = role_and_name_of(store, store.officer) or (None, None)
     return (name if name and name.strip() else None) or store.officer
 
 

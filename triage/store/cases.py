@@ -277,12 +277,3 @@ def sibling_ids(store: Store, pupil_id: int) -> list[int]:
             (pupil_id, pupil_id),
         )
     ]
-
-
-def officer_display_name(store: Store, login: str) -> str | None:
-    """The officer's display name as recorded (None when there is none): a letter is signed
-    with it."""
-    row = store.conn.execute(
-        "SELECT display_name FROM officers WHERE login = ?", (login,)
-    ).fetchone()
-    return row[0] if row else None
