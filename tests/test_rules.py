@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from triage import rules
 from triage.model import Contact, Mark, Pupil
 from triage.rules import (
     MISSING_EDUCATION_DAYS,
@@ -586,3 +587,22 @@ def test_families_are_ordered_by_their_best_member():
 
 def test_an_empty_morning_has_an_empty_queue():
     assert queue_for([], {}, {}) == []
+
+
+# --- the term calendar (one place: rules.term_of) ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("day", "name", "start", "usual_end"),
+    [
+        (date(2026, 9, 1), "Autumn", date(2026, 9, 1), date(2026, 12, 31)),
+        (date(2026, 12, 31), "Autumn", date(2026, 9, 1), date(2026, 12, 31)),
+        (date(2027, 1, 4), "Spring", date(2027, 1, 1), date(2027, 3, 28)),
+        (date(2027, 3, 28), "Spring", date(2027, 1, 1), date(2027, 3, 28)),  # Easter Sunday
+        (date(2027, 3, 29), "Summer", date(2027, 3, 29), date(2027, 7, 31)),  # Easter Monday
+        (date(2027, 8, 31), "Summer", date(2027, 3, 29), date(2027, 7, 31)),
+    ],
+)
+def test_every_day_of_the_year_falls_in_one_term(day, name, start, usual_end) -> None:
+    assert rules.term_of(day) == rules.Term(name, start, usual_end)
+    assert rules.term_start(day) == start

@@ -16,6 +16,7 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from dateutil.easter import easter
 
@@ -289,20 +290,35 @@ def _mark_order(mark: Mark) -> tuple[date, int, str]:
 # --- Terms -----------------------------------------------------------------------------
 
 
-def term_start(d: date) -> date:
-    """The first day of the term containing ``d``, by an approximation of English term dates.
+class Term(NamedTuple):
+    """A term of the English school year, by an approximation of its dates (see
+    :func:`term_of`)."""
+
+    name: str  # Autumn, Spring or Summer
+    start: date  # the first day of its span
+    usual_end: date  # the day it usually ends: where its half-terms are split from
+
+
+def term_of(d: date) -> Term:
+    """The term containing ``d``, by an approximation of English term dates.
 
     Until term dates become a setting: autumn term is 1 September to 31 December; spring
     term is 1 January to Easter Sunday (the Easter weekend after Good Friday belongs to
-    spring); summer term is Easter Monday to 31 August. Real terms have holidays inside and
-    between them; those days have no marks, so the figures they feed are unaffected.
+    spring); summer term is Easter Monday to 31 August, usually ending in late July. Real
+    terms have holidays inside and between them; those days have no marks, so the figures
+    they feed are unaffected.
     """
     if d.month >= 9:
-        return date(d.year, 9, 1)
-    easter_monday = easter(d.year) + timedelta(days=1)
-    if d >= easter_monday:
-        return easter_monday
-    return date(d.year, 1, 1)
+        return Term("Autumn", date(d.year, 9, 1), date(d.year, 12, 31))
+    easter_sunday = easter(d.year)
+    if d > easter_sunday:
+        return Term("Summer", easter_sunday + timedelta(days=1), date(d.year, 7, 31))
+    return Term("Spring", date(d.year, 1, 1), easter_sunday)
+
+
+def term_start(d: date) -> date:
+    """The first day of the term containing ``d`` (:func:`term_of`)."""
+    return term_of(d).start
 
 
 def school_year_start(d: date) -> date:

@@ -43,8 +43,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from dateutil.easter import easter
-
 from triage import rules, settings
 from triage.casework import alerts, cases
 from triage.casework.cases import Action, Patterns, Suggestion, TimelineEntry
@@ -358,15 +356,6 @@ class HalfTerm:
         return dict(sorted(Counter(m.code for m in self.unauthorised).items()))
 
 
-def _term_span(start: date) -> tuple[str, date]:
-    """A term's name and the last day of its calendar span (for the midpoint fallback)."""
-    if start.month == 9:
-        return "Autumn", date(start.year, 12, 31)
-    if start.month == 1 and start.day == 1:
-        return "Spring", easter(start.year)
-    return "Summer", date(start.year, 7, 31)
-
-
 def _weekdays_between(a: date, b: date) -> int:
     """Weekdays strictly between two dates."""
     return sum(1 for i in range(1, (b - a).days) if (a + timedelta(days=i)).weekday() < 5)
@@ -374,7 +363,7 @@ def _weekdays_between(a: date, b: date) -> int:
 
 def _split_term(term_start: date, days: Sequence[date]) -> int:
     """Index in ``days`` (the term's school days) where its second half begins."""
-    _name, last = _term_span(term_start)
+    last = rules.term_of(term_start).usual_end
     middle = term_start + (last - term_start) / 2
     gaps = [
         (i + 1, days[i] + (days[i + 1] - days[i]) / 2)
@@ -398,7 +387,7 @@ def half_terms(
         by_term.setdefault(rules.term_start(d), []).append(d)
     result = []
     for start, days in by_term.items():
-        name, _last = _term_span(start)
+        name = rules.term_of(start).name
         year = rules.school_year_start(start).year
         school_year = f"{year}/{(year + 1) % 100:02d}"
         # Split over the whole term's school days, so a --from inside a term does not move
