@@ -32,7 +32,6 @@ from triage.morning.ladder import (
     ladder_of,
     ladder_toml,
     overdue_count,
-    overdue_first,
     parse_ladder,
     register_close,
     set_ladder,
@@ -453,18 +452,6 @@ def _ladders(store: Store, morning: Morning, now: datetime):
         register_close(store, ON, AM),
         now,
     )
-
-
-def test_overdue_families_sort_up_keeping_the_foundation_order_otherwise(
-    school: Store, morning: Morning
-) -> None:
-    for upn in (AMY, CARA):  # the Smiths and Cara are texted in time; Dan and Eve are not
-        log(school, morning, upn, "text", "text_sent", at(9, 30))
-    log(school, morning, CARA, "call", "social_worker_informed", at(9, 31))
-    ladders = _ladders(school, morning, at(9, 50))
-    late = [fam(school, morning, upn).id for upn in (DAN, EVE)]
-    expected = sorted(late) + [f.id for f in morning.families if f.id not in late]
-    assert [f.id for f in overdue_first(morning.families, ladders)] == expected
 
 
 def test_the_header_counts_overdue_families(school: Store, morning: Morning) -> None:

@@ -975,18 +975,6 @@ def suggest(
     return result
 
 
-def suggested_stage(
-    summary: AttendanceSummary,
-    rolling_unauthorised: int,
-    consecutive_days: int,
-    actions: Iterable[Action],
-    current_stage: str = DEFAULT_STAGE,
-) -> str | None:
-    """The stage :func:`suggest` points to (its rules are there), or None."""
-    found = suggest(summary, rolling_unauthorised, consecutive_days, actions, current_stage)
-    return found.stage if found else None
-
-
 def _concern_words(summary: AttendanceSummary, rolling: int, days: int) -> str:
     said = []
     pct = summary.percent

@@ -647,19 +647,9 @@ def _stamp(at: datetime | None) -> str:
 # --- the queue ---------------------------------------------------------------------------
 
 
-def overdue_first(families: Sequence[Family], ladders: Mapping[int, FamilyLadder]) -> list[Family]:
-    """Families with an overdue step first; otherwise the order given (stable)."""
-    return sorted(families, key=lambda f: 0 if _is_overdue(f, ladders) else 1)
-
-
 def overdue_count(ladders: Mapping[int, FamilyLadder]) -> int:
     """How many families have an overdue step (the header count)."""
     return sum(1 for lad in ladders.values() if lad.overdue)
-
-
-def _is_overdue(family: Family, ladders: Mapping[int, FamilyLadder]) -> bool:
-    lad = ladders.get(family.id)
-    return lad is not None and lad.overdue
 
 
 # --- DSL-alert acknowledgements ----------------------------------------------------------
