@@ -614,7 +614,7 @@ def _apply_contacts(
     by_upn, by_adno = pupil_lookup(store)
     problems: list[tuple[int | None, str]] = []
     existing = contacts_by_key(store)
-    links: dict[int, dict[int | str, dict]] = {}
+    links: dict[int, dict[str, dict]] = {}
     stamp = now_iso()
     contact_fields = ("name", "phone", "mobile", "home_phone", "work_phone", "email")
     new_keys: dict[str, dict] = {}
