@@ -9,7 +9,6 @@ Importing the same file again, or an overlapping later export, never duplicates.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -28,7 +27,26 @@ from triage.imports.csvfile import CsvTable, ImportFileError, match_headers, rea
 from triage.officers import require_writer
 from triage.rules import normalise_phone
 from triage.sanitise import printable
-from triage.store import PUPIL_FLAGS, Store, now_iso
+from triage.store import Store, now_iso
+from triage.store.imports import (
+    StoredMarks,
+    contacts_by_key,
+    insert_contact,
+    insert_import,
+    insert_marks,
+    insert_pupil,
+    insert_pupils,
+    keep_date_codes,
+    marks_between,
+    pupil_lookup,
+    pupils_by_upn,
+    replace_pupil_contacts,
+    set_import_counts,
+    set_mis_codes,
+    update_contact,
+    update_marks,
+    update_pupil,
+)
 
 KINDS = ("pupils", "contacts", "marks")
 
@@ -562,42 +580,16 @@ def _validate_marks(
 # --- applying rows to the store ---------------------------------------------------------
 
 
-def _pupil_lookup(store: Store) -> tuple[dict[str, int], dict[str, int]]:
-    by_upn: dict[str, int] = {}
-    by_adno: dict[str, int] = {}
-    for pid, upn, adno in store.conn.execute("SELECT id, upn, admission_number FROM pupils"):
-        by_upn[upn] = pid
-        if adno:
-            by_adno.setdefault(adno, pid)
-    return by_upn, by_adno
-
-
-PUPIL_COLUMNS = (
-    "upn",
-    "admission_number",
-    "legal_forename",
-    "legal_surname",
-    "preferred_forename",
-    "year_group",
-    "reg_group",
-    *PUPIL_FLAGS,
-    "date_left",
-)
-
-
 def _apply_pupils(store: Store, records: list[dict], report: ImportReport) -> None:
-    existing = {
-        row["upn"]: row
-        for row in store.db.query(f"SELECT id, {', '.join(PUPIL_COLUMNS)} FROM pupils")
-    }
+    existing = pupils_by_upn(store)
     stamp = now_iso()
     for rec in records:
         values = {k: (int(v) if isinstance(v, bool) else v) for k, v in rec.items() if k != "_line"}
         old = existing.get(rec["upn"])
         if old is None:
             report.counts["pupils_new"] += 1
-            store.db["pupils"].insert(
-                {**values, "stage": "Expect", "created_at": stamp, "updated_at": stamp}
+            insert_pupil(
+                store, {**values, "stage": "Expect", "created_at": stamp, "updated_at": stamp}
             )
         else:
             changed = {k: v for k, v in values.items() if old.get(k) != v}
@@ -605,7 +597,7 @@ def _apply_pupils(store: Store, records: list[dict], report: ImportReport) -> No
                 report.counts["pupils_unchanged"] += 1
                 continue
             report.counts["pupils_updated"] += 1
-            store.db["pupils"].update(old["id"], {**changed, "updated_at": stamp})
+            update_pupil(store, old["id"], {**changed, "updated_at": stamp})
 
 
 def contact_key(name: str, numbers: Iterable[str | None], email: str | None) -> str:
@@ -619,10 +611,10 @@ def contact_key(name: str, numbers: Iterable[str | None], email: str | None) -> 
 def _apply_contacts(
     store: Store, table: CsvTable, records: list[dict], report: ImportReport
 ) -> list[tuple[int | None, str]]:
-    by_upn, by_adno = _pupil_lookup(store)
+    by_upn, by_adno = pupil_lookup(store)
     problems: list[tuple[int | None, str]] = []
-    existing = {r["contact_key"]: r for r in store.db.query("SELECT * FROM contacts")}
-    links: dict[int, dict[int | str, dict]] = {}
+    existing = contacts_by_key(store)
+    links: dict[int, dict[str, dict]] = {}
     stamp = now_iso()
     contact_fields = ("name", "phone", "mobile", "home_phone", "work_phone", "email")
     new_keys: dict[str, dict] = {}
@@ -661,21 +653,14 @@ def _apply_contacts(
     ids: dict[str, int] = {}
     for key, values in new_keys.items():
         if key in existing:
-            store.db["contacts"].update(existing[key]["id"], {**values, "updated_at": stamp})
+            update_contact(store, existing[key]["id"], {**values, "updated_at": stamp})
             ids[key] = existing[key]["id"]
         else:
-            ids[key] = (
-                store.db["contacts"]
-                .insert({**values, "contact_key": key, "updated_at": stamp})
-                .last_pk
-            )
+            ids[key] = insert_contact(store, {**values, "contact_key": key, "updated_at": stamp})
     # A contacts export is the whole list for each pupil in it: it replaces their links.
-    store.conn.executemany(
-        "DELETE FROM pupil_contacts WHERE pupil_id = ?", [(pid,) for pid in links]
-    )
-    store.conn.executemany(
-        "INSERT INTO pupil_contacts (pupil_id, contact_id, priority, relationship,"
-        " parental_responsibility) VALUES (?, ?, ?, ?, ?)",
+    replace_pupil_contacts(
+        store,
+        links,
         [
             (pid, ids[key], v["priority"], v["relationship"], v["parental_responsibility"])
             for pid, by_key in links.items()
@@ -692,7 +677,7 @@ def _apply_marks(
     report: ImportReport,
     import_id: int,
 ) -> list[tuple[int | None, str]]:
-    by_upn, by_adno = _pupil_lookup(store)
+    by_upn, by_adno = pupil_lookup(store)
     problems: list[tuple[int | None, str]] = []
     columns = match_headers(table.headers, MARK_FIELDS)
     stamp = now_iso()
@@ -732,13 +717,14 @@ def _apply_marks(
     report.counts["pupils_new"] += len(new_pupils)
     report.counts["pupils_updated"] += 0
     if new_pupils:
-        store.db["pupils"].insert_all(
+        insert_pupils(
+            store,
             [
                 {**rec, "stage": "Expect", "created_at": stamp, "updated_at": stamp}
                 for rec in new_pupils.values()
-            ]
+            ],
         )
-        by_upn, by_adno = _pupil_lookup(store)
+        by_upn, by_adno = pupil_lookup(store)
 
     if None in marks.upn:
         pids = [
@@ -754,15 +740,9 @@ def _apply_marks(
         if code == NOT_YET_PROVIDED:
             report.absences[(date.fromisoformat(iso), session)] += n
 
-    existing: dict[tuple[int, str, str], tuple[str, str, int, int | None]] = {}
+    existing: StoredMarks = {}
     if marks.date:
-        first, last = min(marks.date), max(marks.date)
-        for pid, d, s, code, mis, amended, late in store.conn.execute(
-            "SELECT pupil_id, date, session, code, mis_code, amended, minutes_late FROM marks"
-            " WHERE date BETWEEN ? AND ?",
-            (first, last),
-        ):
-            existing[(pid, d, s)] = (code, mis, amended, late)
+        existing = marks_between(store, min(marks.date), max(marks.date))
     rows = zip(pids, marks.date, marks.session, marks.code, marks.minutes_late, strict=True)
     inserts: list[tuple] = []
     updates: list[tuple] = []
@@ -807,39 +787,12 @@ def _apply_marks(
     # In key order, each insert lands beside the last one in the table's B-tree: a register
     # export ordered by date would otherwise scatter them (measured: 0.33 s -> 0.21 s).
     inserts.sort(key=itemgetter(0, 1, 2))
-    store.conn.executemany(
-        "INSERT INTO marks (pupil_id, date, session, code, mis_code, minutes_late,"
-        " import_id, queued) VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?4 = 'N')",
-        inserts,
-    )
-    store.conn.executemany(
-        "UPDATE marks SET code = ?, mis_code = ?, minutes_late = ?, import_id = ?,"
-        " amended = 0, queued = MAX(queued, ?) WHERE pupil_id = ? AND date = ? AND session = ?",
-        updates,
-    )
-    store.conn.executemany(
-        "UPDATE marks SET mis_code = ?, import_id = ?"
-        " WHERE pupil_id = ? AND date = ? AND session = ?",
-        mis_only,
-    )
-    _keep_date_codes(store, set(zip(marks.date, marks.code, strict=True)))
+    insert_marks(store, inserts)
+    update_marks(store, updates)
+    set_mis_codes(store, mis_only)
+    # The school days: a date where this file brings a closure is recounted from its marks.
+    keep_date_codes(store, set(zip(marks.date, marks.code, strict=True)))
     return problems
-
-
-def _keep_date_codes(store: Store, pairs: set[tuple[str, str]]) -> None:
-    """Keep the date_codes table (the school days) in step with the marks. A date where
-    this file brings a '#' (a closure) is recounted from its marks, so a day that became a
-    closure stops counting as a school day; any other date only gains codes."""
-    store.conn.executemany(
-        "INSERT OR IGNORE INTO date_codes (date, code) VALUES (?, ?)", sorted(pairs)
-    )
-    for day in sorted({d for d, c in pairs if c == "#"}):
-        store.conn.execute("DELETE FROM date_codes WHERE date = ?", (day,))
-        store.conn.execute(
-            "INSERT INTO date_codes (date, code) SELECT DISTINCT date, code FROM marks"
-            " WHERE date = ?",
-            (day,),
-        )
 
 
 # --- the entry point ----------------------------------------------------------------------
@@ -919,19 +872,13 @@ def _apply(store: Store, kind: str, v: _Validated, report: ImportReport) -> None
     report.files.append(table.path.name)
     report.rows += len(table.rows)
     before = Counter(report.counts)
-    import_id = (
-        store.db["imports"]
-        .insert(
-            {
-                "file_name": table.path.name,
-                "sha256": hashlib.sha256(table.raw).hexdigest(),
-                "kind": kind,
-                "rows": len(table.rows),
-                "imported_at": now_iso(),
-                "imported_by": store.officer,
-            }
-        )
-        .last_pk
+    import_id = insert_import(
+        store,
+        file_name=table.path.name,
+        sha256=hashlib.sha256(table.raw).hexdigest(),
+        kind=kind,
+        rows=len(table.rows),
+        at=now_iso(),
     )
     if kind == "pupils":
         _apply_pupils(store, v.records, report)
@@ -943,7 +890,7 @@ def _apply(store: Store, kind: str, v: _Validated, report: ImportReport) -> None
     if problems:
         raise ImportFileError(table.path, problems)
     delta = dict(sorted((report.counts - before).items()))
-    store.db["imports"].update(import_id, {"counts": json.dumps(delta)})
+    set_import_counts(store, import_id, delta)
     store.audit(
         "import",
         "import",

@@ -22,6 +22,7 @@ from triage import settings
 from triage.imports.csvfile import ImportFileError, match_headers, read_csv
 from triage.imports.importers import CONTACT_FIELDS, MARK_FIELDS, PUPIL_FIELDS, import_files
 from triage.store import Store
+from triage.store.imports import import_with_sha256
 
 DONE, REJECTED, PROCESSING = "done", "rejected", ".processing"
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
@@ -117,13 +118,11 @@ def process(
     except FileNotFoundError:
         return None
     digest = hashlib.sha256(claimed.read_bytes()).hexdigest()
-    known = store.conn.execute(
-        "SELECT file_name, imported_at FROM imports WHERE sha256 = ? LIMIT 1", (digest,)
-    ).fetchone()
+    known = import_with_sha256(store, digest)
     if known is not None:
         target = _stamped(folder / DONE, name, now)
         os.rename(claimed, target)
-        message = f"{name} was already imported (as {known[0]} at {known[1][:16]})"
+        message = f"{name} was already imported (as {known.file_name} at {known.imported_at[:16]})"
         with store.transaction():
             store.audit("inbox-duplicate", "file", name, {"sha256": digest, "message": message})
         return InboxResult(name, "duplicate", message=message, moved_to=target)

@@ -18,6 +18,7 @@ from datetime import date
 from triage.officers import require_writer
 from triage.sanitise import spreadsheet_safe
 from triage.store import Store, now_iso
+from triage.store.reports import RecodeRow, mark_recodes_exported, recodes_to_amend
 
 COLUMNS = (
     "UPN",
@@ -70,47 +71,29 @@ def pending(
     everything: bool = False,
 ) -> list[Amendment]:
     """Amendments for marks on ``on``, or from ``since`` on, or all dates (neither)."""
-    clauses = ["r.undone_event_id IS NULL"]
-    params: list[str] = []
-    if on is not None:
-        clauses.append("r.date = ?")
-        params.append(on.isoformat())
-    elif since is not None:
-        clauses.append("r.date >= ?")
-        params.append(since.isoformat())
-    if not everything:
-        clauses.append("r.exported_at IS NULL")
-    rows = store.conn.execute(
-        "SELECT r.id, r.pupil_id, r.date, r.session, r.old_code, r.new_code, r.reason,"
-        " r.officer, r.at, p.upn, p.legal_surname, COALESCE(p.preferred_forename,"
-        " p.legal_forename), m.mis_code FROM recodes r JOIN pupils p ON p.id = r.pupil_id"
-        " LEFT JOIN marks m ON m.pupil_id = r.pupil_id AND m.date = r.date"
-        " AND m.session = r.session"
-        f" WHERE {' AND '.join(clauses)} ORDER BY r.date, r.session, p.legal_surname, r.id",
-        params,
-    ).fetchall()
-    by_mark: dict[tuple[int, str, str], list[tuple]] = {}
+    rows = recodes_to_amend(store, on=on, since=since, everything=everything)
+    by_mark: dict[tuple[int, str, str], list[RecodeRow]] = {}
     for row in rows:
-        by_mark.setdefault((row[1], row[2], row[3]), []).append(row)
+        by_mark.setdefault((row.pupil_id, row.date, row.session), []).append(row)
     result: list[Amendment] = []
     for chain in by_mark.values():
         first, last = chain[0], chain[-1]
-        original, new, mis_now = first[4], last[5], last[12]
+        original, new, mis_now = first.old_code, last.new_code, last.mis_code
         if original == new or mis_now == new:
             continue  # reverted, or the MIS already says so: nothing to type in
         result.append(
             Amendment(
-                upn=last[9],
-                surname=last[10],
-                forename=last[11],
-                date=last[2],
-                session=last[3],
+                upn=last.upn,
+                surname=last.surname,
+                forename=last.forename,
+                date=last.date,
+                session=last.session,
                 original=original,
                 new=new,
-                reason=last[6] or "",
-                officer=last[7],
-                recorded_at=last[8],
-                recode_ids=tuple(r[0] for r in chain),
+                reason=last.reason or "",
+                officer=last.officer,
+                recorded_at=last.at,
+                recode_ids=tuple(r.id for r in chain),
             )
         )
     return result
@@ -123,11 +106,7 @@ def mark_exported(store: Store, amendments: list[Amendment], file_name: str) -> 
         return
     with store.transaction():
         require_writer(store)
-        stamp = now_iso()
-        store.conn.executemany(
-            "UPDATE recodes SET exported_at = ? WHERE id = ? AND exported_at IS NULL",
-            [(stamp, i) for i in ids],
-        )
+        mark_recodes_exported(store, ids, now_iso())
         store.audit(
             "export-amendments", "file", file_name, {"rows": len(amendments), "recodes": ids}
         )

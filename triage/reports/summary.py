@@ -2,63 +2,40 @@
 how the school's attendance is moving.
 
 Every figure is a count in the store (the tests check each against a direct query). The
-heavy part — attendance over the term for the whole school — is SQL aggregates that read
-each mark they need once: totals per date over the last 20 school days (today, this week,
-same day last week, the chart), and totals per pupil over the term and the two 4-week
-windows (this term's %, full attendance, most improved).
+heavy part — attendance over the term for the whole school — is SQL aggregates
+(:mod:`triage.store.reports`) that read each mark they need once: totals per date over the
+last 20 school days (today, this week, same day last week, the chart), and totals per pupil
+over the term and the two 4-week windows (this term's %, full attendance, most improved).
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
-from itertools import pairwise
 from typing import Any
 
 from triage import rules, settings
-from triage.codes import ATTENDING_CODES, POSSIBLE_CODES
 from triage.morning.ladder import ladder_of, register_close, timeliness
 from triage.morning.logbook import attempts_for
 from triage.morning.outcomes import CHANNEL_LABELS
 from triage.morning.queue import load_morning, load_progress
 from triage.store import Store
+from triage.store.reports import ATTENDING_SQL as ATTENDING_SQL  # bench/summary.py's
+from triage.store.reports import POSSIBLE_SQL as POSSIBLE_SQL  # yardstick imports these
+from triage.store.reports import (
+    alerts_acknowledged_on,
+    attempts_by_channel,
+    attendance_by_date,
+    attendance_by_pupil,
+    queued_by_session,
+    reasons_by_code,
+    recodes_on,
+    stage_changes_on,
+    work_by_officer,
+)
 
 IMPROVEMENT_WEEKS = 4  # "most improved over the last 4 school weeks"
-
-
-def _literal(code: str) -> str:
-    """A code as a SQL string literal, from the codes table (constants, never data)."""
-    return "'" + code.replace("'", "''") + "'"
-
-
-def _in(codes: frozenset[str]) -> str:
-    """A SQL list of codes."""
-    return ",".join(_literal(c) for c in sorted(codes))
-
-
-ATTENDING_SQL = f"CASE WHEN code IN ({_in(ATTENDING_CODES)}) THEN 1 ELSE 0 END"
-POSSIBLE_SQL = f"CASE WHEN code IN ({_in(POSSIBLE_CODES)}) THEN 1 ELSE 0 END"
-
-_COMMONEST = ("/", "\\", "L")  # present AM, present PM, late: about 95% of all marks
-
-
-def _counts(codes: frozenset[str]) -> str:
-    """The same 1 or 0 as ``CASE WHEN code IN (...)``, as a CASE on the code that tries the
-    commonest marks first: most marks then cost one or two comparisons, where an IN list is
-    a lookup in a temporary index for every mark (a third of the time of a whole-term sum).
-    """
-    order = [c for c in _COMMONEST if c in codes] + sorted(codes - set(_COMMONEST))
-    return "CASE code " + " ".join(f"WHEN {_literal(c)} THEN 1" for c in order) + " ELSE 0 END"
-
-
-_ATTENDING = _counts(ATTENDING_CODES)
-_POSSIBLE = _counts(POSSIBLE_CODES)
-# Marks are keyed by pupil, then date: naming every pupil lets SQLite go straight to each
-# pupil's dates in range (2,000 short seeks) instead of reading the whole year of marks; it
-# will not skip-scan the key by itself without ANALYZE statistics. Every mark's pupil is in
-# ``pupils`` (a foreign key, enforced).
-_MARKS_BETWEEN = "FROM marks WHERE pupil_id IN (SELECT id FROM pupils) AND date >= ? AND date < ?"
+_Day = date  # inside DaySummary, its field ``date`` hides the type
 
 
 @dataclass(frozen=True)
@@ -96,7 +73,7 @@ class DaySummary:
     attendance_week: float | None = None
     attendance_term: float | None = None
     attendance_same_day_last_week: float | None = None
-    last_school_days: list[tuple[date, float | None]] = field(default_factory=list)
+    last_school_days: list[tuple[_Day, float | None]] = field(default_factory=list)
     full_attendance: list[str] = field(default_factory=list)
     most_improved: list[Improved] = field(default_factory=list)
     # The calling ladder, per session and step: reached, median/worst minutes, late, skipped.
@@ -129,64 +106,17 @@ def _pct(att: int, poss: int) -> float | None:
 def day_summary(store: Store, on: date, *, limit: int = 10) -> DaySummary:
     days = store.school_days()
     summary = DaySummary(settings.get(store, "school_name"), on)
-    iso = on.isoformat()
 
     # --- the day's first-day calling --------------------------------------------------
-    summary.queued = {
-        s: n
-        for s, n in store.conn.execute(
-            "SELECT session, COUNT(*) FROM marks WHERE date = ? AND queued = 1"
-            " GROUP BY session ORDER BY session",
-            (iso,),
-        )
-    }
+    summary.queued = queued_by_session(store, on)
     summary.attempts_by_channel = {
-        CHANNEL_LABELS.get(c, c): n
-        for c, n in store.conn.execute(
-            "SELECT channel, COUNT(DISTINCT event_id) FROM attempts"
-            " WHERE date = ? AND undone_event_id IS NULL GROUP BY channel ORDER BY channel",
-            (iso,),
-        )
+        CHANNEL_LABELS.get(c, c): n for c, n in attempts_by_channel(store, on).items()
     }
-    summary.reasons_by_code = {
-        code: n
-        for code, n in store.conn.execute(
-            "SELECT code, COUNT(*) FROM marks WHERE date = ? AND queued = 1 AND code != 'N'"
-            " GROUP BY code ORDER BY code",
-            (iso,),
-        )
-    }
-    summary.recodes = store.conn.execute(
-        "SELECT COUNT(*) FROM recodes WHERE date = ? AND undone_event_id IS NULL", (iso,)
-    ).fetchone()[0]
-    summary.stage_changes = store.conn.execute(
-        "SELECT COUNT(*) FROM stage_changes WHERE substr(at, 1, 10) = ?"
-        " AND undone_event_id IS NULL",
-        (iso,),
-    ).fetchone()[0]
-    summary.alerts_acknowledged = store.conn.execute(
-        "SELECT COUNT(*) FROM alert_acks WHERE substr(at, 1, 10) = ?", (iso,)
-    ).fetchone()[0]
-    per_officer: dict[str, Counter[str]] = defaultdict(Counter)
-    for officer, n in store.conn.execute(
-        "SELECT officer, COUNT(DISTINCT event_id) FROM attempts WHERE date = ?"
-        " AND undone_event_id IS NULL GROUP BY officer",
-        (iso,),
-    ):
-        per_officer[officer]["attempts"] = n
-    for officer, n in store.conn.execute(
-        "SELECT officer, COUNT(*) FROM recodes WHERE date = ? AND undone_event_id IS NULL"
-        " GROUP BY officer",
-        (iso,),
-    ):
-        per_officer[officer]["recodes"] = n
-    for officer, n in store.conn.execute(
-        "SELECT officer, COUNT(*) FROM notes WHERE substr(at, 1, 10) = ?"
-        " AND undone_event_id IS NULL GROUP BY officer",
-        (iso,),
-    ):
-        per_officer[officer]["notes"] = n
-    summary.per_officer = {o: dict(c) for o, c in sorted(per_officer.items())}
+    summary.reasons_by_code = reasons_by_code(store, on)
+    summary.recodes = recodes_on(store, on)
+    summary.stage_changes = stage_changes_on(store, on)
+    summary.alerts_acknowledged = alerts_acknowledged_on(store, on)
+    summary.per_officer = dict(sorted(work_by_officer(store, on).items()))
 
     for session in summary.queued:
         morning = load_morning(store, on, session)
@@ -244,7 +174,7 @@ def day_summary(store: Store, on: date, *, limit: int = 10) -> DaySummary:
     term = rules.term_start(on)
     window = [d for d in days if d <= on][-20:]
     last_week = on - timedelta(days=7)
-    per_date = _totals_by_date(store, min([last_week, *window[:1]]), on)
+    per_date = attendance_by_date(store, min([last_week, *window[:1]]), on)
 
     def between(start: date, end: date) -> float | None:
         att = poss = 0
@@ -265,7 +195,7 @@ def day_summary(store: Store, on: date, *, limit: int = 10) -> DaySummary:
     if len(weeks) >= 2 * IMPROVEMENT_WEEKS:
         recent, prior = weeks[-IMPROVEMENT_WEEKS], weeks[-2 * IMPROVEMENT_WEEKS]
         windows |= {"recent": (recent, on), "prior": (prior, recent - timedelta(days=1))}
-    per_pupil = _totals_by_pupil(store, windows)
+    per_pupil = attendance_by_pupil(store, windows)
     summary.attendance_term = _pct(
         sum(w["term"][0] for w in per_pupil.values()),
         sum(w["term"][1] for w in per_pupil.values()),
@@ -290,47 +220,3 @@ def day_summary(store: Store, on: date, *, limit: int = 10) -> DaySummary:
         for _, pid, before, after in improved[:limit]
     ]
     return summary
-
-
-def _totals_by_date(store: Store, start: date, end: date) -> dict[date, tuple[int, int]]:
-    """(attending, possible) sessions of the whole school on each date with marks from
-    ``start`` to ``end`` (a few weeks: SQLite sorts these marks by date to group them)."""
-    return {
-        date.fromisoformat(d): (a, p)
-        for d, a, p in store.conn.execute(
-            f"SELECT date, SUM({_ATTENDING}), SUM({_POSSIBLE}) {_MARKS_BETWEEN} GROUP BY date",
-            (start.isoformat(), (end + timedelta(days=1)).isoformat()),
-        )
-    }
-
-
-def _totals_by_pupil(
-    store: Store, windows: dict[str, tuple[date, date]]
-) -> dict[int, dict[str, tuple[int, int]]]:
-    """(attending, possible) sessions of each pupil with marks in each named window of dates
-    (``start <= date <= end``).
-
-    The windows overlap (the term holds the last 4 weeks), so the dates are cut at every
-    window's edges into stretches, and each stretch is one query grouped by pupil: its marks
-    come in key order, so SQLite groups them without sorting and reads each mark once, and
-    each window is the sum of its stretches. (One query with a CASE per window tests every
-    mark six times and took twice as long.)
-    """
-    spans = {name: (start, end + timedelta(days=1)) for name, (start, end) in windows.items()}
-    edges = sorted({d for span in spans.values() for d in span})
-    totals: dict[int, dict[str, tuple[int, int]]] = defaultdict(
-        lambda: dict.fromkeys(spans, (0, 0))
-    )
-    for lo, hi in pairwise(edges):
-        within = [name for name, (start, stop) in spans.items() if start <= lo and hi <= stop]
-        if not within:
-            continue  # a gap between windows
-        for pid, a, p in store.conn.execute(
-            f"SELECT pupil_id, SUM({_ATTENDING}), SUM({_POSSIBLE}) {_MARKS_BETWEEN}"
-            " GROUP BY pupil_id",
-            (lo.isoformat(), hi.isoformat()),
-        ):
-            for name in within:
-                ta, tp = totals[pid][name]
-                totals[pid][name] = (ta + a, tp + p)
-    return dict(totals)
