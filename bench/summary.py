@@ -38,8 +38,9 @@ from common import (
 )
 
 from triage import rules
-from triage.reports.summary import ATTENDING_SQL, POSSIBLE_SQL, day_summary
+from triage.reports.summary import day_summary
 from triage.store import Store, open_store
+from triage.store.reports import ATTENDING_SQL, POSSIBLE_SQL
 
 TARGET_RATIO = 3.0
 TARGET_SECONDS = 1.0

@@ -20,8 +20,6 @@ from triage.morning.logbook import attempts_for
 from triage.morning.outcomes import CHANNEL_LABELS
 from triage.morning.queue import load_morning, load_progress
 from triage.store import Store
-from triage.store.reports import ATTENDING_SQL as ATTENDING_SQL  # bench/summary.py's
-from triage.store.reports import POSSIBLE_SQL as POSSIBLE_SQL  # yardstick imports these
 from triage.store.reports import (
     alerts_acknowledged_on,
     attempts_by_channel,
