@@ -22,6 +22,7 @@ from datetime import date, datetime, timedelta
 from dateutil.relativedelta import relativedelta
 
 from triage.casework.cases import Action, _write_action, actions_of, local_stamp, set_action_status
+from triage.dates import dmy
 from triage.officers import require_lead
 from triage.sanitise import printable
 from triage.store import Store
@@ -83,10 +84,6 @@ def same_parent(a: str, b: str) -> bool:
     return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
 
 
-def _dmy(d: date) -> str:
-    return f"{d:%d/%m/%Y}"
-
-
 def next_notice(store: Store, pupil_id: int, parent_name: str, on: date) -> NoticeDecision:
     """The notice that could be issued to ``parent_name`` for this pupil on ``on``.
 
@@ -117,11 +114,13 @@ def next_notice(store: Store, pupil_id: int, parent_name: str, on: date) -> Noti
         )
     )
     warnings = _warnings(actions, on)
-    base = {"pupil_id": pupil_id, "parent": parent, "on": on, "earlier": earlier}
     if len(earlier) >= NOTICES_ALLOWED:
         again = earlier[-NOTICES_ALLOWED].on + relativedelta(years=NOTICE_YEARS)
         return NoticeDecision(
-            **base,
+            pupil_id=pupil_id,
+            parent=parent,
+            on=on,
+            earlier=earlier,
             number=None,
             reduced_amount=None,
             reduced_by=None,
@@ -130,15 +129,18 @@ def next_notice(store: Store, pupil_id: int, parent_name: str, on: date) -> Noti
             counts_from=counts_from,
             refused=(
                 f"{parent} has had {len(earlier)} penalty notices for this child within 3 "
-                f"years ({', '.join(_dmy(a.on) for a in earlier)}); a third cannot be "
-                f"issued (not before {_dmy(again)})."
+                f"years ({', '.join(dmy(a.on) for a in earlier)}); a third cannot be "
+                f"issued (not before {dmy(again)})."
             ),
             route=ROUTE_INSTEAD,
             warnings=warnings,
         )
     first = not earlier
     return NoticeDecision(
-        **base,
+        pupil_id=pupil_id,
+        parent=parent,
+        on=on,
+        earlier=earlier,
         number=len(earlier) + 1,
         reduced_amount=FIRST_REDUCED_AMOUNT if first else None,
         reduced_by=on + timedelta(days=REDUCED_DAYS) if first else None,
@@ -162,8 +164,8 @@ def _warnings(actions: list[Action], on: date) -> tuple[str, ...]:
     for notice in notices:
         if notice.due_date is not None and notice.due_date > on:
             return (
-                f"The improvement period of the Notice to Improve of {_dmy(notice.on)} runs "
-                f"until {_dmy(notice.due_date)}.",
+                f"The improvement period of the Notice to Improve of {dmy(notice.on)} runs "
+                f"until {dmy(notice.due_date)}.",
             )
     return ()
 
@@ -238,6 +240,6 @@ def set_notice_status(
     full_by = date.fromisoformat(row.due_date) if row.due_date else None
     today = on or date.today()
     if status == "unpaid" and full_by is not None and today <= full_by:
-        raise ValueError(f"the notice can still be paid until {_dmy(full_by)}")
+        raise ValueError(f"the notice can still be paid until {dmy(full_by)}")
     action = set_action_status(store, action_id, status, note=note)
     return NoticeOutcome(action, NEXT_STEPS[status])

@@ -17,7 +17,7 @@ from datetime import date
 from itertools import repeat
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from dateutil import parser as date_parser
 
@@ -134,6 +134,7 @@ _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}(T| \d|$)")
 _DMONY = re.compile(r"^\d{1,2}[ \-][A-Za-z]{3,9}[ \-]\d{4}$")
 _YEAR = re.compile(r"^(?:year|yr|y|nc)?\s*(\d{1,2})$")
 
+T = TypeVar("T")
 Progress = Callable[[int, int], None]
 
 
@@ -296,7 +297,7 @@ class ImportReport:
 class _Validated:
     table: CsvTable
     columns: dict[str, int]
-    records: list[dict[str, Any]]
+    records: list[dict[str, Any]] | MarkRows  # MarkRows for marks, columns not rows
 
 
 def _require(table: CsvTable, columns: dict[str, int], kind: str) -> None:
@@ -482,6 +483,10 @@ def _parse_distinct(
     return parsed
 
 
+def _select(column: list[T], keep: list[int]) -> list[T]:
+    return [column[i] for i in keep]
+
+
 def _validate_marks(
     table: CsvTable, columns: dict[str, int], progress: Progress | None
 ) -> tuple[MarkRows, list]:
@@ -519,8 +524,10 @@ def _validate_marks(
     upn_map = _parse_distinct(
         upn_raw, lambda v: parse_upn(v) if v.strip() else None, kept, problems, table
     )
-    upns = list(map(upn_map.get, upn_raw))
-    adnos = [a.strip() or None for a in adno_raw] if "admission_number" in columns else empty
+    upns: list[str | None] = list(map(upn_map.get, upn_raw))
+    adnos: list[str | None] = (
+        [a.strip() or None for a in adno_raw] if "admission_number" in columns else [""] * len(rows)
+    )
     if None in upns:
         for i, (u, a) in enumerate(zip(upns, adnos, strict=True)):
             if u is None and not a and not upn_raw[i].strip():  # (a bad UPN is reported)
@@ -533,7 +540,7 @@ def _validate_marks(
     if "minutes_late" in columns:
         late_raw = column("minutes_late")
         late_map = _parse_distinct(late_raw, parse_minutes, kept, problems, table)
-        lates = list(map(late_map.get, late_raw))
+        lates: list[int | None] = list(map(late_map.get, late_raw))
     else:
         lates = [None] * len(rows)
     if progress is not None:
@@ -542,11 +549,15 @@ def _validate_marks(
         problems.sort(key=lambda p: p[0] or 0)
         return MarkRows([], [], [], [], [], [], []), problems
 
-    isos = list(map(date_map.__getitem__, date_raw))
-    sessions = list(map(session_map.__getitem__, session_raw))
-    codes = list(map(code_map.__getitem__, code_raw))
+    isos: list[str] = list(map(date_map.__getitem__, date_raw))
+    sessions: list[str] = list(map(session_map.__getitem__, session_raw))
+    codes: list[str] = list(map(code_map.__getitem__, code_raw))
     by_upn_only = None not in upns
-    who = upns if by_upn_only else [u or f"adno:{a}" for u, a in zip(upns, adnos, strict=True)]
+    who: list[str] = (
+        cast("list[str]", upns)
+        if by_upn_only
+        else [u or f"adno:{a}" for u, a in zip(upns, adnos, strict=True)]
+    )
     if len(set(zip(who, isos, sessions, strict=True))) != len(who):
         keys = list(zip(who, isos, sessions, strict=True))
         # The same pupil, date and session twice: fine when the marks agree (drop the
@@ -569,9 +580,9 @@ def _validate_marks(
         if problems:
             return MarkRows([], [], [], [], [], [], []), problems
         keep = [i for i in range(len(keys)) if i not in drop]
-        kept, upns, adnos, isos, sessions, codes, lates = (
-            [col[i] for i in keep] for col in (kept, upns, adnos, isos, sessions, codes, lates)
-        )
+        kept, upns, adnos = _select(kept, keep), _select(upns, keep), _select(adnos, keep)
+        isos, sessions, codes = _select(isos, keep), _select(sessions, keep), _select(codes, keep)
+        lates = _select(lates, keep)
     if progress is not None:
         progress(len(kept), len(kept))
     return MarkRows(kept, upns, adnos, isos, sessions, codes, lates), problems
@@ -728,11 +739,11 @@ def _apply_marks(
 
     if None in marks.upn:
         pids = [
-            by_upn[u] if u is not None else by_adno[a]
+            by_upn[u] if u is not None else by_adno[cast(str, a)]  # validated: one or the other
             for u, a in zip(marks.upn, marks.adno, strict=True)
         ]
     else:
-        pids = list(map(by_upn.__getitem__, marks.upn))
+        pids = list(map(by_upn.__getitem__, cast("list[str]", marks.upn)))
     counts = report.counts
     for (iso, session, code), n in Counter(
         zip(marks.date, marks.session, marks.code, strict=True)
@@ -809,6 +820,7 @@ def validate_file(
     _require(table, columns, kind)
     if not table.rows:
         raise ImportFileError(path, [(None, "the file has a header but no rows")])
+    records: list[dict[str, Any]] | MarkRows
     if kind == "pupils":
         records, problems = _validate_pupils(table, columns)
     elif kind == "contacts":
@@ -880,13 +892,13 @@ def _apply(store: Store, kind: str, v: _Validated, report: ImportReport) -> None
         rows=len(table.rows),
         at=now_iso(),
     )
-    if kind == "pupils":
-        _apply_pupils(store, v.records, report)
-        problems: list = []
-    elif kind == "contacts":
-        problems = _apply_contacts(store, table, v.records, report)
-    else:
+    problems: list[tuple[int | None, str]] = []
+    if isinstance(v.records, MarkRows):
         problems = _apply_marks(store, table, v.records, report, import_id)
+    elif kind == "pupils":
+        _apply_pupils(store, v.records, report)
+    else:
+        problems = _apply_contacts(store, table, v.records, report)
     if problems:
         raise ImportFileError(table.path, problems)
     delta = dict(sorted((report.counts - before).items()))
