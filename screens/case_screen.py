@@ -7,8 +7,9 @@ then in a worker (group ``case``, its own connection) after each change. It send
 officer's choices to :mod:`triage.morning.logbook`, :mod:`triage.casework.cases`,
 :mod:`triage.casework.penalties`, :mod:`triage.casework.alerts` and
 :mod:`triage.casework.letters` on the interface thread (each one short transaction), then
-reads the case again. Every text from the database is shown with ``rich.text.Text``, never
-as markup.
+reads the case again. What it shows (the header and the tabs' panels) is drawn by
+:mod:`triage.render.case`, the same renderables as ``triage case`` prints. Every text from
+the database is shown with ``rich.text.Text``, never as markup.
 """
 
 from __future__ import annotations
@@ -18,8 +19,6 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from rich.console import Group
-from rich.table import Table
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -54,18 +53,18 @@ from screens.outcome_dialog import (
 from screens.widgets.footer import SteadyFooter
 from screens.widgets.title_bar import TitleBar
 from triage.casework import alerts, cases, letters, penalties
-from triage.casework.chronology import CaseSummary, build_chronology, flags_of, load_case, render
-from triage.cli.case import (
-    badges_text,
-    figures_text,
-    grid_text,
-    patterns_text,
-    stage_text,
-    thresholds_text,
-)
+from triage.casework.chronology import CaseSummary, build_chronology, load_case, render
 from triage.model import STAGES, Mark, QueueEntry, stage_rank, year_label
 from triage.morning import logbook
 from triage.morning.outcomes import CHANNEL_LABELS, status_of
+from triage.render.case import (
+    attendance_text,
+    contacts_table,
+    header_text,
+    notice_text,
+    register_text,
+    timeline_table,
+)
 from triage.store import StoreError, open_store
 
 LIVE_CHECK_SECONDS = 2.0
@@ -86,32 +85,6 @@ class ScrollingPane(TabPane, can_focus=True):
 
     ALLOW_MAXIMIZE = False
     BINDINGS = ScrollableContainer.BINDINGS
-
-
-def notice_text(decision: penalties.NoticeDecision, pupil_name: str) -> str:
-    """What a penalty notice would be, in words (first or second, amounts and dates)."""
-    number = "First" if decision.number == 1 else "Second"
-    text = (
-        f"{number} penalty notice to {decision.parent} for {pupil_name}, "
-        f"issued {_dmy(decision.on)}."
-    )
-    if decision.earlier:
-        dates = ", ".join(_dmy(a.on) for a in decision.earlier)
-        text += f" Earlier notice within 3 years: {dates}."
-    if decision.reduced_amount and decision.reduced_by:
-        text += (
-            f"\n£{decision.reduced_amount} if paid by {_dmy(decision.reduced_by)} "
-            f"({penalties.REDUCED_DAYS} days), "
-        )
-    else:
-        text += "\nNo reduced rate for a second notice: "
-    assert decision.full_by is not None
-    text += (
-        f"£{decision.full_amount} if paid by {_dmy(decision.full_by)} ({penalties.FULL_DAYS} days)."
-    )
-    for warning in decision.warnings:
-        text += f"\nNote: {warning}"
-    return text + "\n\nIssue this notice?"
 
 
 class CaseScreen(OfficerScreen):
@@ -163,7 +136,7 @@ class CaseScreen(OfficerScreen):
     def _tab_panels(self, name: str, case: CaseSummary) -> list[Widget]:
         """A tab's panels (other than the Attendance tab's), showing ``case``."""
         if name == "register":
-            return [Static(self.grid_text(case), id="case-grid")]
+            return [Static(register_text(case), id="case-grid")]
         if name == "contacts":
             title, options = self.siblings_parts(case)
             siblings = OptionList(*options, id="case-siblings")
@@ -171,12 +144,12 @@ class CaseScreen(OfficerScreen):
             if options:
                 siblings.highlighted = 0
             return [
-                Static(self.contacts_table(case), id="case-contacts"),
+                Static(contacts_table(case), id="case-contacts"),
                 Static(title, id="siblings-title"),
                 siblings,
             ]
         assert name == "timeline", name
-        return [Static(self.timeline_table(case), id="case-timeline")]
+        return [Static(timeline_table(case), id="case-timeline")]
 
     async def _make_tab(self, name: str) -> None:
         """Make a tab's panels when it is first shown: only the Attendance tab is on view
@@ -254,97 +227,18 @@ class CaseScreen(OfficerScreen):
         p = case.pupil
         self.title = p.display_name
         self.sub_title = f"case as on {case.on:%a %d %b %Y}"
-        self.query_one("#case-header", Static).update(self.header_text(case))
-        self.query_one("#case-attendance", Static).update(self.attendance_panels(case))
+        self.query_one("#case-header", Static).update(header_text(case, acknowledge_key="k"))
+        self.query_one("#case-attendance", Static).update(attendance_text(case))
         if "register" in self._made_tabs:
-            self.query_one("#case-grid", Static).update(self.grid_text(case))
+            self.query_one("#case-grid", Static).update(register_text(case))
         if "contacts" in self._made_tabs:
-            self.query_one("#case-contacts", Static).update(self.contacts_table(case))
+            self.query_one("#case-contacts", Static).update(contacts_table(case))
             self.show_siblings(case)
         if "timeline" in self._made_tabs:
-            self.query_one("#case-timeline", Static).update(self.timeline_table(case))
+            self.query_one("#case-timeline", Static).update(timeline_table(case))
         active = self.query_one("#case-tabs", TabbedContent).active.removeprefix("tab-")
         if active in LAZY_TABS and active not in self._made_tabs:  # shown before the read
             self.call_later(self._make_tab, active)
-
-    @classmethod
-    def attendance_panels(cls, case: CaseSummary) -> Text:
-        """The Attendance tab: the figures, the alerts and the patterns of absence, one
-        below the other, as one Text in one widget (each widget costs time to mount, lay
-        out and paint, and Text paints faster than a Rich table)."""
-        panels = [figures_text(case), badges_text(case), thresholds_text(case)]
-        if case.suggestion is not None:
-            why = Text("Suggested stage: ", style="bold")
-            why.append(case.suggestion.stage, style="bold magenta")
-            why.append(f" — {case.suggestion.reason}. The stage moves only when you move it.")
-            panels.append(why)
-        panels += [cls.alerts_text(case), patterns_text(case)]
-        return Text("\n").join(panels)
-
-    @staticmethod
-    def grid_text(case: CaseSummary) -> Text:
-        weeks = len(case.grid.weeks)
-        grid = Text(f"The register, last {weeks} school weeks (AM and PM each day)", style="bold")
-        grid.append(" — all on record\n" if weeks < 12 else "\n", style="dim")
-        grid.append_text(grid_text(case.grid))
-        return grid
-
-    @staticmethod
-    def header_text(case: CaseSummary) -> Group:
-        p = case.pupil
-        who = Text(p.display_name, style="bold")
-        if p.preferred_forename and p.preferred_forename != p.legal_forename:
-            who.append(f" (legal: {p.legal_forename})", style="dim")
-        who.append(f"  UPN {p.upn}  Year {year_label(p.year_group)} {p.reg_group or ''}")
-        flags = flags_of(p)
-        if flags:
-            who.append("  " + " ".join(flags), style="bold red")
-        if p.date_left:
-            who.append(f"  left {_dmy(p.date_left)}", style="bold")
-        lines = [who, stage_text(case)]
-        waiting = case.open_alerts
-        if waiting:
-            line = Text(f"{len(waiting)} alert(s) to acknowledge (k): ", style="bold yellow")
-            line.append(", ".join(a.label for a in waiting))
-            line.no_wrap, line.overflow = True, "ellipsis"
-            lines.append(line)
-        return Group(*lines)
-
-    @staticmethod
-    def alerts_text(case: CaseSummary) -> Text:
-        text = Text("\nAlerts\n", style="bold")
-        for a in case.alerts:
-            text.append(f"  {a.label}", style="bold" if a.acknowledged is None else "dim")
-            text.append(f" (arose {_dmy(a.arose_on)}): ")
-            text.append(a.message)
-            if a.acknowledged is not None:
-                text.append(
-                    f" — acknowledged by {a.acknowledged.officer} "
-                    f"{a.acknowledged.at:%d/%m/%Y %H:%M}",
-                    style="dim",
-                )
-            text.append("\n")
-        if not case.alerts:
-            text.append("  none\n")
-        return text
-
-    @staticmethod
-    def contacts_table(case: CaseSummary) -> Table:
-        table = Table(title="Contacts, in the order to call", title_justify="left", expand=True)
-        for col in ("#", "name", "relationship", "numbers", "email", "PR"):
-            table.add_column(col)
-        for c in case.contacts:
-            table.add_row(
-                str(c.priority),
-                Text(c.name),
-                Text(c.relationship or ""),
-                Text(" / ".join(c.numbers)),
-                Text(c.email or ""),
-                "yes" if c.parental_responsibility else "",
-            )
-        if not case.contacts:
-            table.add_row("", Text("none on file"), "", "", "", "")
-        return table
 
     @staticmethod
     def siblings_parts(case: CaseSummary) -> tuple[Text, list[Option]]:
@@ -369,18 +263,6 @@ class CaseScreen(OfficerScreen):
         if options:
             siblings.add_options(options)
             siblings.highlighted = 0
-
-    @staticmethod
-    def timeline_table(case: CaseSummary) -> Table:
-        table = Table(title="Timeline, newest first", title_justify="left", expand=True)
-        table.add_column("when", no_wrap=True)
-        table.add_column("officer", no_wrap=True)
-        table.add_column("what", ratio=1)
-        for e in case.timeline:
-            table.add_row(f"{e.when:%d/%m/%Y %H:%M}", Text(e.officer), Text(e.text))
-        if not case.timeline:
-            table.add_row("", "", Text("nothing recorded yet"))
-        return table
 
     # --- moving about --------------------------------------------------------------------
 
@@ -827,7 +709,7 @@ class CaseScreen(OfficerScreen):
     @work(thread=True, group="case")
     def _write_chronology(self, until: date) -> None:
         """The chronology for a referral, as a printable page beside the database."""
-        from triage.cli.case import write_private
+        from triage.private_files import write_private
         from triage.store import folder_for_records
 
         app = self.app

@@ -22,9 +22,10 @@ from tests.conftest import DEMO_MORNING
 from triage.casework.alerts import acknowledge, alerts_for
 from triage.casework.chronology import CaseError, load_case
 from triage.cli.args import add_case_parsers
-from triage.cli.case import ALERT_COLUMNS, figures_text, run_case_command
+from triage.cli.case import ALERT_COLUMNS, run_case_command
 from triage.demo import PlantedCases, planted_cases
 from triage.model import AttendanceSummary
+from triage.render.case import FIGURES_HEADINGS, _badge, figures_text
 from triage.store import open_store
 
 
@@ -143,8 +144,6 @@ def test_chronology_out_is_written_private_even_over_an_open_file(
 
 def _as_a_rich_table(case) -> Table:
     """The figures as the Rich table they used to be, the layout figures_text keeps."""
-    from triage.cli.case import FIGURES_HEADINGS, _badge
-
     table = Table(box=None, pad_edge=False, padding=(0, 1, 0, 0))
     table.add_column("")
     for heading in FIGURES_HEADINGS:

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import argparse
 import csv
+import inspect
 import io
 import json
 import subprocess
@@ -193,7 +195,7 @@ def test_opening_the_app_on_a_missing_database_says_so_and_makes_no_file(tmp_pat
 
 
 def test_the_parsers_choices_and_defaults_are_the_modules_own() -> None:
-    """triage/cli_args.py writes them out again so that building the parser imports none
+    """triage/cli/args.py writes them out again so that building the parser imports none
     of these modules (see the next test)."""
     from triage.casework import chronology, letters
     from triage.cli import args as cli_args
@@ -208,6 +210,11 @@ HEAVY_FOR_START_UP = (
     "sqlite_utils",
     "triage.casework.letters",
     "triage.cli.case",
+    "triage.cli.letters",
+    "triage.cli.ladder",
+    "triage.cli.imports",
+    "triage.cli.reports",
+    "triage.render",
     "triage.casework.cases",
     "triage.casework.chronology",
     "triage.casework.penalties",
@@ -229,6 +236,39 @@ def test_starting_the_app_from_the_command_line_imports_nothing_it_does_not_need
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def _parsers(parser: argparse.ArgumentParser, path: str = "triage"):
+    """Every parser under ``parser`` (itself included), with its command line."""
+    yield path, parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield from _parsers(sub, f"{path} {name}")
+
+
+def test_every_command_names_a_function_that_takes_args_and_the_database() -> None:
+    from triage.cli.args import Command, build_parser
+
+    commands = {}
+    for path, parser in _parsers(build_parser()):
+        func = parser.get_default("func")
+        if func is not None:
+            assert isinstance(func, Command), path
+            commands[path] = func.function()
+    assert {"triage", "triage case", "triage config ladder", "triage letter"} <= set(commands)
+    for path, function in commands.items():
+        params = list(inspect.signature(function).parameters)
+        assert params[:2] == ["args", "db_path"], path
+
+
+def test_config_ladder_runs_the_ladder_not_the_config() -> None:
+    from triage.cli.args import build_parser
+
+    args = build_parser().parse_args(["config", "ladder", "show"])
+    assert args.func.function().__name__ == "run_ladder_command"
+    args = build_parser().parse_args(["config", "show"])
+    assert args.func.function().__name__ == "run_config_command"
 
 
 def test_a_bad_meeting_time_is_a_usage_error_and_writes_nothing(demo_db, capsys) -> None:

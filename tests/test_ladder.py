@@ -566,9 +566,11 @@ def test_timeliness_during_the_day_does_not_call_steps_not_yet_due_skipped(
 def run_ladder(db: Path, *argv: str) -> int:
     import argparse
 
+    from triage.cli.ladder import run_ladder_command
+
     parser = argparse.ArgumentParser()
     add_ladder_parser(parser.add_subparsers(dest="config_command"), [])
-    return lad.run_ladder_command(parser.parse_args(["ladder", *argv]), db)
+    return run_ladder_command(parser.parse_args(["ladder", *argv]), db)
 
 
 def test_config_ladder_show_prints_the_default_ladder(

@@ -22,10 +22,10 @@ from triage.casework.letters import (
     SHIPPED_TEMPLATES,
     LetterError,
     available_templates,
-    run_letter_command,
     write_letters,
 )
 from triage.cli.args import add_letter_parser
+from triage.cli.letters import run_letter_command
 from triage.imports.importers import import_files
 from triage.officers import AccessDenied, add_officer
 from triage.rules import (

@@ -49,6 +49,7 @@ from triage.casework.cases import Action, Patterns, Suggestion, TimelineEntry
 from triage.codes import UNAUTHORISED_CODES
 from triage.model import AttendanceSummary, Contact, Mark, Pupil, year_label
 from triage.morning.queue import FLAG_LABELS
+from triage.render.html import html_page
 from triage.store import Store
 from triage.store import cases as case_rows
 
@@ -645,40 +646,15 @@ def render_markdown(c: Chronology) -> str:
     return "\n".join(out)
 
 
-PRINT_CSS = """\
-@page { size: A4; margin: 15mm; }
-html { font-family: Arial, Helvetica, sans-serif; font-size: 10pt; line-height: 1.35;
-  color: #000; background: #fff; }
-body { margin: 0 auto; max-width: 190mm; }
-h1 { font-size: 15pt; margin: 0 0 4mm; }
-h2 { font-size: 12pt; margin: 6mm 0 2mm; page-break-after: avoid; break-after: avoid; }
-table { border-collapse: collapse; width: 100%; margin: 0 0 3mm; }
-th, td { border: 1px solid #777; padding: 1mm 2mm; text-align: left; vertical-align: top; }
-td.n { text-align: right; }
-tr { page-break-inside: avoid; break-inside: avoid; }
-p.note { font-size: 9pt; color: #333; }
-"""
-
-
 def _e(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
 def render_html(c: Chronology) -> str:
-    """A complete, self-contained printable page (well-formed: every element closed)."""
-    title = _e(f"Attendance chronology: {c.pupil.display_name}")
-    out = [
-        "<!DOCTYPE html>",
-        '<html lang="en-GB">',
-        "<head>",
-        '<meta charset="utf-8" />',
-        f"<title>{title}</title>",
-        f"<style>\n{PRINT_CSS}</style>",
-        "</head>",
-        "<body>",
-        f"<h1>{title}</h1>",
-        '<table class="facts">',
-    ]
+    """A complete, self-contained printable page (well-formed: every element closed), made by
+    :func:`triage.render.html.html_page` with the print stylesheet every page shares."""
+    title = f"Attendance chronology: {c.pupil.display_name}"
+    out = [f"<h1>{_e(title)}</h1>", '<table class="facts">']
     out += [f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in _heading_facts(c)]
     out += ["</table>", "<h2>Contacts</h2>", "<ul>"]
     out += [f"<li>{_e(_contact_line(ct))}</li>" for ct in c.contacts] or ["<li>none on record</li>"]
@@ -726,8 +702,7 @@ def render_html(c: Chronology) -> str:
         out.append("</table>")
     else:
         out.append("<p>Nothing recorded in this period.</p>")
-    out += ["</body>", "</html>", ""]
-    return "\n".join(out)
+    return html_page(title, "\n".join(out))
 
 
 def render(chronology: Chronology, fmt: str) -> str:

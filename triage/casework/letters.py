@@ -17,7 +17,6 @@ recorded in one transaction, one ``action`` audit event per letter, like
 
 from __future__ import annotations
 
-import argparse
 import difflib
 import functools
 import html
@@ -34,6 +33,7 @@ from triage.casework import penalties
 from triage.casework.cases import _write_action, local_stamp
 from triage.model import RECEPTION, AttendanceSummary, Contact, Mark, Pupil
 from triage.officers import require_writer
+from triage.render.html import html_page
 from triage.rules import (
     PENALTY_NOTICE_WEEKS,
     attendance,
@@ -331,29 +331,6 @@ def _markdown():  # -> MarkdownIt
     )
 
 
-PRINT_CSS = """\
-@page { size: A4; margin: 18mm 20mm; }
-html { font-family: Arial, Helvetica, sans-serif; font-size: 11pt; line-height: 1.4;
-  color: #000; background: #fff; }
-body { margin: 0; }
-.letter { max-width: 170mm; margin: 0 auto; page-break-after: always; break-after: page; }
-.letter:last-child { page-break-after: auto; break-after: auto; }
-.letter h1 { font-size: 15pt; margin: 0 0 8mm; text-align: right; }
-.letter h2 { font-size: 12pt; margin: 5mm 0 2mm; }
-.letter h3 { font-size: 11pt; margin: 4mm 0 2mm; }
-.letter p, .letter ul, .letter ol { margin: 0 0 3mm; }
-.letter table { border-collapse: collapse; margin: 0 0 3mm; }
-.letter th, .letter td { border: 1px solid #777; padding: 1mm 3mm; text-align: left; }
-.letter a { color: inherit; }
-@media screen {
-  html { background: #e8e8e8; }
-  .letter { background: #fff; padding: 18mm 20mm; margin: 8mm auto;
-    box-shadow: 0 1px 4px rgba(0, 0, 0, 0.3); }
-}
-@media print { .letter { box-shadow: none; } }
-"""
-
-
 def markdown_escape(value: str) -> str:
     """A value as literal text in Markdown: its Markdown and HTML characters backslash-escaped,
     so a name can neither format the letter nor smuggle in HTML when the file is rendered."""
@@ -381,14 +358,12 @@ def render_html_body(template: Template, values: Mapping[str, str | None]) -> st
 
 
 def render_html(template: Template, values: Mapping[str, str | None]) -> str:
-    """A complete, self-contained HTML page for one letter: print it, one letter a page."""
-    title = html.escape(f"{template.name} — {values['full_name']}", quote=True)
-    return (
-        "<!DOCTYPE html>\n"
-        '<html lang="en-GB">\n<head>\n<meta charset="utf-8">\n'
-        f"<title>{title}</title>\n<style>\n{PRINT_CSS}</style>\n</head>\n<body>\n"
-        f'<article class="letter">\n{render_html_body(template, values)}</article>\n'
-        "</body>\n</html>\n"
+    """A complete, self-contained HTML page for one letter: print it, one letter a page
+    (:func:`triage.render.html.html_page`, with the print stylesheet every page shares)."""
+    return html_page(
+        f"{template.name} — {values['full_name']}",
+        f'<article class="letter">\n{render_html_body(template, values)}</article>\n',
+        body_class="letters",
     )
 
 
@@ -584,42 +559,3 @@ def write_letters(
             raise LetterError(f"cannot write the letters in {out}: {exc.strerror or exc}") from exc
         raise
     return letters
-
-
-# --- the command line ----------------------------------------------------------------------
-
-
-def run_letter_command(args: argparse.Namespace, db_path: Path) -> int:
-    """Run ``triage letter``; errors are :class:`LetterError` (a ValueError) or StoreError."""
-    from triage.store import open_store
-
-    with open_store(db_path, create=False) as store:
-        if args.list_templates:
-            folder = args.templates or school_templates_folder(store)
-            print(f"Templates (the school's own are in {folder}):")
-            for name, (path, shipped) in available_templates(folder).items():
-                print(f"  {name:<24} {'shipped' if shipped else path}")
-            print("Fields ({{ name }} in a template):")
-            for name, description in FIELDS.items():
-                print(f"  {name:<32} {description}")
-            return 0
-        if not args.template or not args.upns:
-            args.letter_parser.error("give a TEMPLATE and at least one UPN (or --list)")
-        letters = write_letters(
-            store,
-            args.template,
-            args.upns,
-            out_dir=args.out,
-            fmt=args.letter_format,
-            templates_dir=args.templates,
-            today=args.dated,
-            period_weeks=args.period_weeks,
-            period_start=args.period_start,
-            meeting_date=args.meeting_date,
-            meeting_time=args.meeting_time,
-            meeting_place=args.meeting_place,
-        )
-    for letter in letters:
-        print(f"{letter.upn}: {letter.path}")
-    print(f"{len(letters)} letter(s) written; 'letter sent' recorded on each pupil's case")
-    return 0

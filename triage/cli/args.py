@@ -1,24 +1,58 @@
-"""Argument types and the parsers of the sub-commands that live in their own modules.
+"""The whole command line's parser: every sub-command's arguments, one beside the other,
+each naming the function that runs it (``set_defaults(func=Command("module:function"))``).
 
 `triage` builds its whole parser at every start (to open the app as much as to run a
-command), so this module imports nothing beyond the standard library: the letters and
-case modules (with markdown-it behind them) are imported only when their command runs.
-Their choices and defaults are written here again; `tests/test_cli.py` holds them equal to
-the modules' own (`triage.casework.letters.FORMATS`, `DEFAULT_PERIOD_WEEKS`,
-`triage.casework.chronology.FORMATS`).
+command), so this module imports nothing beyond the standard library, and a command's
+module (with markdown-it, the casework, … behind it) is imported only when its command
+runs (:class:`Command`). The choices and defaults that belong to those modules are written
+here again; `tests/test_cli.py` holds them equal to the modules' own
+(`triage.casework.letters.FORMATS`, `DEFAULT_PERIOD_WEEKS`,
+`triage.casework.chronology.FORMATS`) and every :class:`Command` to a function.
+
+Exit codes: 0 success, 1 a problem with the input (a file, the database, a date),
+2 a usage error (argparse's own, or :class:`UsageError`).
 """
 
 from __future__ import annotations
 
 import argparse
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, time
+from importlib import import_module
 from pathlib import Path
+
+EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
 
 LETTER_FORMATS = ("html", "markdown")  # triage.casework.letters.FORMATS
 DEFAULT_PERIOD_WEEKS = 4  # triage.casework.letters.DEFAULT_PERIOD_WEEKS
 CHRONOLOGY_FORMATS = ("markdown", "html")  # triage.casework.chronology.FORMATS
+
+Subparsers = argparse._SubParsersAction
+
+
+class UsageError(Exception):
+    """A bad argument value found after parsing (shown like argparse's, exit 2)."""
+
+
+class Command:
+    """A sub-command's function, named ``"module:function"`` and imported when it runs.
+
+    Every command is ``function(args, db_path) -> exit code``: ``db_path`` is ``--db``,
+    else ``$TRIAGE_DB``, else the per-user default; a command that may create the
+    database reads ``--group`` from ``args``."""
+
+    def __init__(self, target: str) -> None:
+        self.module, _, self.name = target.partition(":")
+
+    def function(self) -> Callable[[argparse.Namespace, Path], int]:
+        return getattr(import_module(self.module), self.name)
+
+    def __call__(self, args: argparse.Namespace, db_path: Path) -> int:
+        return self.function()(args, db_path)
+
+    def __repr__(self) -> str:
+        return f"Command({self.module}:{self.name})"
 
 
 def date_arg(text: str) -> date:
@@ -35,8 +69,169 @@ def time_arg(text: str) -> time:
     return time(int(m.group(1)), int(m.group(2)))
 
 
+def session_arg(text: str) -> str:
+    session = text.strip().upper()
+    if session not in ("AM", "PM"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not AM or PM")
+    return session
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """``triage [--db FILE] [--date D] [--session S]`` opens the app; ``triage COMMAND …``
+    runs a command. Each command's parser is made by its ``add_…_parser`` below."""
+    # --db is accepted before or after the subcommand: the same option on both parsers,
+    # with SUPPRESS so the subparser's absence does not overwrite the main parser's value.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--db",
+        type=Path,
+        default=argparse.SUPPRESS,
+        help="the database file (default: $TRIAGE_DB, else a per-user data directory)",
+    )
+    common.add_argument(
+        "--group",
+        default=argparse.SUPPRESS,
+        help="when this creates the database: share it with this group (mode 0660)",
+    )
+    when = argparse.ArgumentParser(add_help=False)
+    when.add_argument(
+        "--date",
+        type=date_arg,
+        help="YYYY-MM-DD (default: today if it has marks, else the latest)",
+    )
+    when.add_argument(
+        "--session", type=session_arg, help="AM or PM (default: the latest with marks)"
+    )
+
+    parser = argparse.ArgumentParser(
+        prog="triage",
+        description="Attendance Triage: first-day calling and attendance casework.",
+        parents=[common, when],
+    )
+    parser.set_defaults(func=Command("triage.cli.app:run_open_command"))
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    add_import_parser(sub, [common])
+    add_queue_parser(sub, [common, when])
+    add_demo_parser(sub, [common])
+    add_officers_parser(sub, [common])
+    add_audit_parser(sub, [common])
+    add_summary_parser(sub, [common])
+    add_export_parser(sub, [common])
+    add_letter_parser(sub, [common])
+    add_case_parsers(sub, [common])
+    add_config_parser(sub, [common])
+    add_maintenance_parsers(sub, [common])
+    return parser
+
+
+def add_import_parser(subparsers: Subparsers, parents: Sequence[argparse.ArgumentParser]) -> None:
+    """``triage import KIND FILE...`` or ``triage import --inbox``."""
+    p = subparsers.add_parser(
+        "import", parents=list(parents), help="import MIS exports (pupils, contacts or marks)"
+    )
+    p.add_argument("kind", nargs="?", choices=("pupils", "contacts", "marks"))
+    p.add_argument("files", nargs="*", type=Path, metavar="FILE")
+    p.add_argument(
+        "--inbox",
+        action="store_true",
+        help="import what is waiting in the inbox folder once (for cron), instead of FILEs",
+    )
+    p.add_argument(
+        "--settle",
+        type=float,
+        default=2.0,
+        metavar="SECONDS",
+        help="with --inbox: how long a file must stay unchanged before it is taken",
+    )
+    p.add_argument("--dry-run", action="store_true", help="check and report; write nothing")
+    p.add_argument("--encoding", help="the files' text encoding (default: detected)")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(func=Command("triage.cli.imports:run_import_command"))
+
+
+def add_queue_parser(subparsers: Subparsers, parents: Sequence[argparse.ArgumentParser]) -> None:
+    """``triage queue [--date D] [--session S] [--format text|csv|json]``."""
+    p = subparsers.add_parser(
+        "queue", parents=list(parents), help="print the queue of unexplained absences"
+    )
+    p.add_argument("--format", choices=("text", "csv", "json"), default="text")
+    p.set_defaults(func=Command("triage.cli.queue:run_queue_command"))
+
+
+def add_demo_parser(subparsers: Subparsers, parents: Sequence[argparse.ArgumentParser]) -> None:
+    """``triage demo [--no-open] [--date D]``."""
+    p = subparsers.add_parser(
+        "demo", parents=list(parents), help="build a demo school database and open the app on it"
+    )
+    p.add_argument("--no-open", action="store_true", help="only build the database")
+    p.add_argument(
+        "--date",
+        type=date_arg,
+        help="the demo morning (default: the latest weekday up to today)",
+    )
+    p.set_defaults(func=Command("triage.cli.app:run_demo_command"))
+
+
+def add_officers_parser(subparsers: Subparsers, parents: Sequence[argparse.ArgumentParser]) -> None:
+    """``triage officers add LOGIN [--role R] | list | remove LOGIN``."""
+    p = subparsers.add_parser("officers", parents=list(parents), help="who may use this database")
+    osub = p.add_subparsers(dest="officers_command", metavar="ACTION", required=True)
+    oadd = osub.add_parser(
+        "add", parents=list(parents), help="add an officer, or change their role"
+    )
+    oadd.add_argument("login", help="their login name on this machine")
+    oadd.add_argument("--role", choices=("lead", "officer", "viewer"), default="officer")
+    oadd.add_argument("--display-name", help="the name to show (default: the login)")
+    osub.add_parser("list", parents=list(parents), help="list the officers")
+    orm = osub.add_parser("remove", parents=list(parents), help="remove an officer")
+    orm.add_argument("login")
+    p.set_defaults(func=Command("triage.cli.officers:run_officers_command"))
+
+
+def add_audit_parser(subparsers: Subparsers, parents: Sequence[argparse.ArgumentParser]) -> None:
+    """``triage audit [--pupil UPN] [--officer LOGIN] [--since D] [--format …]``."""
+    p = subparsers.add_parser("audit", parents=list(parents), help="print the audit trail")
+    p.add_argument("--pupil", metavar="UPN", help="only changes about this pupil")
+    p.add_argument("--officer", metavar="LOGIN", help="only changes by this officer")
+    p.add_argument("--since", type=date_arg, metavar="YYYY-MM-DD")
+    p.add_argument("--format", choices=("text", "csv", "json"), default="text")
+    p.set_defaults(func=Command("triage.cli.audit:run_audit_command"))
+
+
+def add_summary_parser(subparsers: Subparsers, parents: Sequence[argparse.ArgumentParser]) -> None:
+    """``triage summary [--date D | --from D --to D] [--format …] [--out FILE] [--no-names]``."""
+    p = subparsers.add_parser(
+        "summary", parents=list(parents), help="the end-of-day summary (for the screen or cron)"
+    )
+    p.add_argument("--date", type=date_arg, help="the day (default: the latest with marks)")
+    p.add_argument("--from", dest="from_date", type=date_arg, metavar="D")
+    p.add_argument("--to", dest="to_date", type=date_arg, metavar="D")
+    p.add_argument("--format", choices=("text", "markdown", "csv", "json", "html"), default="text")
+    p.add_argument("--out", type=Path, metavar="FILE", help="write to FILE (0600)")
+    p.add_argument(
+        "--no-names", action="store_true", help="counts only: for summaries that leave the school"
+    )
+    p.set_defaults(func=Command("triage.cli.reports:run_summary_command"))
+
+
+def add_export_parser(subparsers: Subparsers, parents: Sequence[argparse.ArgumentParser]) -> None:
+    """``triage export amendments [--date D | --since D] [--out FILE] [--all]``."""
+    p = subparsers.add_parser("export", parents=list(parents), help="files for other systems")
+    esub = p.add_subparsers(dest="export_command", metavar="WHAT", required=True)
+    amend = esub.add_parser(
+        "amendments", parents=list(parents), help="the recodes to enter back into the MIS (CSV)"
+    )
+    amend.add_argument("--date", type=date_arg, help="marks on this day only")
+    amend.add_argument("--since", type=date_arg, help="marks from this day on")
+    amend.add_argument("--out", type=Path, metavar="FILE", help="write to FILE (default: stdout)")
+    amend.add_argument(
+        "--all", action="store_true", help="include those exported before (repeats them)"
+    )
+    p.set_defaults(func=Command("triage.cli.reports:run_export_command"))
+
+
 def add_letter_parser(
-    subparsers: argparse._SubParsersAction, parents: Sequence[argparse.ArgumentParser]
+    subparsers: Subparsers, parents: Sequence[argparse.ArgumentParser]
 ) -> argparse.ArgumentParser:
     """``triage letter TEMPLATE UPN... [options]`` (and ``triage letter --list``)."""
     p = subparsers.add_parser(
@@ -84,13 +279,11 @@ def add_letter_parser(
     p.add_argument("--meeting-date", type=date_arg, metavar="YYYY-MM-DD")
     p.add_argument("--meeting-time", type=time_arg, metavar="HH:MM")
     p.add_argument("--meeting-place", metavar="TEXT", help="default: the school's name")
-    p.set_defaults(letter_parser=p)
+    p.set_defaults(func=Command("triage.cli.letters:run_letter_command"), letter_parser=p)
     return p
 
 
-def add_case_parsers(
-    subparsers: argparse._SubParsersAction, parents: Sequence[argparse.ArgumentParser]
-) -> None:
+def add_case_parsers(subparsers: Subparsers, parents: Sequence[argparse.ArgumentParser]) -> None:
     """``case``, ``alerts`` and ``chronology``. ``--date`` defaults to SUPPRESS so a
     ``triage --date D alerts`` given before the command is kept."""
     case = subparsers.add_parser(
@@ -127,10 +320,25 @@ def add_case_parsers(
         "--format", dest="chronology_format", choices=CHRONOLOGY_FORMATS, default="markdown"
     )
     chron.add_argument("--out", type=Path, metavar="FILE", help="write to FILE (0600)")
+    for p in (case, al, chron):
+        p.set_defaults(func=Command("triage.cli.case:run_case_command"))
+
+
+def add_config_parser(subparsers: Subparsers, parents: Sequence[argparse.ArgumentParser]) -> None:
+    """``triage config show [--format text|json] | set KEY VALUE | ladder …``."""
+    p = subparsers.add_parser("config", parents=list(parents), help="show or change the settings")
+    csub = p.add_subparsers(dest="config_command", metavar="ACTION", required=True)
+    cshow = csub.add_parser("show", parents=list(parents), help="every setting; * marks defaults")
+    cshow.add_argument("--format", choices=("text", "json"), default="text")
+    cset = csub.add_parser("set", parents=list(parents), help="change a setting (checked first)")
+    cset.add_argument("key")
+    cset.add_argument("value")
+    p.set_defaults(func=Command("triage.cli.config:run_config_command"))
+    add_ladder_parser(csub, parents)  # its own func, which wins over config's
 
 
 def add_ladder_parser(
-    config_subparsers: argparse._SubParsersAction, parents: Sequence[argparse.ArgumentParser]
+    config_subparsers: Subparsers, parents: Sequence[argparse.ArgumentParser]
 ) -> argparse.ArgumentParser:
     """``triage config ladder show|edit|load FILE`` (under ``triage config``)."""
     p = config_subparsers.add_parser(
@@ -144,4 +352,20 @@ def add_ladder_parser(
     load = lsub.add_parser("load", parents=list(parents), help="load it from a TOML file")
     load.add_argument("file", type=Path, metavar="FILE")
     lsub.add_parser("reset", parents=list(parents), help="go back to the default ladder")
+    p.set_defaults(func=Command("triage.cli.ladder:run_ladder_command"))
     return p
+
+
+def add_maintenance_parsers(
+    subparsers: Subparsers, parents: Sequence[argparse.ArgumentParser]
+) -> None:
+    """``triage backup DEST`` and ``triage check``."""
+    backup = subparsers.add_parser(
+        "backup", parents=list(parents), help="a consistent copy, safe while others work"
+    )
+    backup.add_argument("dest", type=Path, metavar="DEST")
+    backup.set_defaults(func=Command("triage.cli.maintenance:run_backup_command"))
+    check = subparsers.add_parser(
+        "check", parents=list(parents), help="integrity and foreign-key checks"
+    )
+    check.set_defaults(func=Command("triage.cli.maintenance:run_check_command"))

@@ -12,10 +12,8 @@ the attempts and the marks, so a test injects the clock. The rules are written o
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from triage import settings
@@ -26,9 +24,7 @@ from triage.officers import require_lead, require_writer
 from triage.store import Store
 from triage.store.audit import session_acks
 
-if TYPE_CHECKING:  # the command line and the editor are imported where they are used
-    import argparse
-
+if TYPE_CHECKING:
     from triage.morning.queue import Morning
 
 SETTING_KEY = "ladder"
@@ -760,63 +756,3 @@ def timeliness(
             )
         )
     return out
-
-
-# --- triage config ladder show|edit|load -------------------------------------------------
-
-
-def run_ladder_command(args: argparse.Namespace, db_path: Path, group: str | None = None) -> int:
-    """Run ``triage config ladder``; errors are LadderError (a ValueError) or StoreError."""
-    from triage.store import open_store
-
-    with open_store(db_path, group=group) as store:
-        if args.ladder_command == "show":
-            sys.stdout.write(ladder_text(store))
-            return 0
-        if args.ladder_command == "load":
-            try:
-                text = args.file.read_text(encoding="utf-8")
-            except OSError as exc:
-                raise LadderError(f"cannot read {args.file}: {exc.strerror}") from exc
-        elif args.ladder_command == "reset":
-            text = DEFAULT_LADDER_TOML
-        else:
-            require_lead(store)  # before the editor, not after the officer's work
-            edited = edit_in_editor(ladder_text(store))
-            if edited is None:
-                print("ladder unchanged")
-                return 0
-            text = edited
-        ladder = set_ladder(store, text)
-    print(f"ladder saved: {len(ladder.steps)} steps, {len(ladder.safeguarding)} safeguarding")
-    return 0
-
-
-def edit_in_editor(text: str) -> str | None:
-    """Open the text in $VISUAL / $EDITOR (else nano, vi); the edited text, or None if the
-    file was left as it was. A ladder that does not parse is offered again with the error
-    at the top, until it parses or the officer leaves it unchanged."""
-    import os
-    import shlex
-    import subprocess
-    import tempfile
-
-    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "nano"
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "ladder.toml"
-        current = text
-        while True:
-            path.write_text(current, encoding="utf-8")
-            subprocess.run([*shlex.split(editor), str(path)], check=False)
-            edited = path.read_text(encoding="utf-8")
-            if edited == current:
-                return None
-            try:
-                parse_ladder(edited)
-            except LadderError as exc:
-                body = "\n".join(
-                    line for line in edited.splitlines() if not line.startswith("# ERROR:")
-                )
-                current = f"# ERROR: {exc}\n{body}\n"
-                continue
-            return edited

@@ -1,6 +1,7 @@
 """The end-of-day summary in each output format: text for the terminal, Markdown for an
 email, CSV and JSON for other tools, and one self-contained printable HTML page with the
-20-day chart as inline SVG (no network, no external assets).
+20-day chart as inline SVG (no network, no external assets), made by
+:func:`triage.render.html.html_page` with the print stylesheet every page shares.
 
 With ``names=False`` (for summaries that leave the school) no pupil is named: lists become
 counts, and the still-unexplained list keeps only year/group and session.
@@ -13,6 +14,7 @@ import io
 import json
 from html import escape
 
+from triage.render.html import html_page
 from triage.reports.summary import DaySummary
 from triage.sanitise import spreadsheet_safe
 
@@ -252,20 +254,7 @@ def _html(s: DaySummary, names: bool) -> str:
             )
     chart = chart_svg([(f"{d:%d %b}", p) for d, p in s.last_school_days])
     title = f"{s.school}: end of day, {s.date:%A %d %B %Y}"
-    return f"""<!DOCTYPE html>
-<html lang="en-GB">
-<head>
-<meta charset="utf-8">
-<title>{escape(title)}</title>
-<style>
-body {{ font-family: system-ui, sans-serif; margin: 2em; color: #111; }}
-table {{ border-collapse: collapse; margin-bottom: 1em; }}
-th, td {{ text-align: left; padding: 0.2em 1em 0.2em 0; border-bottom: 1px solid #ddd; }}
-@media print {{ body {{ margin: 1cm; }} @page {{ size: A4; margin: 1.5cm; }} }}
-</style>
-</head>
-<body>
-<h1>{escape(title)}</h1>
+    body = f"""<h1>{escape(title)}</h1>
 <table>{rows}</table>
 <h2>Attendance, last {len(s.last_school_days)} school days</h2>
 {chart}
@@ -275,6 +264,5 @@ th, td {{ text-align: left; padding: 0.2em 1em 0.2em 0; border-bottom: 1px solid
 <table><tr><th>officer</th><th>attempts</th><th>recodes</th><th>notes</th></tr>{officers}</table>
 <h2>Celebrate</h2>
 {celebrate}
-</body>
-</html>
 """
+    return html_page(title, body)
