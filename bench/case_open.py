@@ -62,9 +62,9 @@ from screens.app import TriageApp
 from screens.case_screen import CaseScreen
 from screens.queue_screen import QueueScreen
 from triage.casework.chronology import load_case
-from triage.model import QueueEntry, year_label
+from triage.model import Attempt, QueueEntry, year_label
 from triage.morning import logbook
-from triage.morning.outcomes import CHANNEL_LABELS, Attempt, Status
+from triage.morning.outcomes import CHANNEL_LABELS, Status
 from triage.morning.queue import flags_of
 from triage.store import open_store
 

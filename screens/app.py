@@ -23,7 +23,8 @@ with cyclic_gc_paused(freeze=True):
 
     from screens.queue_screen import QueueScreen
     from triage import settings
-    from triage.morning.logbook import local_now, release_all
+    from triage.dates import local_now
+    from triage.morning.logbook import release_all
     from triage.morning.queue import Morning, NoMarksError, default_date, load_morning
     from triage.officers import Access, access_of
     from triage.store import Store, StoreError, open_store, readable_by_others

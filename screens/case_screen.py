@@ -54,6 +54,7 @@ from screens.widgets.footer import SteadyFooter
 from screens.widgets.title_bar import TitleBar
 from triage.casework import alerts, cases, letters, penalties
 from triage.casework.chronology import CaseSummary, build_chronology, load_case, render
+from triage.dates import dmy
 from triage.model import STAGES, Mark, QueueEntry, stage_rank, year_label
 from triage.morning import logbook
 from triage.morning.outcomes import CHANNEL_LABELS, status_of
@@ -72,10 +73,6 @@ LAZY_TABS = ("register", "contacts", "timeline")  # their panels are made when f
 REVIEW_WEEKS = 4  # the review date a stage move offers
 CHRONOLOGY_FOLDER = "chronologies"  # beside the database, like letters/
 LETTERS_FOLDER = "letters"
-
-
-def _dmy(d: date) -> str:
-    return f"{d:%d/%m/%Y}"
 
 
 class ScrollingPane(TabPane, can_focus=True):
@@ -674,7 +671,7 @@ class CaseScreen(OfficerScreen):
             self._acknowledge(waiting[0])
             return
         options = [
-            (str(n), Text(f"{a.label} (arose {_dmy(a.arose_on)})")) for n, a in enumerate(waiting)
+            (str(n), Text(f"{a.label} (arose {dmy(a.arose_on)})")) for n, a in enumerate(waiting)
         ]
         self.app.push_screen(
             Choice("Acknowledge which alert?", options),
@@ -684,7 +681,7 @@ class CaseScreen(OfficerScreen):
     def _acknowledge(self, alert: alerts.Alert) -> None:
         self._write(
             lambda: alerts.acknowledge(self.store, alert, at=self.now()),
-            lambda done: f"Acknowledged: {done.label} (arose {_dmy(done.arose_on)})",
+            lambda done: f"Acknowledged: {done.label} (arose {dmy(done.arose_on)})",
         )
 
     def action_undo(self) -> None:

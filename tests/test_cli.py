@@ -87,9 +87,25 @@ def test_usage_errors_exit_2(tmp_path, capsys) -> None:
         main(["import", "teachers", "x.csv"])
     assert exc.value.code == 2
     with pytest.raises(SystemExit) as exc:
-        main(["queue", "--date", "24/11/2026"])
+        main(["queue", "--date", "11/24/2026"])  # never read month first
     assert exc.value.code == 2
-    assert "not a date as YYYY-MM-DD" in capsys.readouterr().err
+    assert "'11/24/2026' is not a real date" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:
+        main(["queue", "--date", "tomorrow"])
+    assert exc.value.code == 2
+    assert "write it as dd/mm/yyyy" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "command", [["summary", "--format", "json"], ["queue", "--format", "json"]]
+)
+def test_every_command_reads_a_date_as_the_app_does(demo_db, capsys, command) -> None:
+    """dd/mm/yyyy, as officers write it, and ISO give the same answer (triage.dates)."""
+    outputs = []
+    for written in (f"{DEMO_MORNING:%d/%m/%Y}", DEMO_MORNING.isoformat()):
+        assert main([*command, "--date", written, "--db", str(demo_db)]) == 0
+        outputs.append(capsys.readouterr().out)
+    assert outputs[0] == outputs[1] and DEMO_MORNING.isoformat() in outputs[0]
 
 
 def test_queue_on_a_missing_database_is_a_clear_error(tmp_path, capsys) -> None:

@@ -21,7 +21,7 @@ def test_every_setting_has_a_default_that_passes_its_own_check(store) -> None:
         ("school_urn", "12AB", "6 or 7 digits"),
         ("inbox_check_seconds", "0", "from 5 to 3600"),
         ("claim_minutes", "ten", "whole number"),
-        ("am_register_close", "9.15am", "HH:MM"),
+        ("am_register_close", "9.75am", "HH:MM"),
         ("pm_register_close", "25:00", "HH:MM"),
         ("school_name", "   ", "must not be empty"),
     ],
@@ -40,6 +40,12 @@ def test_an_unknown_setting_is_refused(store) -> None:
 def test_values_are_normalised_when_set(store) -> None:
     assert settings.set_value(store, "am_register_close", "9:05") == "09:05"
     assert settings.get_time(store, "am_register_close").minute == 5
+
+
+@pytest.mark.parametrize("written", ["9.15am", "0915", "9:15", "09.15"])
+def test_a_register_close_is_read_as_every_clock_time_is(store, written) -> None:
+    """One grammar for clock times (triage.dates.parse_clock), in settings as in dialogs."""
+    assert settings.set_value(store, "am_register_close", written) == "09:15"
 
 
 def test_only_a_lead_may_change_settings_once_officers_exist(tmp_path) -> None:

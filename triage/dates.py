@@ -15,7 +15,9 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, time
 
-_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
+_ISO = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
+)
 _DMY = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(?: \d{1,2}:\d{2}(?::\d{2})?)?")
 _DMONY = re.compile(r"(\d{1,2})[ \-]([A-Za-z]{3,9})\.?[ \-](\d{4})")
 _MONTHS = {
@@ -51,6 +53,10 @@ class DateError(ValueError):
     says what was given and how to write it."""
 
 
+class ImpossibleDate(DateError):
+    """Written as a date, but no such day (31/02/2026)."""
+
+
 def parse_date(text: str) -> date:
     """A date as written in England (see the module's docstring); raises :class:`DateError`.
 
@@ -64,7 +70,7 @@ def parse_date(text: str) -> date:
         if (m := _DMONY.fullmatch(s)) and m[2].lower() in _MONTHS:
             return date(int(m[3]), _MONTHS[m[2].lower()], int(m[1]))
     except ValueError as exc:
-        raise DateError(f"{text.strip()!r} is not a real date") from exc
+        raise ImpossibleDate(f"{text.strip()!r} is not a real date") from exc
     raise DateError(f"{text.strip()!r} is not a date: {DATE_HINT}")
 
 

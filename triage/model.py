@@ -7,7 +7,7 @@ where a NamedTuple costs a fifth of that. Change them with ``_replace``.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import NamedTuple
 
 SESSIONS = ("AM", "PM")
@@ -184,3 +184,15 @@ class Family(NamedTuple):
 
     id: int
     entries: tuple[QueueEntry, ...] = ()
+
+
+class Attempt(NamedTuple):  # not a dataclass: see the module's notes
+    """A contact attempt as the queue needs it (undone attempts are never passed in)."""
+
+    at: datetime
+    officer: str
+    channel: str
+    outcome: str
+    contact_id: int | None
+    reason_code: str | None = None
+    callback_at: datetime | None = None

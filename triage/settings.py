@@ -13,6 +13,7 @@ from datetime import time
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from triage.dates import DateError, hhmm, parse_clock
 from triage.officers import require_lead
 from triage.store import Store
 
@@ -45,10 +46,10 @@ def _minutes(low: int, high: int) -> Callable[[str], str]:
 
 
 def _clock(value: str) -> str:
-    m = re.fullmatch(r"(\d{1,2}):(\d{2})", value.strip())
-    if not m or int(m.group(1)) > 23 or int(m.group(2)) > 59:
-        raise SettingError("must be a time of day as HH:MM, e.g. 09:15")
-    return f"{int(m.group(1)):02d}:{m.group(2)}"
+    try:
+        return hhmm(parse_clock(value))
+    except DateError as exc:
+        raise SettingError("must be a time of day as HH:MM, e.g. 09:15") from exc
 
 
 def _folder(value: str) -> str:

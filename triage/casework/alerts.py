@@ -19,8 +19,9 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from triage import rules
-from triage.casework.cases import local_stamp, next_reviews, open_actions
+from triage.casework.cases import next_reviews, open_actions
 from triage.codes import ATTENDING_CODES, POSSIBLE_CODES, UNAUTHORISED_CODES
+from triage.dates import dmy, local_stamp
 from triage.model import Mark
 from triage.officers import require_writer
 from triage.store import Store
@@ -61,10 +62,6 @@ class Alert:
     @property
     def label(self) -> str:
         return ALERT_LABELS[self.kind]
-
-
-def _dmy(d: date) -> str:
-    return f"{d:%d/%m/%Y}"
 
 
 # --- per pupil, pure -------------------------------------------------------------------------
@@ -195,7 +192,7 @@ def missing_education_alert(pupil_id: int, marks: Sequence[Mark], cal: Calendar)
         "missing_education",
         run[len(run) - rules.MISSING_EDUCATION_DAYS],
         f"{len(run)} consecutive school days of unauthorised absence (since "
-        f"{_dmy(run[-1])}): the local authority must be told (children missing education).",
+        f"{dmy(run[-1])}): the local authority must be told (children missing education).",
     )
 
 
@@ -217,7 +214,7 @@ def overdue_n_alert(pupil_id: int, marks: Sequence[Mark], cal: Calendar) -> Aler
         "overdue_n",
         cal.days[index],
         f"{len(overdue)} N mark{'s' if many else ''} older than 5 school days (the oldest "
-        f"{_dmy(oldest.date)} {oldest.session}): recode {'each' if many else 'it'}, to O "
+        f"{dmy(oldest.date)} {oldest.session}): recode {'each' if many else 'it'}, to O "
         "when no reason has come.",
     )
 
@@ -303,7 +300,7 @@ def alerts_for(
     wanted = set(on_roll)
     for pid, review in next_reviews(store, ids).items():
         if pid in wanted and review <= on:
-            found.append(Alert(pid, "review_due", review, f"Case review due {_dmy(review)}."))
+            found.append(Alert(pid, "review_due", review, f"Case review due {dmy(review)}."))
     for nti in open_actions(store, "notice_to_improve"):
         due = nti.due_date
         if nti.pupil_id in wanted and nti.status in (None, "open") and due and due <= on:
@@ -312,8 +309,8 @@ def alerts_for(
                     nti.pupil_id,
                     "nti_ended",
                     due,
-                    f"The Notice to Improve of {_dmy(nti.on)} ends its improvement period on "
-                    f"{_dmy(due)}: review attendance and decide the next step (mark the "
+                    f"The Notice to Improve of {dmy(nti.on)} ends its improvement period on "
+                    f"{dmy(due)}: review attendance and decide the next step (mark the "
                     "notice done to close this).",
                 )
             )

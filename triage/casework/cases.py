@@ -25,6 +25,7 @@ from enum import StrEnum
 from typing import Any, NamedTuple
 
 from triage.codes import CODES, Category
+from triage.dates import dmy, local_stamp, parse_stamp
 from triage.model import (
     DEFAULT_STAGE,
     SESSIONS,
@@ -165,25 +166,8 @@ class TimelineEntry:
 # --- time stamps ----------------------------------------------------------------------------
 
 
-def local_stamp(at: datetime | None) -> str:
-    """Local time with its UTC offset (as triage.morning.logbook stamps); a naive time is local."""
-    moment = at or datetime.now()
-    if moment.tzinfo is None:
-        moment = moment.astimezone()
-    return moment.replace(microsecond=0).isoformat(timespec="seconds")
-
-
-def _parse_time(text: str) -> datetime:
-    moment = datetime.fromisoformat(text)
-    return moment.astimezone() if moment.tzinfo is None else moment
-
-
 def _day(text: str | None) -> date | None:
     return date.fromisoformat(text) if text else None
-
-
-def _dmy(d: date) -> str:
-    return f"{d.day:02d}/{d.month:02d}/{d.year:04d}"  # as %d/%m/%Y, in a third of the time
 
 
 # --- stage changes --------------------------------------------------------------------------
@@ -230,7 +214,7 @@ def change_stage(
         raise ValueError("a reason is needed to change the stage")
     stamp = local_stamp(at)
     if review_date is not None and review_date < datetime.fromisoformat(stamp).date():
-        raise ValueError(f"the review date {_dmy(review_date)} is in the past")
+        raise ValueError(f"the review date {dmy(review_date)} is in the past")
     with store.transaction():
         require_writer(store)
         from_stage = _stage_of(store, pupil_id)
@@ -276,7 +260,7 @@ def change_stage(
         to_stage=to_stage,
         reason=reason,
         review_date=review_date,
-        at=_parse_time(stamp),
+        at=parse_stamp(stamp),
         officer=store.officer,
         event_id=event_id,
         holiday=holiday,
@@ -297,7 +281,7 @@ def stage_history(store: Store, pupil_id: int) -> list[StageChange]:
                 to_stage=row.to_stage,
                 reason=row.reason,
                 review_date=_day(row.review_date),
-                at=_parse_time(row.at),
+                at=parse_stamp(row.at),
                 officer=row.officer,
                 event_id=row.event_id,
                 holiday=bool(detail.get("holiday")),
@@ -314,7 +298,7 @@ def current_stage(store: Store, pupil_id: int) -> str:
 def stage_since(store: Store, pupil_id: int) -> date | None:
     """The date of the last stage change (not undone), or None when it never changed."""
     at = case_rows.last_stage_change_at(store, pupil_id)
-    return _parse_time(at).date() if at else None
+    return parse_stamp(at).date() if at else None
 
 
 def next_reviews(store: Store, pupil_ids: Iterable[int] | None = None) -> dict[int, date]:
@@ -413,7 +397,7 @@ def _write_action(
         due_date=due_date,
         status=status,
         detail=detail,
-        at=_parse_time(stamp),
+        at=parse_stamp(stamp),
         officer=store.officer,
         event_id=event_id,
     )
@@ -460,7 +444,7 @@ def record_action(
         if due_date <= on:
             raise ValueError("the improvement period must end after the notice is given")
     if due_date is not None and due_date < on:
-        raise ValueError(f"the due date {_dmy(due_date)} is before {_dmy(on)}")
+        raise ValueError(f"the due date {dmy(due_date)} is before {dmy(on)}")
     _check_status(kind, status)
     try:
         json.dumps(detail)
@@ -531,7 +515,7 @@ def _action_from_row(row: case_rows.ActionRow) -> Action:
         due_date=_day(row.due_date),
         status=row.status,
         detail=json.loads(row.detail) if row.detail else {},
-        at=_parse_time(row.at),
+        at=parse_stamp(row.at),
         officer=row.officer,
         event_id=row.event_id,
     )
@@ -555,22 +539,22 @@ def open_actions(store: Store, kind: str) -> list[Action]:
 
 def describe_action(action: Action) -> str:
     """One line of plain text about an action, as the timeline shows it."""
-    parts = [f"{action.label}, {_dmy(action.on)}"]
+    parts = [f"{action.label}, {dmy(action.on)}"]
     d = action.detail
     if action.barriers:
         parts.append("barriers: " + ", ".join(action.barriers))
     if action.kind == "penalty_notice" and d.get("parent"):
         text = f"notice {d.get('number', '?')} to {d['parent']}: "
         if d.get("reduced_amount"):
-            text += f"£{d['reduced_amount']} by {_dmy(date.fromisoformat(d['reduced_by']))}, "
+            text += f"£{d['reduced_amount']} by {dmy(date.fromisoformat(d['reduced_by']))}, "
         if d.get("full_amount"):
-            text += f"£{d['full_amount']} by {_dmy(date.fromisoformat(d['full_by']))}"
+            text += f"£{d['full_amount']} by {dmy(date.fromisoformat(d['full_by']))}"
         parts.append(text.rstrip(", "))
     elif action.due_date:
         word = "period ends" if action.kind == "notice_to_improve" else "due"
         if action.kind == "review_held":
             word = "next review"
-        parts.append(f"{word} {_dmy(action.due_date)}")
+        parts.append(f"{word} {dmy(action.due_date)}")
     if action.status:
         parts.append(action.status)
     if action.note:
@@ -581,7 +565,7 @@ def describe_action(action: Action) -> str:
 def describe_stage_change(change: StageChange) -> str:
     text = f"Stage: {change.from_stage} → {change.to_stage}. {change.reason}"
     if change.review_date:
-        text += f" Review by {_dmy(change.review_date)}."
+        text += f" Review by {dmy(change.review_date)}."
     if change.holiday:
         text += " (Unapproved term-time holiday.)"
     elif change.confirmed:
@@ -600,9 +584,10 @@ def _ladder_steps(store: Store, pupil_id: int) -> list[TimelineEntry]:
     recent unexplained absences, every step with when it was due and whether (and by whom)
     it was done, timed at its due time. Read for the pupil alone; a family call writes an
     attempt for each sibling, so the pupil's own attempts show what was done."""
+    from triage.dates import local_now
     from triage.model import AttendanceSummary, QueueEntry
     from triage.morning import ladder as ladders
-    from triage.morning.logbook import attempts_for, local_now
+    from triage.morning.logbook import attempts_for
 
     queued = case_rows.queued_absences(store, pupil_id, LADDER_ABSENCES)
     if not queued:
@@ -667,23 +652,23 @@ def timeline(store: Store, pupil_id: int, *, ladder: bool = False) -> list[Timel
         text = f"{CHANNEL_LABELS.get(channel, channel)}: {label}"
         if contact:
             text += f" ({contact}{', ' + number if number else ''})"
-        text += f"; absence {_dmy(date.fromisoformat(day))} {session}"
+        text += f"; absence {dmy(date.fromisoformat(day))} {session}"
         if reason:
             text += f"; reason {reason}"
         if callback:
-            text += f"; call back {_parse_time(callback):%d/%m/%Y %H:%M}"
+            text += f"; call back {parse_stamp(callback):%d/%m/%Y %H:%M}"
         if note:
             text += f"; {note}"
-        entries.append(TimelineEntry(_parse_time(at), officer, "attempt", text, event_id))
+        entries.append(TimelineEntry(parse_stamp(at), officer, "attempt", text, event_id))
     for event_id, at, officer, day, session, old, new, reason in case_rows.recodes_of(
         store, pupil_id
     ):
-        text = f"Mark {_dmy(date.fromisoformat(day))} {session} recoded {old} → {new}"
+        text = f"Mark {dmy(date.fromisoformat(day))} {session} recoded {old} → {new}"
         if reason:
             text += f" ({reason})"
-        entries.append(TimelineEntry(_parse_time(at), officer, "recode", text, event_id))
+        entries.append(TimelineEntry(parse_stamp(at), officer, "recode", text, event_id))
     for event_id, at, officer, note in case_rows.notes_of(store, pupil_id):
-        entries.append(TimelineEntry(_parse_time(at), officer, "note", f"Note: {note}", event_id))
+        entries.append(TimelineEntry(parse_stamp(at), officer, "note", f"Note: {note}", event_id))
     for change in stage_history(store, pupil_id):
         entries.append(
             TimelineEntry(
@@ -701,9 +686,9 @@ def timeline(store: Store, pupil_id: int, *, ladder: bool = False) -> list[Timel
     for ack in acknowledgements_of(store, pupil_id):
         text = (
             f"Alert acknowledged: {ALERT_LABELS.get(ack.kind, ack.kind)}"
-            f" (arose {_dmy(date.fromisoformat(ack.arose_on))})"
+            f" (arose {dmy(date.fromisoformat(ack.arose_on))})"
         )
-        entries.append(TimelineEntry(_parse_time(ack.at), ack.officer, "ack", text, ack.event_id))
+        entries.append(TimelineEntry(parse_stamp(ack.at), ack.officer, "ack", text, ack.event_id))
     if ladder:  # the case screen shows the calling ladder beside the attempts
         entries.extend(_ladder_steps(store, pupil_id))
     # Newest first; within one officer action, what followed from it (a recode after the

@@ -45,8 +45,10 @@ from typing import Any
 
 from triage import rules, settings
 from triage.casework import alerts, cases
+from triage.casework.alerts import Alert
 from triage.casework.cases import Action, Patterns, Suggestion, TimelineEntry
 from triage.codes import UNAUTHORISED_CODES
+from triage.dates import dmy
 from triage.model import AttendanceSummary, Contact, Mark, Pupil, year_label
 from triage.morning.queue import FLAG_LABELS
 from triage.render.html import html_page
@@ -59,10 +61,6 @@ HALF_TERM_BREAK_WEEKDAYS = 3  # a gap this long (in weekdays) inside a term is i
 
 class CaseError(ValueError):
     """A case that cannot be shown (an unknown UPN, no marks): one clear line."""
-
-
-def _dmy(d: date) -> str:
-    return f"{d:%d/%m/%Y}"
 
 
 def flags_of(pupil: Pupil) -> list[str]:
@@ -110,12 +108,12 @@ class CaseSummary:
     patterns: Patterns  # this term
     contacts: tuple[Contact, ...]  # priority order
     siblings: tuple[Pupil, ...]
-    alerts: tuple[alerts.Alert, ...]
+    alerts: tuple[Alert, ...]
     actions: tuple[Action, ...]  # newest first
     timeline: tuple[TimelineEntry, ...]  # newest first
 
     @property
-    def open_alerts(self) -> tuple[alerts.Alert, ...]:
+    def open_alerts(self) -> tuple[Alert, ...]:
         """Alerts nobody has acknowledged yet."""
         return tuple(a for a in self.alerts if a.acknowledged is None)
 
@@ -261,7 +259,7 @@ def case_as_dict(case: CaseSummary) -> dict[str, Any]:
     }
 
 
-def alert_as_dict(alert: alerts.Alert) -> dict[str, Any]:
+def alert_as_dict(alert: Alert) -> dict[str, Any]:
     ack = alert.acknowledged
     return {
         "kind": alert.kind,
@@ -285,11 +283,11 @@ class CaseloadRow:
     next_review: date | None
     year: AttendanceSummary  # this school year
     rolling_unauthorised: int
-    alerts: tuple[alerts.Alert, ...]  # every alert in force, acknowledged or not
+    alerts: tuple[Alert, ...]  # every alert in force, acknowledged or not
     suggestion: Suggestion | None
 
     @property
-    def open_alerts(self) -> tuple[alerts.Alert, ...]:
+    def open_alerts(self) -> tuple[Alert, ...]:
         return tuple(a for a in self.alerts if a.acknowledged is None)
 
 
@@ -476,13 +474,14 @@ def _status_changes(store: Store, pupil_id: int) -> list[ChronologyEntry]:
     found = []
     for at, officer, detail in case_rows.action_status_events(store, pupil_id):
         d = json.loads(detail) if detail else {}
-        action = live.get(d.get("action_id"))
+        action_id = d.get("action_id")
+        action = live.get(action_id) if isinstance(action_id, int) else None
         if action is None:
             continue
         before = (d.get("before") or {}).get("status") or "none"
         after = (d.get("after") or {}).get("status") or "none"
         moment = datetime.fromisoformat(at).astimezone()
-        text = f"{action.label} of {_dmy(action.on)}: status {before} → {after}"
+        text = f"{action.label} of {dmy(action.on)}: status {before} → {after}"
         note = (d.get("after") or {}).get("note")
         if note and note != (d.get("before") or {}).get("note"):
             text += f"; {note}"
@@ -503,7 +502,7 @@ def build_chronology(
     if not found:
         raise CaseError(f"there is no pupil with id {pupil_id}")
     if since is not None and since > until:
-        raise CaseError(f"--from {_dmy(since)} is after the record's last day {_dmy(until)}")
+        raise CaseError(f"--from {dmy(since)} is after the record's last day {dmy(until)}")
     pupil = found[0]
     days = store.school_days()
     marks = store.marks_by_pupil([pupil_id], end=until).get(pupil_id, [])
@@ -570,7 +569,7 @@ def _heading_facts(c: Chronology) -> list[tuple[str, str]]:
     name = f"{p.legal_forename} {p.legal_surname}"
     if p.preferred_forename and p.preferred_forename != p.legal_forename:
         name += f" (known as {p.preferred_forename})"
-    period = f"{_dmy(c.since)} to {_dmy(c.until)}" if c.since else f"to {_dmy(c.until)}"
+    period = f"{dmy(c.since)} to {dmy(c.until)}" if c.since else f"to {dmy(c.until)}"
     facts = [
         ("Pupil", name),
         ("UPN", p.upn),
@@ -584,7 +583,7 @@ def _heading_facts(c: Chronology) -> list[tuple[str, str]]:
     if flags:
         facts.insert(3, ("Flags", " ".join(flags)))
     if p.date_left:
-        facts.insert(3, ("Left", _dmy(p.date_left)))
+        facts.insert(3, ("Left", dmy(p.date_left)))
     return facts
 
 
@@ -600,7 +599,7 @@ def _contact_line(contact: Contact) -> str:
 
 
 def _sessions(marks: Sequence[Mark]) -> str:
-    return ", ".join(f"{m.date:%a} {_dmy(m.date)} {m.session} {m.code}" for m in marks)
+    return ", ".join(f"{m.date:%a} {dmy(m.date)} {m.session} {m.code}" for m in marks)
 
 
 def render_markdown(c: Chronology) -> str:
@@ -619,7 +618,7 @@ def render_markdown(c: Chronology) -> str:
         for h in c.half_terms:
             f = h.figures
             out.append(
-                f"| {md(h.label)} | {_dmy(h.start)} | {_dmy(h.end)} | {f.possible} | "
+                f"| {md(h.label)} | {dmy(h.start)} | {dmy(h.end)} | {f.possible} | "
                 f"{f.attending} | {f.authorised} | {f.unauthorised} | {md(_pct(f))} |"
             )
         out += ["", md(HALF_TERM_NOTE), ""]
@@ -638,7 +637,7 @@ def render_markdown(c: Chronology) -> str:
         for e in c.entries:
             time = f"{e.at:%H:%M}" if e.at is not None and e.at.date() == e.on else ""
             out.append(
-                f"| {_dmy(e.on)} | {time} | {md(e.heading)} | {md(e.text)} | {md(e.officer)} |"
+                f"| {dmy(e.on)} | {time} | {md(e.heading)} | {md(e.text)} | {md(e.officer)} |"
             )
     else:
         out.append("Nothing recorded in this period.")
@@ -668,7 +667,7 @@ def render_html(c: Chronology) -> str:
         for h in c.half_terms:
             f = h.figures
             out.append(
-                f"<tr><td>{_e(h.label)}</td><td>{_dmy(h.start)}</td><td>{_dmy(h.end)}</td>"
+                f"<tr><td>{_e(h.label)}</td><td>{dmy(h.start)}</td><td>{dmy(h.end)}</td>"
                 f'<td class="n">{f.possible}</td><td class="n">{f.attending}</td>'
                 f'<td class="n">{f.authorised}</td><td class="n">{f.unauthorised}</td>'
                 f'<td class="n">{_e(_pct(f))}</td></tr>'
@@ -696,7 +695,7 @@ def render_html(c: Chronology) -> str:
         for e in c.entries:
             time = f"{e.at:%H:%M}" if e.at is not None and e.at.date() == e.on else ""
             out.append(
-                f"<tr><td>{_dmy(e.on)}</td><td>{time}</td><td>{_e(e.heading)}</td>"
+                f"<tr><td>{dmy(e.on)}</td><td>{time}</td><td>{_e(e.heading)}</td>"
                 f"<td>{_e(e.text)}</td><td>{_e(e.officer)}</td></tr>"
             )
         out.append("</table>")

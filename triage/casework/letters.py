@@ -30,7 +30,8 @@ from pathlib import Path
 
 from triage import settings
 from triage.casework import penalties
-from triage.casework.cases import _write_action, local_stamp
+from triage.casework.cases import _write_action
+from triage.dates import local_stamp, long_date, twelve_hour
 from triage.model import RECEPTION, AttendanceSummary, Contact, Mark, Pupil
 from triage.officers import require_writer
 from triage.render.html import html_page
@@ -119,16 +120,6 @@ class LetterDetails:
     meeting_date: date | None = None
     meeting_time: time | None = None
     meeting_place: str | None = None
-
-
-def long_date(d: date) -> str:
-    """24 November 2026: the way a letter in England writes a date."""
-    return f"{d.day} {d:%B %Y}"
-
-
-def _clock(t: time) -> str:
-    hour = t.hour % 12 or 12
-    return f"{hour}:{t.minute:02d}{'am' if t.hour < 12 else 'pm'}"
 
 
 def _percent(summary: AttendanceSummary) -> str:
@@ -227,7 +218,7 @@ def letter_fields(
             if details.meeting_date
             else None
         ),
-        "meeting_time": _clock(details.meeting_time) if details.meeting_time else None,
+        "meeting_time": twelve_hour(details.meeting_time) if details.meeting_time else None,
         "meeting_place": printable(details.meeting_place or school_name).strip(),
     }
 
@@ -520,8 +511,8 @@ def write_letters(
     stamp = local_stamp(at)
     try:
         for _pupil, target, text in rendered:
-            fd, tmp = tempfile.mkstemp(dir=out, prefix=".letter-", suffix=".part")  # 0600
-            staged.append((Path(tmp), target))
+            fd, tmp_name = tempfile.mkstemp(dir=out, prefix=".letter-", suffix=".part")  # 0600
+            staged.append((Path(tmp_name), target))
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
                 os.fchmod(fh.fileno(), file_mode)  # 0660 in a team's folder
                 fh.write(text)

@@ -21,8 +21,8 @@ from datetime import date, datetime, timedelta
 
 from dateutil.relativedelta import relativedelta
 
-from triage.casework.cases import Action, _write_action, actions_of, local_stamp, set_action_status
-from triage.dates import dmy
+from triage.casework.cases import Action, _write_action, actions_of, set_action_status
+from triage.dates import dmy, local_stamp
 from triage.officers import require_lead
 from triage.sanitise import printable
 from triage.store import Store

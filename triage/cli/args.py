@@ -16,11 +16,12 @@ Exit codes: 0 success, 1 a problem with the input (a file, the database, a date)
 from __future__ import annotations
 
 import argparse
-import re
 from collections.abc import Callable, Sequence
 from datetime import date, time
 from importlib import import_module
 from pathlib import Path
+
+from triage.dates import DateError, parse_clock, parse_date
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
 
@@ -56,17 +57,20 @@ class Command:
 
 
 def date_arg(text: str) -> date:
+    """A date as every command and dialog reads it: dd/mm/yyyy or YYYY-MM-DD
+    (:func:`triage.dates.parse_date`)."""
     try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date as YYYY-MM-DD") from exc
+        return parse_date(text)
+    except DateError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
 def time_arg(text: str) -> time:
-    m = re.fullmatch(r"(\d{1,2})[:.](\d{2})", text.strip())
-    if not m or int(m.group(1)) > 23 or int(m.group(2)) > 59:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a time as HH:MM, e.g. 09:30")
-    return time(int(m.group(1)), int(m.group(2)))
+    """A clock time: 09:30, 0930, 9.30, 2:30pm (:func:`triage.dates.parse_clock`)."""
+    try:
+        return parse_clock(text)
+    except DateError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a time as HH:MM, e.g. 09:30") from exc
 
 
 def session_arg(text: str) -> str:
@@ -97,7 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     when.add_argument(
         "--date",
         type=date_arg,
-        help="YYYY-MM-DD (default: today if it has marks, else the latest)",
+        help="dd/mm/yyyy or YYYY-MM-DD (default: today if it has marks, else the latest)",
     )
     when.add_argument(
         "--session", type=session_arg, help="AM or PM (default: the latest with marks)"
@@ -193,7 +197,7 @@ def add_audit_parser(subparsers: Subparsers, parents: Sequence[argparse.Argument
     p = subparsers.add_parser("audit", parents=list(parents), help="print the audit trail")
     p.add_argument("--pupil", metavar="UPN", help="only changes about this pupil")
     p.add_argument("--officer", metavar="LOGIN", help="only changes by this officer")
-    p.add_argument("--since", type=date_arg, metavar="YYYY-MM-DD")
+    p.add_argument("--since", type=date_arg, metavar="DATE")
     p.add_argument("--format", choices=("text", "csv", "json"), default="text")
     p.set_defaults(func=Command("triage.cli.audit:run_audit_command"))
 
@@ -261,7 +265,7 @@ def add_letter_parser(
         help="the school's templates (default: 'templates' beside the database)",
     )
     p.add_argument(
-        "--dated", type=date_arg, metavar="YYYY-MM-DD", help="the letter's date (default today)"
+        "--dated", type=date_arg, metavar="DATE", help="the letter's date (default today)"
     )
     p.add_argument(
         "--period-weeks",
@@ -273,10 +277,10 @@ def add_letter_parser(
     p.add_argument(
         "--period-start",
         type=date_arg,
-        metavar="YYYY-MM-DD",
+        metavar="DATE",
         help="Notice to Improve: its first day (default the next weekday)",
     )
-    p.add_argument("--meeting-date", type=date_arg, metavar="YYYY-MM-DD")
+    p.add_argument("--meeting-date", type=date_arg, metavar="DATE")
     p.add_argument("--meeting-time", type=time_arg, metavar="HH:MM")
     p.add_argument("--meeting-place", metavar="TEXT", help="default: the school's name")
     p.set_defaults(func=Command("triage.cli.letters:run_letter_command"), letter_parser=p)
@@ -291,14 +295,14 @@ def add_case_parsers(subparsers: Subparsers, parents: Sequence[argparse.Argument
     )
     case.add_argument("upn", metavar="UPN")
     case.add_argument(
-        "--date", type=date_arg, default=argparse.SUPPRESS, help="as on this day (YYYY-MM-DD)"
+        "--date", type=date_arg, default=argparse.SUPPRESS, help="as on this day (dd/mm/yyyy)"
     )
     case.add_argument("--format", dest="case_format", choices=("text", "json"), default="text")
 
     al = subparsers.add_parser(
         "alerts", parents=list(parents), help="every alert the rules raise on a day"
     )
-    al.add_argument("--date", type=date_arg, default=argparse.SUPPRESS, help="the day (YYYY-MM-DD)")
+    al.add_argument("--date", type=date_arg, default=argparse.SUPPRESS, help="the day (dd/mm/yyyy)")
     al.add_argument("--open", action="store_true", help="only alerts nobody has acknowledged")
     al.add_argument(
         "--format", dest="alerts_format", choices=("text", "csv", "json"), default="text"

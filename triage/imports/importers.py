@@ -19,8 +19,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-from dateutil import parser as date_parser
-
+from triage import dates
 from triage.bulk import cyclic_gc_paused
 from triage.codes import NOT_YET_PROVIDED, normalise_code
 from triage.imports.csvfile import CsvTable, ImportFileError, match_headers, read_csv
@@ -129,9 +128,6 @@ SEN_WORDS = {
     "nosen": "",
     "": "",
 }
-_DMY = re.compile(r"^\d{1,2}[/.\-]\d{1,2}[/.\-]\d{4}( \d{1,2}:\d{2}(:\d{2})?)?$")
-_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}(T| \d|$)")
-_DMONY = re.compile(r"^\d{1,2}[ \-][A-Za-z]{3,9}[ \-]\d{4}$")
 _YEAR = re.compile(r"^(?:year|yr|y|nc)?\s*(\d{1,2})$")
 
 T = TypeVar("T")
@@ -146,21 +142,16 @@ class RowProblem(ValueError):
 
 
 def parse_date(text: str) -> date:
-    """UK dates, day first always: dd/mm/yyyy, yyyy-mm-dd, 24-Nov-2026, 24 Nov 2026."""
-    s = text.strip()
+    """UK dates, day first always (:func:`triage.dates.parse_date`: dd/mm/yyyy, yyyy-mm-dd,
+    24-Nov-2026, 24 Nov 2026, with or without a time after them)."""
     try:
-        if _ISO.match(s):
-            return date.fromisoformat(s[:10])
-        if _DMY.match(s):
-            # Numbers only: read strictly day/month/year. (dateutil's dayfirst is only a
-            # preference: it would quietly read 11/24/2026 as 24 November.)
-            day, month, year = re.split(r"[/.\-]", s.split(" ")[0])
-            return date(int(year), int(month), int(day))
-        if _DMONY.match(s):
-            return date_parser.parse(s, dayfirst=True).date()
-    except (ValueError, OverflowError) as exc:
+        return dates.parse_date(text)
+    except dates.ImpossibleDate as exc:
         raise RowProblem(f"impossible date {text!r}") from exc
-    raise RowProblem(f"date {text!r} is not in a known form (e.g. 24/11/2026 or 2026-11-24)")
+    except dates.DateError as exc:
+        raise RowProblem(
+            f"date {text!r} is not in a known form (e.g. 24/11/2026 or 2026-11-24)"
+        ) from exc
 
 
 def parse_session(text: str) -> str:

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from triage import settings
 from triage.codes import NOT_YET_PROVIDED
-from triage.model import Contact, Family, Pupil, QueueEntry
-from triage.morning.outcomes import Attempt
+from triage.dates import local_stamp
+from triage.model import Attempt, Contact, Family, Pupil, QueueEntry
 from triage.officers import require_lead, require_writer
 from triage.store import Store
 from triage.store.audit import session_acks
@@ -634,12 +634,6 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.astimezone()
 
 
-def _stamp(at: datetime | None) -> str:
-    """Local time with its offset, as the attempts are stamped."""
-    moment = _aware(at) if at is not None else datetime.now().astimezone()
-    return moment.replace(microsecond=0).isoformat()
-
-
 # --- the queue ---------------------------------------------------------------------------
 
 
@@ -676,7 +670,7 @@ def acknowledge_dsl(
             ACK_ACTION,
             "pupil",
             pupil_id,
-            {"date": on.isoformat(), "session": session, "step": step_key, "at": _stamp(at)},
+            {"date": on.isoformat(), "session": session, "step": step_key, "at": local_stamp(at)},
         )
 
 

@@ -8,12 +8,13 @@ row it writes points at that event, so an undo finds and reverses exactly that a
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
 from triage.codes import NOT_YET_PROVIDED
-from triage.model import Contact
-from triage.morning.outcomes import CHANNEL_LABELS, RECODABLE, Attempt, outcome
+from triage.dates import local_now, local_stamp, utc_stamp
+from triage.model import Attempt, Contact
+from triage.morning.outcomes import CHANNEL_LABELS, RECODABLE, outcome
 from triage.officers import require_writer
 from triage.sanitise import printable
 from triage.store import Store
@@ -40,27 +41,6 @@ from triage.store.logbook import (
 )
 
 UNDOABLE = ("attempt", "reason", "note", "callback", "stage", "action", "action-status", "ack")
-
-
-def local_now() -> datetime:
-    return datetime.now().astimezone().replace(microsecond=0)
-
-
-def _stamp(at: datetime | None) -> str:
-    """Local time with its UTC offset, as officers read it (a naive time is local)."""
-    moment = at or local_now()
-    if moment.tzinfo is None:
-        moment = moment.astimezone()
-    return moment.isoformat(timespec="seconds")
-
-
-def _utc_stamp(at: datetime | None) -> str:
-    """For times compared in SQL as text (claim expiry): one offset, so text order is time
-    order whatever offset the clock reads in."""
-    moment = at or local_now()
-    if moment.tzinfo is None:
-        moment = moment.astimezone()
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
 class Logged(NamedTuple):
@@ -124,7 +104,7 @@ def log_attempt(
         raise ValueError(f"{chosen.label}: a callback time is needed")
     if not pupil_ids:
         raise ValueError("no pupil to log for")
-    stamp = _stamp(at)
+    stamp = local_stamp(at)
     number = contact.numbers[0] if contact and contact.numbers else None
     stored_channel = "escalation" if outcome_key in _ESCALATION_KEYS else channel
     with store.transaction():
@@ -149,7 +129,7 @@ def log_attempt(
                 "reason_code": reason_code,
                 "recodes": plan,
                 "note": note,
-                "callback_at": _stamp(callback_at) if callback_at else None,
+                "callback_at": local_stamp(callback_at) if callback_at else None,
             },
         )
         insert_attempts(
@@ -166,7 +146,7 @@ def log_attempt(
             number=number,
             reason_code=reason_code,
             note=note,
-            callback_at=_stamp(callback_at) if callback_at else None,
+            callback_at=local_stamp(callback_at) if callback_at else None,
         )
         recode_marks(store, event_id, plan, chosen.label, stamp)
         delete_claims_of(store, release_claims, on, session)
@@ -190,7 +170,7 @@ def record_reason(
     at: datetime | None = None,
 ) -> Logged:
     """A reason known without an attempt (the parent rang in, a letter came): recode."""
-    stamp = _stamp(at)
+    stamp = local_stamp(at)
     with store.transaction():
         require_writer(store)
         plan = _plan_recodes(store, pupil_ids, on, session, code)
@@ -209,7 +189,7 @@ def add_note(store: Store, pupil_id: int, text: str, *, at: datetime | None = No
     text = printable(text).strip()
     if not text:
         raise ValueError("the note is empty")
-    stamp = _stamp(at)
+    stamp = local_stamp(at)
     with store.transaction():
         require_writer(store)
         event_id = store.audit("note", "pupil", pupil_id, {"text": text})
@@ -332,7 +312,7 @@ def claim(
     expires = now + timedelta(minutes=minutes)
     with store.transaction():
         require_writer(store)
-        upsert_claims(store, pupil_ids, on, session, _utc_stamp(now), _utc_stamp(expires))
+        upsert_claims(store, pupil_ids, on, session, utc_stamp(now), utc_stamp(expires))
 
 
 def release(store: Store, pupil_ids: Sequence[int], on: date, session: str) -> None:
@@ -351,4 +331,4 @@ def claims_for(
     store: Store, on: date, session: str, *, at: datetime | None = None
 ) -> dict[int, str]:
     """Pupil id -> officer, for live claims by other officers."""
-    return others_live_claims(store, on, session, _utc_stamp(at))
+    return others_live_claims(store, on, session, utc_stamp(at))

@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from triage.codes import ATTENDING_CODES, CODES, NOT_YET_PROVIDED
 from triage.dates import parse_clock
-from triage.model import Contact
+from triage.model import Attempt, Contact
 
 
 class Outcome(NamedTuple):
@@ -102,18 +102,6 @@ RECODABLE = tuple(c for c in CODES if c not in (NOT_YET_PROVIDED, "#", "Z", "X",
 
 
 # --- status ------------------------------------------------------------------------------
-
-
-class Attempt(NamedTuple):  # not a dataclass: see triage.model
-    """A contact attempt as the queue needs it (undone attempts are never passed in)."""
-
-    at: datetime
-    officer: str
-    channel: str
-    outcome: str
-    contact_id: int | None
-    reason_code: str | None = None
-    callback_at: datetime | None = None
 
 
 TO_CALL = "to call"

@@ -30,6 +30,7 @@ from rich.text import Text
 from triage import rules
 from triage.casework import cases, penalties
 from triage.casework.chronology import flags_of
+from triage.dates import dmy
 from triage.model import AttendanceSummary, year_label
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ FIGURES_HEADINGS = ("possible", "present", "authorised", "unauthorised", "attend
 
 
 def _dmy(d: date | None) -> str:
-    return "—" if d is None else f"{d:%d/%m/%Y}"
+    return dmy(d) or "—"
 
 
 # --- the header ------------------------------------------------------------------------------

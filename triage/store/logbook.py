@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from triage.morning.outcomes import Attempt
+from triage.model import Attempt
 from triage.store import Store
 from triage.store.sql import placeholders
 
