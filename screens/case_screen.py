@@ -66,7 +66,7 @@ from triage.render.case import (
     register_text,
     timeline_table,
 )
-from triage.store import StoreError, open_store
+from triage.store import StoreError
 
 LIVE_CHECK_SECONDS = 2.0
 LAZY_TABS = ("register", "contacts", "timeline")  # their panels are made when first shown
@@ -93,6 +93,7 @@ class CaseScreen(OfficerScreen):
         Binding("greater_than_sign", "stage(1)", "Stage up", key_display=">"),
         Binding("less_than_sign", "stage(-1)", "Stage down", key_display="<"),
         Binding("a", "record_action", "Action"),
+        Binding("s", "action_status", "Action status"),
         Binding("l", "letter", "Letter"),
         Binding("k", "acknowledge", "Acknowledge alert"),
         Binding("h", "chronology", "Chronology"),
@@ -104,7 +105,17 @@ class CaseScreen(OfficerScreen):
         Binding("question_mark", "help", "Help"),
     ]
     WRITE_ACTIONS = frozenset(
-        {"log", "reason", "note", "stage", "record_action", "letter", "acknowledge", "undo"}
+        {
+            "log",
+            "reason",
+            "note",
+            "stage",
+            "record_action",
+            "action_status",
+            "letter",
+            "acknowledge",
+            "undo",
+        }
     )
 
     def __init__(self, pupil_id: int, on: date | None = None) -> None:
@@ -185,7 +196,7 @@ class CaseScreen(OfficerScreen):
         self.show(case, self._generation)
 
     def _read_case(self, store) -> CaseSummary:
-        on = self.on_date or self.app.requested_date or default_day(store, self.app)  # type: ignore[attr-defined]
+        on = self.on_date or self.triage_app.requested_date or default_day(store, self.triage_app)
         return load_case(store, self.pupil_id, on)
 
     def load(self) -> None:
@@ -195,9 +206,9 @@ class CaseScreen(OfficerScreen):
 
     @work(thread=True, group="case")
     def _read(self, generation: int) -> None:
-        app = self.app
+        app = self.triage_app
         try:
-            with open_store(app.db_path, create=False, officer=app.officer) as store:  # type: ignore[attr-defined]
+            with app.connect() as store:
                 case = self._read_case(store)
         except (StoreError, ValueError) as exc:
             app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
@@ -506,7 +517,7 @@ class CaseScreen(OfficerScreen):
         def picked(kind: str | None) -> None:
             if kind is None:
                 return
-            if kind in cases.ENFORCE_KINDS and not self.app.access.is_lead:  # type: ignore[attr-defined]
+            if kind in cases.ENFORCE_KINDS and not self.triage_app.access.is_lead:
                 label = cases.ACTION_KINDS[kind].label
                 self.notify(f"Only a lead can record: {label}.", severity="error")
                 return
@@ -639,7 +650,7 @@ class CaseScreen(OfficerScreen):
     def _letter(self, name: str, meeting_date: date | None, meeting_time: Any) -> None:
         case = self.case
         assert case is not None
-        out = Path(self.app.db_path).parent / LETTERS_FOLDER  # type: ignore[attr-defined]
+        out = Path(self.triage_app.db_path).parent / LETTERS_FOLDER
 
         def done(written: list[letters.Letter]) -> str:
             return f"Letter written to {written[0].path}; 'letter sent' recorded on the case"
@@ -678,6 +689,45 @@ class CaseScreen(OfficerScreen):
             lambda n: self._acknowledge(waiting[int(n)]) if n is not None else None,
         )
 
+    def action_action_status(self) -> None:
+        """Move an open action on: a Notice to Improve done, a referral cancelled, a
+        penalty notice paid, unpaid or withdrawn (with what follows)."""
+        case = self.case
+        if case is None:
+            return
+        open_ones = penalties.changeable(case.actions)
+        if not open_ones:
+            self.notify("No open action to move on.")
+            return
+
+        def picked(value: str | None) -> None:
+            action = next((a for a in open_ones if str(a.id) == value), None)
+            if action is None:
+                return
+            self.app.push_screen(
+                Choice(
+                    f"{action.label} of {dmy(action.on)}: now",
+                    [(s, Text(s)) for s in penalties.statuses_for(action)],
+                ),
+                lambda status: self._change_status(action.id, status) if status else None,
+            )
+
+        self.app.push_screen(
+            Choice(
+                "Move which action on?",
+                [(str(a.id), Text(cases.describe_action(a))) for a in open_ones],
+            ),
+            picked,
+        )
+
+    def _change_status(self, action_id: int, status: str) -> None:
+        outcome = self._write(
+            lambda: penalties.change_status(self.store, action_id, status, on=self.today()),
+            lambda done: f"{done.action.label}: {status}",
+        )
+        if outcome is not None and outcome.next_step:
+            self.app.push_screen(Info(f"{outcome.action.label}: {status}", outcome.next_step))
+
     def _acknowledge(self, alert: alerts.Alert) -> None:
         self._write(
             lambda: alerts.acknowledge(self.store, alert, at=self.now()),
@@ -709,11 +759,11 @@ class CaseScreen(OfficerScreen):
         from triage.private_files import write_private
         from triage.store import folder_for_records
 
-        app = self.app
+        app = self.triage_app
         try:
-            with open_store(app.db_path, create=False, officer=app.officer) as store:  # type: ignore[attr-defined]
+            with app.connect() as store:
                 record = build_chronology(store, self.pupil_id, until, now=self.now())
-            database = Path(app.db_path)  # type: ignore[attr-defined]
+            database = Path(app.db_path)
             folder = database.parent / CHRONOLOGY_FOLDER
             mode = folder_for_records(folder, database)
             path = folder / f"{record.pupil.upn}-chronology-{until.isoformat()}.html"

@@ -12,10 +12,14 @@ from tests.conftest import database_dump
 from triage.casework.cases import actions_of, record_action
 from triage.casework.penalties import (
     ThirdNoticeRefused,
+    change_status,
+    changeable,
     issue_penalty_notice,
     next_notice,
     set_notice_status,
+    statuses_for,
 )
+from triage.cli.main import main
 from triage.imports.importers import import_files
 from triage.officers import AccessDenied, add_officer
 from triage.store import Store, open_store
@@ -197,3 +201,48 @@ def test_only_a_penalty_notice_takes_a_notice_status(school):
     letter = record_action(school, pid(school), "letter_sent", JAN)
     with pytest.raises(ValueError, match="not a penalty notice"):
         set_notice_status(school, letter.id, "paid", on=JAN)
+
+
+# --- moving any action on (the case screen's s, triage action-status) ----------------------
+
+
+def test_a_notice_to_improve_is_marked_done_and_leaves_the_open_actions(school):
+    nti = record_action(school, pid(school), "notice_to_improve", JAN, due_date=JUNE)
+    assert [a.id for a in changeable(actions_of(school, pid(school)))] == [nti.id]
+    assert statuses_for(nti) == ("done", "cancelled")
+    outcome = change_status(school, nti.id, "done")
+    assert outcome.action.status == "done" and outcome.next_step is None
+    assert changeable(actions_of(school, pid(school))) == []
+
+
+def test_a_penalty_notice_moves_on_by_the_framework_with_its_next_step(school):
+    notice = issue(school, JAN)
+    assert statuses_for(notice) == ("paid", "unpaid", "withdrawn")
+    with pytest.raises(ValueError, match="can still be paid"):
+        change_status(school, notice.id, "unpaid", on=date(2024, 2, 1))
+    outcome = change_status(school, notice.id, "unpaid", on=date(2024, 2, 8))
+    assert "prosecute" in outcome.next_step
+    assert [a.id for a in changeable(actions_of(school, pid(school)))] == [notice.id]
+
+
+def test_a_status_an_action_cannot_take_is_refused_and_nothing_changes(school):
+    nti = record_action(school, pid(school), "notice_to_improve", JAN, due_date=JUNE)
+    before = database_dump(school.path)
+    with pytest.raises(ValueError, match="not one of open, done, cancelled"):
+        change_status(school, nti.id, "paid")
+    with pytest.raises(ValueError, match="there is no action 999"):
+        change_status(school, 999, "done")
+    assert database_dump(school.path) == before
+
+
+def test_the_action_status_command_moves_the_newest_open_action_of_a_kind(school, capsys):
+    issue(school, JAN)
+    db = str(school.path)
+    assert (
+        main(["action-status", AMY, "penalty_notice", "paid", "--date", "20/01/2024", "--db", db])
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "Penalty notice of 10/01/2024 for Amy Smith: paid" in out and "Paid:" in out
+    assert main(["action-status", AMY, "penalty_notice", "paid", "--db", db]) == 1
+    assert "no open action of the kind 'penalty_notice'" in capsys.readouterr().err

@@ -16,12 +16,19 @@ number and its amounts and dates. See ``docs/cases.md``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from dateutil.relativedelta import relativedelta
 
-from triage.casework.cases import Action, _write_action, actions_of, set_action_status
+from triage.casework.cases import (
+    ACTION_STATUSES,
+    Action,
+    _write_action,
+    actions_of,
+    set_action_status,
+)
 from triage.dates import dmy, local_stamp
 from triage.officers import require_lead
 from triage.sanitise import printable
@@ -243,3 +250,40 @@ def set_notice_status(
         raise ValueError(f"the notice can still be paid until {dmy(full_by)}")
     action = set_action_status(store, action_id, status, note=note)
     return NoticeOutcome(action, NEXT_STEPS[status])
+
+
+# --- any action's status --------------------------------------------------------------------
+
+FINAL_STATUSES = ("done", "cancelled", "paid", "withdrawn")
+
+
+def changeable(actions: Iterable[Action]) -> list[Action]:
+    """The actions whose status can still move on (open, issued or unpaid), newest first:
+    a Notice to Improve to mark done, a referral cancelled, a penalty notice paid."""
+    return [a for a in actions if a.status not in FINAL_STATUSES]
+
+
+def statuses_for(action: Action) -> tuple[str, ...]:
+    """The statuses an action may be moved to: a penalty notice's by the Framework
+    (:data:`NEXT_STEPS`), any other's open, done or cancelled."""
+    allowed = tuple(NEXT_STEPS) if action.kind == "penalty_notice" else ACTION_STATUSES
+    return tuple(s for s in allowed if s != (action.status or "open"))
+
+
+def change_status(
+    store: Store,
+    action_id: int,
+    status: str,
+    *,
+    on: date | None = None,
+    note: str | None = None,
+) -> NoticeOutcome:
+    """Move an action to ``status``: a penalty notice through :func:`set_notice_status`
+    (its rules and next step), any other action as recorded (``next_step`` None). One
+    transaction with an ``action-status`` audit event, undone by ``u``."""
+    row = case_rows.action_by_id(store, action_id)
+    if row is None:
+        raise ValueError(f"there is no action {action_id}")
+    if row.kind == "penalty_notice":
+        return set_notice_status(store, action_id, status, on=on, note=note)
+    return NoticeOutcome(set_action_status(store, action_id, status, note=note), None)

@@ -288,8 +288,8 @@ def add_letter_parser(
 
 
 def add_case_parsers(subparsers: Subparsers, parents: Sequence[argparse.ArgumentParser]) -> None:
-    """``case``, ``alerts`` and ``chronology``. ``--date`` defaults to SUPPRESS so a
-    ``triage --date D alerts`` given before the command is kept."""
+    """``case``, ``alerts``, ``chronology`` and ``action-status``. ``--date`` defaults to
+    SUPPRESS so a ``triage --date D alerts`` given before the command is kept."""
     case = subparsers.add_parser(
         "case", parents=list(parents), help="a pupil's case: figures, stage, alerts, timeline"
     )
@@ -324,7 +324,24 @@ def add_case_parsers(subparsers: Subparsers, parents: Sequence[argparse.Argument
         "--format", dest="chronology_format", choices=CHRONOLOGY_FORMATS, default="markdown"
     )
     chron.add_argument("--out", type=Path, metavar="FILE", help="write to FILE (0600)")
-    for p in (case, al, chron):
+
+    status = subparsers.add_parser(
+        "action-status",
+        parents=list(parents),
+        help="move a pupil's open action on: a Notice to Improve done, a penalty notice paid",
+    )
+    status.add_argument("upn", metavar="UPN")
+    status.add_argument("kind", metavar="KIND", help="the action's kind, e.g. penalty_notice")
+    status.add_argument(
+        "status",
+        metavar="STATUS",
+        help="done, cancelled, open; a penalty notice: paid, unpaid, withdrawn",
+    )
+    status.add_argument("--note", help="replaces the action's note")
+    status.add_argument(
+        "--date", type=date_arg, default=argparse.SUPPRESS, help="as on this day (dd/mm/yyyy)"
+    )
+    for p in (case, al, chron, status):
         p.set_defaults(func=Command("triage.cli.case:run_case_command"))
 
 

@@ -39,6 +39,7 @@ from rich.text import Text
 
 from triage.casework import alerts, chronology
 from triage.casework.chronology import CaseError
+from triage.dates import dmy
 from triage.model import year_label
 from triage.private_files import write_private
 from triage.render.case import case_text
@@ -72,6 +73,8 @@ def run_case_command(args: argparse.Namespace, db_path: Path) -> int:
             return _alerts(store, args)
         if args.command == "chronology":
             return _chronology(store, args)
+        if args.command == "action-status":
+            return _action_status(store, args)
     raise CaseError(f"{args.command!r} is not a case command")
 
 
@@ -98,6 +101,31 @@ def _case(store: Store, args: argparse.Namespace) -> int:
     console = Console(highlight=False, soft_wrap=False)
     for renderable in case_text(case):
         console.print(renderable)
+    return 0
+
+
+# --- triage action-status ------------------------------------------------------------------
+
+
+def _action_status(store: Store, args: argparse.Namespace) -> int:
+    """The newest open action of the kind is moved on (the app picks from a list)."""
+    from triage.casework import penalties
+    from triage.casework.cases import actions_of
+
+    pupil = chronology.find_pupil(store, args.upn)
+    open_ones = [
+        a for a in penalties.changeable(actions_of(store, pupil.id)) if a.kind == args.kind
+    ]
+    if not open_ones:
+        raise CaseError(f"{pupil.display_name} has no open action of the kind {args.kind!r}")
+    action = open_ones[0]
+    outcome = penalties.change_status(
+        store, action.id, args.status, on=getattr(args, "date", None), note=args.note
+    )
+    done = outcome.action
+    print(f"{done.label} of {dmy(done.on)} for {pupil.display_name}: {args.status}")
+    if outcome.next_step:
+        print(outcome.next_step)
     return 0
 
 
