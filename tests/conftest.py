@@ -31,7 +31,7 @@ def _no_stray_database(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
+def store(tmp_path: Path) -> Iterator[Store]:
     s = open_store(tmp_path / "triage.db", officer="officer.one")
     yield s
     s.close()

@@ -83,6 +83,16 @@ async def open_case(pilot: Pilot, pupil_id: int):  # -> CaseScreen
     return screen
 
 
+async def choose_action(pilot: Pilot, words: str) -> None:
+    """On a case: `a`, then the action whose name starts with ``words``."""
+    from screens.case_dialogs import Choice
+
+    await press(pilot, "a")
+    assert isinstance(pilot.app.screen, Choice)
+    await type_text(pilot, words)
+    await press(pilot, "enter")
+
+
 async def open_caseload(pilot: Pilot):  # -> CaseloadScreen
     from screens.caseload_screen import CaseloadScreen
 
@@ -95,9 +105,9 @@ async def open_caseload(pilot: Pilot):  # -> CaseloadScreen
 
 def text_of(widget: Static) -> str:
     """What a Static shows, as plain text (its content may be a Rich table)."""
-    console = Console(width=120, file=io.StringIO())
-    console.print(widget.content)
-    return console.file.getvalue()
+    out = io.StringIO()
+    Console(width=120, file=out).print(widget.content)
+    return out.getvalue()
 
 
 def screen_text(app: TriageApp) -> str:

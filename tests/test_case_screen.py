@@ -18,7 +18,16 @@ from screens.case_dialogs import ActionForm, Choice, Info, PenaltyForm, StageDia
 from screens.case_screen import CaseScreen
 from screens.outcome_dialog import Confirm, OutcomeDialog
 from tests.conftest import DEMO_MORNING, database_dump, planted, pupil_id, query
-from tests.pilot import NOW, make_app, open_case, open_caseload, press, text_of, type_text
+from tests.pilot import (
+    NOW,
+    choose_action,
+    make_app,
+    open_case,
+    open_caseload,
+    press,
+    text_of,
+    type_text,
+)
 from triage.casework import cases, penalties
 from triage.casework.letters import improvement_period
 from triage.officers import add_officer
@@ -155,13 +164,6 @@ async def test_u_undoes_the_officers_last_stage_move(demo_db) -> None:
 
 
 # --- actions ----------------------------------------------------------------------------------
-
-
-async def choose_action(pilot: Pilot, words: str) -> None:
-    await press(pilot, "a")
-    assert isinstance(pilot.app.screen, Choice)
-    await type_text(pilot, words)
-    await press(pilot, "enter")
 
 
 async def test_a_meeting_records_the_barriers_ticked(demo_db) -> None:
