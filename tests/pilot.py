@@ -17,6 +17,9 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 
 from screens.app import TriageApp
+from screens.case_dialogs import Choice
+from screens.case_screen import CaseScreen
+from screens.caseload_screen import CaseloadScreen
 from tests.conftest import DEMO_MORNING
 
 AM = "AM"
@@ -62,7 +65,8 @@ async def settle(pilot: Pilot, groups: tuple[str, ...] = APP_WORKER_GROUPS) -> N
 
 
 async def press(pilot: Pilot, *keys: str) -> None:
-    """Press keys as an officer would, then let the screens' own reads finish and repaint."""
+    """Press keys as an officer would, then wait for the case screens' reads (group "case")
+    that they started, and repaint."""
     await pilot.press(*keys)
     await settle(pilot, ("case",))
 
@@ -71,10 +75,8 @@ async def type_text(pilot: Pilot, text: str) -> None:
     await press(pilot, *["space" if ch == " " else ch for ch in text])
 
 
-async def open_case(pilot: Pilot, pupil_id: int):  # -> CaseScreen
+async def open_case(pilot: Pilot, pupil_id: int) -> CaseScreen:
     """Push a pupil's case screen, as the queue's and the caseload's enter do."""
-    from screens.case_screen import CaseScreen
-
     screen = CaseScreen(pupil_id)
     await pilot.app.push_screen(screen)
     await pilot.pause()
@@ -85,17 +87,13 @@ async def open_case(pilot: Pilot, pupil_id: int):  # -> CaseScreen
 
 async def choose_action(pilot: Pilot, words: str) -> None:
     """On a case: `a`, then the action whose name starts with ``words``."""
-    from screens.case_dialogs import Choice
-
     await press(pilot, "a")
     assert isinstance(pilot.app.screen, Choice)
     await type_text(pilot, words)
     await press(pilot, "enter")
 
 
-async def open_caseload(pilot: Pilot):  # -> CaseloadScreen
-    from screens.caseload_screen import CaseloadScreen
-
+async def open_caseload(pilot: Pilot) -> CaseloadScreen:
     screen = CaseloadScreen()
     await pilot.app.push_screen(screen)
     await pilot.pause()
