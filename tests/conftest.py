@@ -1,14 +1,21 @@
-"""Shared fixtures: real SQLite files in tmp_path, the demo school built once per run."""
+"""Shared fixtures: real SQLite files in tmp_path, the demo school built once per run, and
+the few helpers that read a database file (Pilot helpers are in tests/pilot.py)."""
 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from triage.store import Store, open_store
+
+if TYPE_CHECKING:
+    from triage.demo import PlantedCases
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 DEMO_MORNING = date(2026, 11, 24)  # a Tuesday: the demo's queue is this morning's
@@ -24,7 +31,7 @@ def _no_stray_database(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
+def store(tmp_path: Path) -> Iterator[Store]:
     s = open_store(tmp_path / "triage.db", officer="officer.one")
     yield s
     s.close()
@@ -45,6 +52,36 @@ def demo_db(demo_db_master: Path, tmp_path: Path) -> Path:
     copy = tmp_path / "demo.db"
     shutil.copy(demo_db_master, copy)
     return copy
+
+
+@pytest.fixture
+def demo(demo_db: Path) -> Iterator[Store]:
+    """The store of a private copy of the demo school, open as officer.one."""
+    s = open_store(demo_db, create=False, officer="officer.one")
+    yield s
+    s.close()
+
+
+@lru_cache(maxsize=1)
+def planted() -> PlantedCases:
+    """The cases the demo school plants (which UPN shows which rule), as on the demo morning."""
+    from triage.demo import planted_cases
+
+    return planted_cases(DEMO_MORNING)
+
+
+def pupil_id(path: Path, upn: str) -> int:
+    """The id of the pupil with this UPN in a database file."""
+    with open_store(path, create=False) as s:
+        pupil = s.pupil_by_upn(upn)
+        assert pupil is not None, upn
+        return pupil.id
+
+
+def query(path: Path, sql: str, *params: object) -> list[tuple]:
+    """Rows read straight from a database file, to check what a screen wrote."""
+    with open_store(path, create=False) as s:
+        return s.conn.execute(sql, params).fetchall()
 
 
 def database_dump(path: Path) -> str:

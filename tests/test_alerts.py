@@ -323,13 +323,6 @@ def test_alerts_come_in_order_of_kind_then_the_day_they_arose(school):
 # --- the demo school ---------------------------------------------------------------------------
 
 
-@pytest.fixture
-def demo(demo_db: Path) -> Store:
-    s = open_store(demo_db, officer="officer.one")
-    yield s
-    s.close()
-
-
 def upns_with(store: Store, found: list[Alert], kind: str) -> set[str]:
     upn = {p.id: p.upn for p in store.pupils()}
     return {upn[a.pupil_id] for a in found if a.kind == kind}

@@ -6,19 +6,10 @@ from textual.widgets import DataTable, Static
 
 from screens.app import TriageApp
 from tests.conftest import DEMO_MORNING
+from tests.pilot import MORNING_CLOCK
+from tests.pilot import loaded as _loaded
 from triage.morning.queue import load_morning
 from triage.store import open_store
-
-
-def MORNING_CLOCK():  # noqa: N802 - a fixed clock: 09:20 on the demo morning
-    from datetime import datetime
-
-    return datetime(2026, 11, 24, 9, 20)
-
-
-async def _loaded(pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def test_app_opens_on_the_queue_with_school_name_and_date(demo_db) -> None:

@@ -10,7 +10,6 @@ import json
 import os
 from collections import Counter
 from dataclasses import replace
-from functools import lru_cache
 from pathlib import Path
 
 import pytest
@@ -18,20 +17,14 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from tests.conftest import DEMO_MORNING
+from tests.conftest import DEMO_MORNING, planted
 from triage.casework.alerts import acknowledge, alerts_for
 from triage.casework.chronology import CaseError, load_case
 from triage.cli.args import add_case_parsers
 from triage.cli.case import ALERT_COLUMNS, run_case_command
-from triage.demo import PlantedCases, planted_cases
 from triage.model import AttendanceSummary
 from triage.render.case import FIGURES_HEADINGS, _badge, figures_text
 from triage.store import open_store
-
-
-@lru_cache(maxsize=1)
-def planted() -> PlantedCases:
-    return planted_cases(DEMO_MORNING)
 
 
 def run(capsys: pytest.CaptureFixture[str], db: Path, *argv: str) -> str:

@@ -7,76 +7,31 @@ workers (group "case") are waited for. The demo morning is Tuesday 24 November 2
 
 from __future__ import annotations
 
-import io
-from datetime import date, datetime
-from functools import lru_cache
+from datetime import date
 from pathlib import Path
 
-from rich.console import Console
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 
 from screens.app import TriageApp
 from screens.case_dialogs import ActionForm, Choice, Info, PenaltyForm, StageDialog
 from screens.case_screen import CaseScreen
-from screens.caseload_screen import CaseloadScreen
 from screens.outcome_dialog import Confirm, OutcomeDialog
-from tests.conftest import DEMO_MORNING, database_dump
+from tests.conftest import DEMO_MORNING, database_dump, planted, pupil_id, query
+from tests.pilot import (
+    NOW,
+    choose_action,
+    make_app,
+    open_case,
+    open_caseload,
+    press,
+    text_of,
+    type_text,
+)
 from triage.casework import cases, penalties
 from triage.casework.letters import improvement_period
-from triage.demo import PlantedCases, planted_cases
 from triage.officers import add_officer
 from triage.store import open_store
-
-NOW = datetime(2026, 11, 24, 9, 20)
-
-
-@lru_cache(maxsize=1)
-def planted() -> PlantedCases:
-    return planted_cases(DEMO_MORNING)
-
-
-def make_app(path: Path, officer: str = "officer.one") -> TriageApp:
-    return TriageApp(path, DEMO_MORNING, "AM", officer=officer, clock=lambda: NOW)
-
-
-def pupil_id(path: Path, upn: str) -> int:
-    with open_store(path, create=False) as s:
-        pupil = s.pupil_by_upn(upn)
-        assert pupil is not None
-        return pupil.id
-
-
-def query(path: Path, sql: str, *params: object) -> list[tuple]:
-    with open_store(path, create=False) as s:
-        return s.conn.execute(sql, params).fetchall()
-
-
-async def settle(pilot: Pilot) -> None:
-    """Wait for the case screens' own reads (group "case"), then let the screen repaint."""
-    workers = [w for w in pilot.app.workers if w.group == "case"]
-    for worker in workers:
-        await worker.wait()
-    if workers:
-        await pilot.pause()
-
-
-async def open_case(pilot: Pilot, pid: int) -> CaseScreen:
-    screen = CaseScreen(pid)
-    await pilot.app.push_screen(screen)
-    await pilot.pause()
-    await settle(pilot)
-    assert screen.case is not None
-    return screen
-
-
-async def press(pilot: Pilot, *keys: str) -> None:
-    await pilot.press(*keys)
-    await settle(pilot)
-
-
-async def type_text(pilot: Pilot, text: str) -> None:
-    await press(pilot, *["space" if ch == " " else ch for ch in text])
 
 
 def stage_of(path: Path, pid: int) -> str:
@@ -86,12 +41,6 @@ def stage_of(path: Path, pid: int) -> str:
 
 def setup_store(path: Path):
     return open_store(path, create=False, officer="officer.one")
-
-
-def text_of(widget: Static) -> str:
-    console = Console(width=120, file=io.StringIO())
-    console.print(widget.content)
-    return console.file.getvalue()
 
 
 # --- stages -----------------------------------------------------------------------------------
@@ -215,13 +164,6 @@ async def test_u_undoes_the_officers_last_stage_move(demo_db) -> None:
 
 
 # --- actions ----------------------------------------------------------------------------------
-
-
-async def choose_action(pilot: Pilot, words: str) -> None:
-    await press(pilot, "a")
-    assert isinstance(pilot.app.screen, Choice)
-    await type_text(pilot, words)
-    await press(pilot, "enter")
 
 
 async def test_a_meeting_records_the_barriers_ticked(demo_db) -> None:
@@ -472,14 +414,6 @@ async def test_h_writes_a_private_chronology_beside_the_database(demo_db) -> Non
 def caseload_ids(app: TriageApp) -> list[int]:
     table = app.screen.query_one("#caseload", DataTable)
     return [int(row.key.value) for row in table.ordered_rows]
-
-
-async def open_caseload(pilot: Pilot) -> CaseloadScreen:
-    screen = CaseloadScreen()
-    await pilot.app.push_screen(screen)
-    await pilot.pause()
-    await settle(pilot)
-    return screen
 
 
 async def test_the_caseload_holds_pupils_above_expect_or_with_an_open_alert(demo_db) -> None:

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from datetime import date, datetime, timedelta
-from functools import lru_cache
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import DEMO_MORNING
+from tests.conftest import DEMO_MORNING, planted
 from triage.casework import cases, penalties
 from triage.casework.chronology import (
     CaseError,
@@ -20,15 +18,9 @@ from triage.casework.chronology import (
     render,
     siblings_of,
 )
-from triage.demo import PlantedCases, planted_cases
 from triage.model import Mark
 from triage.morning import logbook
-from triage.store import Store, open_store
-
-
-@lru_cache(maxsize=1)
-def planted() -> PlantedCases:
-    return planted_cases(DEMO_MORNING)
+from triage.store import Store
 
 
 def weekdays(first: date, last: date, skip: tuple[date, ...] = ()) -> list[date]:
@@ -98,13 +90,6 @@ def test_spring_is_split_at_february_and_summer_starts_on_easter_monday() -> Non
 
 
 # --- the chronology on the demo school --------------------------------------------------------
-
-
-@pytest.fixture
-def demo(demo_db: Path) -> Store:
-    s = open_store(demo_db, create=False, officer="officer.one")
-    yield s
-    s.close()
 
 
 def pid_of(store: Store, upn: str) -> int:

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from textual.widgets import DataTable
 
 from screens.app import TriageApp
 from tests.conftest import DEMO_MORNING
+from tests.pilot import MORNING_CLOCK as CLOCK
+from tests.pilot import settle as _settle
 from triage import settings
 from triage.imports import inbox
 from triage.store import open_store
-
-CLOCK = lambda: datetime(2026, 11, 24, 9, 20)  # noqa: E731
 
 
 def _new_absence_file(demo_db, folder) -> tuple[str, str]:
@@ -30,13 +28,6 @@ def _new_absence_file(demo_db, folder) -> tuple[str, str]:
         f"{arrived.upn},{arrived.legal_surname},{arrived.legal_forename},24/11/2026,AM,L\n"
     )
     return present[0], arrived.upn
-
-
-async def _settle(pilot) -> None:
-    """Wait for the app's own workers (not DirectoryTree's loader, which never ends)."""
-    ours = [w for w in pilot.app.workers if w.group in ("load", "inbox")]
-    await pilot.app.workers.wait_for_complete(ours)
-    await pilot.pause()
 
 
 async def test_a_file_dropped_in_the_inbox_updates_the_queue_in_place(demo_db) -> None:

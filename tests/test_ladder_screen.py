@@ -8,21 +8,10 @@ from textual.widgets import DataTable
 
 from screens.app import TriageApp
 from tests.conftest import DEMO_MORNING
+from tests.pilot import Clock
+from tests.pilot import loaded as _loaded
 from triage.morning.ladder import acknowledged
 from triage.store import open_store
-
-
-class Clock:
-    def __init__(self, hour: int, minute: int) -> None:
-        self.now = datetime(2026, 11, 24, hour, minute)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-async def _loaded(pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def test_each_family_shows_its_next_step_and_when_it_is_due(demo_db) -> None:

@@ -44,13 +44,6 @@ AMY = "A123456789012"
 HOSTILE = "<script>alert('x')</script>"
 
 
-@pytest.fixture
-def demo(demo_db: Path) -> Store:
-    s = open_store(demo_db, officer="officer.one")
-    yield s
-    s.close()
-
-
 def _most_unauthorised_upn(store: Store) -> str:
     """A demo pupil whose figures are not all zero: the most unauthorised marks."""
     return store.conn.execute(

@@ -4,7 +4,6 @@ school's morning (2026-11-24 AM, 18 pupils queued)."""
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 
@@ -23,13 +22,6 @@ COUNTS = ("to call", "in progress", "reason obtained", "arrived")
 def local(hour: int, minute: int = 0) -> datetime:
     """A moment on the demo morning, on this machine's clock (as the app's clock reads)."""
     return datetime(2026, 11, 24, hour, minute).astimezone()
-
-
-@pytest.fixture
-def demo(demo_db: Path) -> Store:
-    s = open_store(demo_db, officer="officer.one")
-    yield s
-    s.close()
 
 
 @pytest.fixture

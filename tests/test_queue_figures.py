@@ -5,7 +5,6 @@ again after a write is the whole queue's progress read again."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -22,18 +21,11 @@ from triage.morning.queue import (
     queue_figures,
     refresh_families,
 )
-from triage.store import Store, open_store
+from triage.store import Store
 
 MON = date(2026, 11, 2)
 UPN = "A123456789012"
 AT = datetime(2026, 11, 24, 9, 30)
-
-
-@pytest.fixture
-def demo(demo_db: Path) -> Store:
-    s = open_store(demo_db, officer="officer.one")
-    yield s
-    s.close()
 
 
 def figures_from_every_mark(store: Store, pupil_ids: list[int], on: date) -> dict:

@@ -7,12 +7,10 @@ AM: 18 pupils in 16 families, safeguarding cases first, two pairs of siblings.
 
 from __future__ import annotations
 
-import io
 from datetime import datetime
 from pathlib import Path
 
 import pytest
-from rich.console import Console
 from textual.command import CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, OptionList, Static
@@ -21,43 +19,24 @@ from screens.app import TriageApp
 from screens.help_screen import HelpScreen
 from screens.outcome_dialog import Confirm, OutcomeDialog, Prompt, ReasonPicker
 from screens.queue_screen import FIRST_ROWS, QueueScreen
-from tests.conftest import DEMO_MORNING, database_dump
+from tests.conftest import DEMO_MORNING, database_dump, query
+from tests.pilot import (
+    AM,
+    Clock,
+    loaded,
+    make_app,
+    notifications,
+    press,
+    screen_text,
+    text_of,
+    type_text,
+)
 from triage.model import Family, QueueEntry
 from triage.morning import logbook
 from triage.morning.queue import Morning, add_counts, load_morning
 from triage.store import open_store
 
-AM = "AM"
 DAY = DEMO_MORNING.isoformat()
-
-
-class Clock:
-    """The app's clock, which a test can move forward (naive = local time)."""
-
-    def __init__(self, hour: int = 9, minute: int = 20) -> None:
-        self.now = datetime(2026, 11, 24, hour, minute)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-def make_app(path: Path, officer: str = "officer.one", clock: Clock | None = None) -> TriageApp:
-    return TriageApp(path, DEMO_MORNING, AM, officer=officer, clock=clock or Clock())
-
-
-async def loaded(pilot: Pilot) -> None:
-    await pilot.pause()  # a long queue starts counting its figures after the first paint
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-async def press(pilot: Pilot, *keys: str) -> None:
-    await pilot.press(*keys)
-    await pilot.pause()
-
-
-async def type_text(pilot: Pilot, text: str) -> None:
-    await press(pilot, *["space" if ch == " " else ch for ch in text])
 
 
 def table(app: TriageApp) -> DataTable:
@@ -97,11 +76,6 @@ async def live_check(pilot: Pilot) -> None:
     await pilot.pause()
 
 
-def query(path: Path, sql: str, *params: object) -> list[tuple]:
-    with open_store(path, create=False) as s:
-        return s.conn.execute(sql, params).fetchall()
-
-
 def attempts(path: Path) -> list[tuple]:
     return query(
         path,
@@ -126,21 +100,6 @@ def mark(path: Path, pupil_id: int) -> tuple:
         DAY,
         AM,
     )[0]
-
-
-def text_of(widget: Static) -> str:
-    """What a Static shows, as plain text (its content may be a Rich table)."""
-    console = Console(width=120, file=io.StringIO())
-    console.print(widget.content)
-    return console.file.getvalue()
-
-
-def screen_text(app: TriageApp) -> str:
-    return "\n".join(text_of(s) for s in app.screen.query(Static))
-
-
-def notifications(app: TriageApp) -> list[str]:
-    return [str(n.message) for n in app._notifications]
 
 
 @pytest.fixture(scope="module")
