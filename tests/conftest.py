@@ -70,6 +70,25 @@ def planted() -> PlantedCases:
     return planted_cases(DEMO_MORNING)
 
 
+def imported(store: Store, folder: Path, **exports: str) -> Store:
+    """``store`` with MIS exports imported, in the order given: ``pupils=``, ``contacts=``,
+    ``marks=`` (each the text of a CSV file, written to ``folder``)."""
+    from triage.imports.importers import import_files
+
+    for kind, text in exports.items():
+        path = folder / f"{kind}.csv"
+        path.write_text(text, encoding="utf-8")
+        import_files(store, kind, [path])
+    return store
+
+
+def pid(store: Store, upn: str) -> int:
+    """A pupil's id in an open store, by UPN."""
+    pupil = store.pupil_by_upn(upn)
+    assert pupil is not None, upn
+    return pupil.id
+
+
 def pupil_id(path: Path, upn: str) -> int:
     """The id of the pupil with this UPN in a database file."""
     with open_store(path, create=False) as s:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import database_dump
+from tests.conftest import database_dump, imported
 from triage.casework.alerts import acknowledge, alerts_for
 from triage.casework.cases import (
     ACTION_KINDS,
@@ -34,7 +34,6 @@ from triage.casework.cases import (
     suggest,
     timeline,
 )
-from triage.imports.importers import import_files
 from triage.model import AttendanceSummary, Mark
 from triage.morning.logbook import add_note, log_attempt, undo_last
 from triage.officers import AccessDenied, add_officer
@@ -53,10 +52,7 @@ MARKS = (
 
 @pytest.fixture
 def school(store: Store, tmp_path: Path) -> Store:
-    path = tmp_path / "marks.csv"
-    path.write_text(MARKS, encoding="utf-8")
-    import_files(store, "marks", [path])
-    return store
+    return imported(store, tmp_path, marks=MARKS)
 
 
 def amy(store: Store) -> int:

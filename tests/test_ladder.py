@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import imported, pid
 from triage.cli.args import add_ladder_parser
-from triage.imports.importers import import_files
 from triage.model import Family
 from triage.morning import ladder as lad
 from triage.morning.ladder import (
@@ -93,20 +93,12 @@ def at(hh: int, mm: int) -> datetime:
 
 @pytest.fixture
 def school(store: Store, tmp_path: Path) -> Store:
-    for kind, text in (("pupils", PUPILS), ("contacts", CONTACTS), ("marks", MARKS)):
-        path = tmp_path / f"{kind}.csv"
-        path.write_text(text, encoding="utf-8")
-        import_files(store, kind, [path])
-    return store
+    return imported(store, tmp_path, pupils=PUPILS, contacts=CONTACTS, marks=MARKS)
 
 
 @pytest.fixture
 def morning(school: Store) -> Morning:
     return load_morning(school, ON, AM)
-
-
-def pid(store: Store, upn: str) -> int:
-    return store.pupil_by_upn(upn).id
 
 
 def fam(store: Store, morning: Morning, upn: str) -> Family:

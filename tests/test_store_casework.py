@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import imported, pid
 from triage.casework.cases import change_stage, record_action, set_action_status
 from triage.casework.letters import officer_name
-from triage.imports.importers import import_files
 from triage.morning.logbook import undo_last
 from triage.officers import add_officer
 from triage.store import Store
@@ -36,16 +36,7 @@ MARKS = (
 
 @pytest.fixture
 def school(store: Store, tmp_path: Path) -> Store:
-    path = tmp_path / "marks.csv"
-    path.write_text(MARKS, encoding="utf-8")
-    import_files(store, "marks", [path])
-    return store
-
-
-def pid(store: Store, upn: str) -> int:
-    pupil = store.pupil_by_upn(upn)
-    assert pupil is not None
-    return pupil.id
+    return imported(store, tmp_path, marks=MARKS)
 
 
 def test_an_unknown_pupil_has_no_stage(school: Store) -> None:

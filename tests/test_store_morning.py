@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import imported, pid
 from triage.audit import audit_trail
-from triage.imports.importers import import_files
 from triage.morning.ladder import acknowledge_dsl
 from triage.morning.logbook import add_note, log_attempt
 from triage.officers import add_officer, list_officers
@@ -31,16 +31,7 @@ MARKS = (
 
 @pytest.fixture
 def school(store: Store, tmp_path: Path) -> Store:
-    path = tmp_path / "marks.csv"
-    path.write_text(MARKS, encoding="utf-8")
-    import_files(store, "marks", [path])
-    return store
-
-
-def pid(store: Store, upn: str) -> int:
-    pupil = store.pupil_by_upn(upn)
-    assert pupil is not None
-    return pupil.id
+    return imported(store, tmp_path, marks=MARKS)
 
 
 def no_answer(store: Store, upn: str, minute: int = 1) -> int:

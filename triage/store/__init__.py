@@ -249,7 +249,7 @@ class Store:
         params: tuple[Any, ...] = ()
         if ids is not None:
             id_list = list(ids)
-            sql += f" WHERE id IN ({','.join('?' * len(id_list))})"
+            sql += f" WHERE id IN ({placeholders(id_list)})"
             params = tuple(id_list)
         cur = self.conn.execute(sql + " ORDER BY legal_surname, legal_forename, upn", params)
         names = [d[0] for d in cur.description]
@@ -273,7 +273,7 @@ class Store:
         params: tuple[Any, ...] = ()
         if pupil_ids is not None:
             id_list = list(pupil_ids)
-            sql += f" WHERE pc.pupil_id IN ({','.join('?' * len(id_list))})"
+            sql += f" WHERE pc.pupil_id IN ({placeholders(id_list)})"
             params = tuple(id_list)
         sql += " ORDER BY pc.pupil_id, pc.priority, c.name"
         result: dict[int, list[Contact]] = {}
@@ -415,7 +415,7 @@ class Store:
         """Pupil id -> (mark in force, amended in the app) for every pupil the MIS has
         marked N in this session: the morning queue, worked or not (only ``pupil_ids``'
         when given)."""
-        some = "" if pupil_ids is None else f" AND pupil_id IN ({','.join('?' * len(pupil_ids))})"
+        some = "" if pupil_ids is None else f" AND pupil_id IN ({placeholders(pupil_ids)})"
         return {
             pid: (code, bool(amended))
             for pid, code, amended in self.conn.execute(
