@@ -93,7 +93,7 @@ class CaseScreen(OfficerScreen):
         Binding("greater_than_sign", "stage(1)", "Stage up", key_display=">"),
         Binding("less_than_sign", "stage(-1)", "Stage down", key_display="<"),
         Binding("a", "record_action", "Action"),
-        Binding("s", "action_status", "Action status"),
+        Binding("s", "action_status", "Status"),
         Binding("l", "letter", "Letter"),
         Binding("k", "acknowledge", "Acknowledge alert"),
         Binding("h", "chronology", "Chronology"),

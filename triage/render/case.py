@@ -29,6 +29,7 @@ from rich.text import Text
 
 from triage import rules
 from triage.casework import cases, penalties
+from triage.casework.alerts import ALERT_LABELS
 from triage.casework.chronology import flags_of
 from triage.dates import dmy
 from triage.model import AttendanceSummary, year_label
@@ -147,15 +148,17 @@ def figures_text(case: CaseSummary) -> Text:
     return text
 
 
+SEVERE = ALERT_LABELS["severe_absence"].upper()  # the alerts' own words, in capitals
+PERSISTENT = ALERT_LABELS["persistent_absence"].upper()
+_STYLE_OF = {SEVERE: "bold red", PERSISTENT: "bold yellow"}
+
+
 def _badge(s: AttendanceSummary) -> tuple[str, str]:
     if s.severe_absence:
-        return "SEVERE ABSENCE (missing 50% or more)", "bold red"
+        return f"{SEVERE} (missing 50% or more)", _STYLE_OF[SEVERE]
     if s.persistent_absence:
-        return "PERSISTENT ABSENCE (missing 10% or more)", "bold yellow"
+        return f"{PERSISTENT} (missing 10% or more)", _STYLE_OF[PERSISTENT]
     return "", ""
-
-
-_STYLE_OF = {"SEVERE ABSENCE": "bold red", "PERSISTENT ABSENCE": "bold yellow"}
 
 
 def badges_text(case: CaseSummary) -> Text:
@@ -167,8 +170,9 @@ def badges_text(case: CaseSummary) -> Text:
             found.setdefault(badge, []).append(label)
     text = Text()
     for badge, periods in found.items():
-        text.append(badge.split(" (")[0], style=_STYLE_OF[badge.split(" (")[0]])
-        text.append(f" {' and '.join(periods)} ({badge.split(' (')[1]}  ")
+        name, _, meaning = badge.partition(" (")
+        text.append(name, style=_STYLE_OF[name])
+        text.append(f" {' and '.join(periods)} ({meaning}  ")
     return text
 
 
