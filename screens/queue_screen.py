@@ -349,6 +349,9 @@ class QueueScreen(OfficerScreen):
             text.append(" · resolved hidden (h)", style="dim")
         if p.overdue_families:
             text.append(f" · ladder overdue {p.overdue_families}", style="bold red")
+        if p.not_taken:
+            registers = ", ".join(r.label for r in p.not_taken)
+            text.append(f" · registers not taken: {registers}", style="bold yellow")
         if self.alerts_open:
             text.append(f" · alerts {self.alerts_open} (w)", style="bold magenta")
         access = self.triage_app.access

@@ -102,6 +102,13 @@ POSSIBLE_CODES = frozenset(c for c, v in CODES.items() if v.possible)
 PRESENT_MARKS = ("/", "\\")
 
 
+# A register export run before every register is taken (at 09:20, the afternoon's sessions)
+# says so with ``-`` (SIMS) or a blank mark (Arbor, Bromcom): no mark yet. Never stored as
+# a mark, never a possible session, never an absence.
+NOT_TAKEN_MARKS = frozenset({"-", ""})
+NOT_TAKEN = ""  # how the importer carries such a session until it sets it aside
+
+
 def normalise_code(raw: str) -> str | None:
     """The stored form of a code as written in an export, or None when it is not a national code.
 

@@ -21,7 +21,7 @@ from typing import Any, TypeVar, cast
 
 from triage import dates
 from triage.bulk import cyclic_gc_paused
-from triage.codes import NOT_YET_PROVIDED, normalise_code
+from triage.codes import NOT_TAKEN, NOT_TAKEN_MARKS, NOT_YET_PROVIDED, normalise_code
 from triage.imports.csvfile import CsvTable, ImportFileError, match_headers, read_csv
 from triage.officers import require_writer
 from triage.rules import normalise_phone
@@ -30,12 +30,14 @@ from triage.store import Store, now_iso
 from triage.store.imports import (
     StoredMarks,
     contacts_by_key,
+    forget_unmarked,
     insert_contact,
     insert_import,
     insert_marks,
     insert_pupil,
     insert_pupils,
     keep_date_codes,
+    keep_unmarked,
     marks_between,
     pupil_lookup,
     pupils_by_upn,
@@ -162,10 +164,12 @@ def parse_session(text: str) -> str:
 
 
 def parse_code(text: str) -> str:
+    """A national code, stored upper case; :data:`NOT_TAKEN` for a session whose register
+    is not taken yet (SIMS writes ``-``, other systems leave the mark blank)."""
+    if text.strip() in NOT_TAKEN_MARKS:
+        return NOT_TAKEN
     code = normalise_code(text)
     if code is None:
-        if not text.strip():
-            raise RowProblem("the mark is empty")
         raise RowProblem(f"unknown attendance code {text.strip()!r}")
     return code
 
@@ -263,6 +267,11 @@ class ImportReport:
                 f"{c['marks_unchanged']} unchanged, {c['marks_kept']} kept "
                 "(recoded in the app, still N in the export)"
             )
+            if c["sessions_not_taken"]:
+                out.append(
+                    f"  sessions not taken yet: {c['sessions_not_taken']} "
+                    "(no mark yet: not stored, not counted)"
+                )
             for (d, session), n in sorted(self.absences.items()):
                 out.append(f"  N (no reason yet) on {d:%a %d %b %Y} {session}: {n}")
         return out
@@ -672,6 +681,29 @@ def _apply_contacts(
     return problems
 
 
+def _split_not_taken(
+    pids: list[int], marks: MarkRows, import_id: int
+) -> tuple[list[int], MarkRows, list[tuple[int, str, str, int]]]:
+    """The rows with a mark, and the sessions not taken yet as (pupil_id, date, session,
+    import_id): those are never stored as marks."""
+    keep = [i for i, code in enumerate(marks.code) if code != NOT_TAKEN]
+    not_taken = [
+        (pids[i], marks.date[i], marks.session[i], import_id)
+        for i, code in enumerate(marks.code)
+        if code == NOT_TAKEN
+    ]
+    kept = MarkRows(
+        _select(marks.index, keep),
+        _select(marks.upn, keep),
+        _select(marks.adno, keep),
+        _select(marks.date, keep),
+        _select(marks.session, keep),
+        _select(marks.code, keep),
+        _select(marks.minutes_late, keep),
+    )
+    return _select(pids, keep), kept, not_taken
+
+
 def _apply_marks(
     store: Store,
     table: CsvTable,
@@ -745,6 +777,10 @@ def _apply_marks(
     existing: StoredMarks = {}
     if marks.date:
         existing = marks_between(store, min(marks.date), max(marks.date))
+    not_taken: list[tuple[int, str, str, int]] = []
+    if NOT_TAKEN in marks.code:  # a register export run before every session was taken
+        pids, marks, not_taken = _split_not_taken(pids, marks, import_id)
+        counts["sessions_not_taken"] += len(not_taken)
     rows = zip(pids, marks.date, marks.session, marks.code, marks.minutes_late, strict=True)
     inserts: list[tuple] = []
     updates: list[tuple] = []
@@ -792,6 +828,14 @@ def _apply_marks(
     insert_marks(store, inserts)
     update_marks(store, updates)
     set_mis_codes(store, mis_only)
+    if marks.date:
+        forget_unmarked(
+            store,
+            min(marks.date),
+            max(marks.date),
+            zip(pids, marks.date, marks.session, strict=True),
+        )
+    keep_unmarked(store, not_taken, set(existing))
     # The school days: a date where this file brings a closure is recounted from its marks.
     keep_date_codes(store, set(zip(marks.date, marks.code, strict=True)))
     return problems

@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 from triage import rules, settings
 from triage.bulk import cyclic_gc_paused
-from triage.model import Family, QueueEntry, QueueFigures
+from triage.model import SESSIONS, Family, QueueEntry, QueueFigures
 from triage.morning.ladder import (
     FamilyLadder,
     family_ladders,
@@ -24,6 +24,7 @@ from triage.morning.ladder import (
 from triage.morning.logbook import attempts_for, claims_for
 from triage.morning.outcomes import RESOLVED, TO_CALL, Status, status_of
 from triage.store import Store
+from triage.store.imports import unmarked_by_group
 
 
 class NoMarksError(Exception):
@@ -264,6 +265,32 @@ def entry_as_csv_row(entry: QueueEntry) -> list[str]:
 # --- where each queued pupil stands, and the order the screen shows them -----------------
 
 
+class RegisterNotTaken(NamedTuple):
+    """A registration group whose register for a session had closed and that the latest
+    export still says was not taken (``-`` or a blank mark)."""
+
+    session: str
+    group: str  # '' when the export gave the pupils no registration group
+    pupils: int
+
+    @property
+    def label(self) -> str:
+        """'PM 7A (28)': how the queue's header and the summary name it."""
+        return f"{self.session} {self.group or 'no group'} ({self.pupils})"
+
+
+def registers_not_taken(store: Store, on: date, now: datetime) -> tuple[RegisterNotTaken, ...]:
+    """The registers of ``on`` not taken after they closed (the settings' close times), by
+    session and registration group: worth chasing with the teacher before the calling."""
+    moment = _aware(now)
+    return tuple(
+        RegisterNotTaken(session, group, n)
+        for session in SESSIONS
+        if register_close(store, on, session) <= moment
+        for group, n in unmarked_by_group(store, on.isoformat(), session).items()
+    )
+
+
 class Progress(NamedTuple):  # not a dataclass: see triage.model
     """What has happened to the queue so far: each pupil's status and the header counts."""
 
@@ -271,6 +298,7 @@ class Progress(NamedTuple):  # not a dataclass: see triage.model
     codes: dict[int, str]  # the mark in force for the queued session
     claims: dict[int, str]  # pupil id -> another officer working on them now
     ladders: dict[int, FamilyLadder]  # family id -> its ladder
+    not_taken: tuple[RegisterNotTaken, ...] = ()  # registers closed but not taken
 
     def count_of(self, label: str) -> int:  # not `count`: a NamedTuple is a tuple
         return sum(1 for s in self.statuses.values() if _bucket(s) == label)
@@ -352,7 +380,11 @@ def _progress(
         )
     )
     return Progress(
-        statuses, codes, claims_for(store, morning.date, morning.session, at=now), ladders
+        statuses,
+        codes,
+        claims_for(store, morning.date, morning.session, at=now),
+        ladders,
+        registers_not_taken(store, morning.date, moment),
     )
 
 

@@ -36,6 +36,7 @@ def headline(s: DaySummary) -> list[tuple[str, str]]:
         ),
         ("Reasons obtained", ", ".join(f"{k} {v}" for k, v in s.reasons_by_code.items()) or "none"),
         ("Still unexplained", str(len(s.unexplained))),
+        ("Registers not taken", ", ".join(r.label for r in s.registers_not_taken) or "none"),
         ("Callbacks outstanding", str(len(s.callbacks_outstanding))),
         ("Marks recoded", str(s.recodes)),
         ("Stage changes", str(s.stage_changes)),
@@ -191,6 +192,8 @@ def _csv(s: DaySummary, names: bool) -> str:
     for officer, counts in s.per_officer.items():
         for k, v in sorted(counts.items()):
             w.writerow([d, f"officer_{k}", spreadsheet_safe(officer), v])
+    for r in s.registers_not_taken:
+        w.writerow([d, "register_not_taken", spreadsheet_safe(f"{r.session} {r.group}"), r.pupils])
     for u in s.unexplained:
         item = spreadsheet_safe(f"{u.name} ({u.upn})") if names else u.year_group
         w.writerow([d, "unexplained", item, u.session])

@@ -11,14 +11,14 @@ over the term and the two 4-week windows (this term's %, full attendance, most i
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from triage import rules, settings
 from triage.morning.ladder import ladder_of, register_close, timeliness
 from triage.morning.logbook import attempts_for
 from triage.morning.outcomes import CHANNEL_LABELS
-from triage.morning.queue import load_morning, load_progress
+from triage.morning.queue import RegisterNotTaken, load_morning, load_progress, registers_not_taken
 from triage.store import Store
 from triage.store.reports import (
     alerts_acknowledged_on,
@@ -76,10 +76,13 @@ class DaySummary:
     most_improved: list[Improved] = field(default_factory=list)
     # The calling ladder, per session and step: reached, median/worst minutes, late, skipped.
     timeliness: list[dict[str, Any]] = field(default_factory=list)
+    # Registers closed but still not taken in the latest export, by session and group.
+    registers_not_taken: list[RegisterNotTaken] = field(default_factory=list)
 
     def as_json(self, names: bool = True) -> dict[str, Any]:
         data = asdict(self)
         data["date"] = self.date.isoformat()
+        data["registers_not_taken"] = [r._asdict() for r in self.registers_not_taken]
         data["last_school_days"] = [
             {"date": d.isoformat(), "percent": p} for d, p in self.last_school_days
         ]
@@ -115,6 +118,9 @@ def day_summary(store: Store, on: date, *, limit: int = 10) -> DaySummary:
     summary.stage_changes = stage_changes_on(store, on)
     summary.alerts_acknowledged = alerts_acknowledged_on(store, on)
     summary.per_officer = dict(sorted(work_by_officer(store, on).items()))
+    # A past day's registers have all closed; today's, by the clock.
+    moment = datetime.now() if on >= date.today() else datetime.combine(on, time(23, 59))
+    summary.registers_not_taken = list(registers_not_taken(store, on, moment))
 
     for session in summary.queued:
         morning = load_morning(store, on, session)

@@ -178,6 +178,52 @@ def keep_date_codes(store: Store, pairs: set[tuple[str, str]]) -> None:
         )
 
 
+# --- sessions not taken yet ---------------------------------------------------------------
+
+
+def keep_unmarked(
+    store: Store, rows: Iterable[tuple[int, str, str, int]], stored: set[tuple[int, str, str]]
+) -> int:
+    """Record sessions an export says are not taken yet: ``rows`` of (pupil_id, date,
+    session, import_id), skipping those with a mark ``stored`` already (a mark is never
+    taken back by a later ``-``). Returns how many were recorded."""
+    wanted = [r for r in rows if (r[0], r[1], r[2]) not in stored]
+    store.conn.executemany(
+        "INSERT OR REPLACE INTO unmarked (pupil_id, date, session, import_id) VALUES (?, ?, ?, ?)",
+        wanted,
+    )
+    return len(wanted)
+
+
+def forget_unmarked(
+    store: Store, first: str, last: str, keys: Iterable[tuple[int, str, str]]
+) -> None:
+    """A mark has come for these (pupil_id, date, session): their session is taken. One
+    cheap look first, since most imports find nothing waiting in their dates."""
+    waiting = store.conn.execute(
+        "SELECT 1 FROM unmarked WHERE date BETWEEN ? AND ? LIMIT 1", (first, last)
+    ).fetchone()
+    if waiting is not None:
+        store.conn.executemany(
+            "DELETE FROM unmarked WHERE date = ? AND session = ? AND pupil_id = ?",
+            ((d, s, pid) for pid, d, s in keys),
+        )
+
+
+def unmarked_by_group(store: Store, on: str, session: str) -> dict[str, int]:
+    """Registration group ('' when none) -> pupils whose ``session`` of ``on`` (ISO) an
+    export said was not taken and no mark has come for since."""
+    return dict(
+        store.conn.execute(
+            "SELECT COALESCE(p.reg_group, ''), COUNT(*) FROM unmarked u"
+            " JOIN pupils p ON p.id = u.pupil_id"
+            " WHERE u.date = ? AND u.session = ?"
+            " GROUP BY 1 ORDER BY 1",
+            (on, session),
+        ).fetchall()
+    )
+
+
 # --- the imports ---------------------------------------------------------------------------
 
 

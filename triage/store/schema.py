@@ -361,6 +361,18 @@ def _v6_date_codes(db: sqlite_utils.Database) -> None:
     db.execute("INSERT INTO date_codes (date, code) SELECT DISTINCT date, code FROM marks")
 
 
+def _v7_unmarked(db: sqlite_utils.Database) -> None:
+    """Sessions an export said were not taken yet (SIMS writes ``-``, others leave the mark
+    blank): never a mark, never a possible session, never an absence. Kept only until a
+    mark for the same pupil, date and session arrives, so that a register still not taken
+    after it closed can be shown (the queue's header, the summary)."""
+    db.execute(
+        "CREATE TABLE unmarked (pupil_id INTEGER NOT NULL REFERENCES pupils(id),"
+        " date TEXT NOT NULL, session TEXT NOT NULL, import_id INTEGER NOT NULL,"
+        " PRIMARY KEY (date, session, pupil_id)) WITHOUT ROWID"
+    )
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v1_core,
     _v2_audit,
@@ -368,5 +380,6 @@ MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v4_officers,
     _v5_cases,
     _v6_date_codes,
+    _v7_unmarked,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
