@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import tempfile
 from collections import Counter
 from datetime import date
@@ -1172,3 +1173,41 @@ def test_any_case_and_spacing_of_the_known_headers_is_matched(
         ["PM"],
         ["N"],
     )
+
+
+# --- headers present twice, year groups in other scripts (#16) ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("header", "column"),
+    [
+        ("UPN,UPN,Surname,Forename,Date,Session,Mark", "'UPN' appears 2 times (columns 1, 2)"),
+        ("UPN,Surname,Forename,Date,Session,Mark,mark", "'Mark' appears 2 times (columns 6, 7)"),
+    ],
+)
+def test_a_header_present_twice_is_refused_naming_its_columns(
+    store: Store, tmp_path: Path, header: str, column: str
+) -> None:
+    path = tmp_path / "marks.csv"
+    width = header.count(",") + 1
+    row = ["A123456789012", "Smith", "Amy", "24/11/2026", "AM", "N"]
+    row = row[:1] + row if header.startswith("UPN,UPN") else row + ["N"]
+    assert len(row) == width
+    path.write_text(header + "\n" + ",".join(row) + "\n", encoding="utf-8")
+    before = database_dump(store.path)
+    with pytest.raises(ImportFileError, match=re.escape(column)):
+        import_files(store, "marks", [path])
+    assert database_dump(store.path) == before
+
+
+@pytest.mark.parametrize("year", ["١٠", "１０", "Year ١٠"])
+def test_a_year_group_in_digits_no_mis_writes_is_refused(year: str) -> None:
+    with pytest.raises(RowProblem, match="is not Reception or 1-13"):
+        parse_year(year)
+
+
+@pytest.mark.parametrize(
+    ("year", "expected"), [("7", 7), ("Year 7", 7), ("Y7", 7), ("R", 0), ("13", 13)]
+)
+def test_the_year_groups_schools_write_are_read(year: str, expected: int) -> None:
+    assert parse_year(year) == expected

@@ -145,3 +145,27 @@ def test_the_inbox_ignores_hidden_and_non_csv_files(store) -> None:
     (folder / "notes.docx").write_bytes(b"PK")
     assert inbox.look(folder) == {}
     assert os.path.exists(folder / "notes.docx")
+
+
+def test_a_mornings_files_are_imported_roster_first_whatever_their_names(store) -> None:
+    """contacts.csv sorts before pupils.csv; the marks' name sorts first of all. Taken in
+    name order, the contacts would be refused (their pupils not known yet)."""
+    folder = _inbox(store)
+    for name, kind in (("a-marks.csv", "marks"), ("contacts.csv", "contacts"), ("z.csv", "pupils")):
+        shutil.copy(FIXTURES / "sims" / f"{kind}.csv", folder / name)
+    _, seen = inbox.check(store, None)
+    results, _ = inbox.check(store, seen)
+    assert [(r.file, r.kind, r.outcome) for r in results] == [
+        ("z.csv", "pupils", "imported"),
+        ("contacts.csv", "contacts", "imported"),
+        ("a-marks.csv", "marks", "imported"),
+    ]
+
+
+def test_a_file_of_no_known_kind_comes_last_and_is_rejected(store) -> None:
+    folder = _inbox(store)
+    (folder / "a.csv").write_text("Colour,Size\nred,3\n")
+    shutil.copy(FIXTURES / "sims" / "pupils.csv", folder / "b.csv")
+    _, seen = inbox.check(store, None)
+    results, _ = inbox.check(store, seen)
+    assert [(r.file, r.outcome) for r in results] == [("b.csv", "imported"), ("a.csv", "rejected")]

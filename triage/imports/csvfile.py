@@ -185,10 +185,24 @@ def header_key(header: str) -> str:
     return re.sub(r"[\s_.\-]+", "", header).lower()
 
 
+def repeated_headers(
+    headers: list[str], synonyms: Mapping[str, tuple[str, ...]]
+) -> list[tuple[str, list[int]]]:
+    """Headers the importer would read that appear more than once (``UPN,UPN``,
+    ``Mark,Mark``), with their column numbers (from 1): which one is meant cannot be told,
+    so such a file is refused rather than read from the first."""
+    wanted = {name for names in synonyms.values() for name in names}
+    columns: dict[str, list[int]] = {}
+    for i, h in enumerate(headers):
+        if header_key(h) in wanted:
+            columns.setdefault(header_key(h), []).append(i + 1)
+    return [(headers[cols[0] - 1], cols) for cols in columns.values() if len(cols) > 1]
+
+
 def match_headers(headers: list[str], synonyms: Mapping[str, tuple[str, ...]]) -> dict[str, int]:
     """field -> column index for every field whose synonym appears; unknown columns ignored.
 
-    When a header appears twice the first one is used.
+    A header that appears twice is refused before this is asked (:func:`repeated_headers`).
     """
     by_key: dict[str, int] = {}
     for i, h in enumerate(headers):

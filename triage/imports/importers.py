@@ -22,7 +22,13 @@ from typing import Any, TypeVar, cast
 from triage import dates
 from triage.bulk import cyclic_gc_paused
 from triage.codes import NOT_TAKEN, NOT_TAKEN_MARKS, NOT_YET_PROVIDED, normalise_code
-from triage.imports.csvfile import CsvTable, ImportFileError, match_headers, read_csv
+from triage.imports.csvfile import (
+    CsvTable,
+    ImportFileError,
+    match_headers,
+    read_csv,
+    repeated_headers,
+)
 from triage.officers import require_writer
 from triage.rules import normalise_phone
 from triage.sanitise import printable
@@ -130,7 +136,8 @@ SEN_WORDS = {
     "nosen": "",
     "": "",
 }
-_YEAR = re.compile(r"^(?:year|yr|y|nc)?\s*(\d{1,2})$")
+# ASCII digits only: Python's \d also takes ١٠ or １０, which no MIS writes.
+_YEAR = re.compile(r"^(?:year|yr|y|nc)?\s*([0-9]{1,2})$")
 
 T = TypeVar("T")
 Progress = Callable[[int, int], None]
@@ -851,6 +858,20 @@ def validate_file(
     if kind not in FIELDS_BY_KIND:
         raise ValueError(f"unknown import kind {kind!r}")
     table = read_csv(path, encoding)
+    repeated = repeated_headers(table.headers, FIELDS_BY_KIND[kind])
+    if repeated:
+        raise ImportFileError(
+            path,
+            [
+                (
+                    1,
+                    f"the column {name!r} appears {len(cols)} times (columns "
+                    f"{', '.join(map(str, cols))}): remove all but one, so that it is clear "
+                    "which to read",
+                )
+                for name, cols in repeated
+            ],
+        )
     columns = match_headers(table.headers, FIELDS_BY_KIND[kind])
     _require(table, columns, kind)
     if not table.rows:

@@ -95,6 +95,25 @@ def detect_kind(headers: list[str]) -> str | None:
     return None
 
 
+IMPORT_ORDER = ("pupils", "contacts", "marks")  # contacts and marks name known pupils
+
+
+def in_import_order(folder: Path, names: list[str]) -> list[str]:
+    """The files of one look in the order they can be imported: the roster, then the
+    contacts, then the marks, whatever they are called (an MIS drops them together, and
+    ``contacts.csv`` sorts before ``pupils.csv``). A file whose kind cannot be told (or that
+    cannot be read) goes last, where importing it says why."""
+
+    def rank(name: str) -> int:
+        try:
+            kind = detect_kind(read_csv(folder / name).headers)
+        except (ImportFileError, OSError):
+            return len(IMPORT_ORDER)
+        return IMPORT_ORDER.index(kind) if kind in IMPORT_ORDER else len(IMPORT_ORDER)
+
+    return sorted(names, key=lambda name: (rank(name), name))
+
+
 def _stamped(folder: Path, name: str, when: datetime) -> Path:
     target = folder / f"{when:%Y%m%d-%H%M%S}-{name}"
     n = 1
@@ -168,7 +187,7 @@ def check(
     recover(folder)
     current = look(folder)
     results = []
-    for name in stable(previous or {}, current):
+    for name in in_import_order(folder, stable(previous or {}, current)):
         result = process(store, folder, name, now)
         if result is not None:
             results.append(result)
