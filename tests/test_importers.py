@@ -11,7 +11,7 @@ import json
 import re
 import tempfile
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import FIXTURES, database_dump
+from triage import settings as school_settings
 from triage.imports.csvfile import ImportFileError
 from triage.imports.importers import (
     ImportReport,
@@ -475,7 +476,9 @@ def test_bad_file_leaves_the_database_byte_for_byte_unchanged(store: Store, name
 
 
 def test_error_lists_20_problems_then_says_how_many_more(tmp_path: Path, store: Store) -> None:
-    rows = [f"{UPN1},{day:02d}/10/2026,AM,QQ" for day in range(1, 26)]
+    october = [date(2026, 10, 1) + timedelta(days=n) for n in range(40)]
+    weekdays = [day for day in october if day.weekday() < 5][:25]  # weekends are refused too
+    rows = [f"{UPN1},{day:%d/%m/%Y},AM,QQ" for day in weekdays]
     path = marks_csv(tmp_path / "many.csv", *rows)
     with pytest.raises(ImportFileError) as caught:
         import_files(store, "marks", [path])
@@ -1211,3 +1214,94 @@ def test_a_year_group_in_digits_no_mis_writes_is_refused(year: str) -> None:
 )
 def test_the_year_groups_schools_write_are_read(year: str, expected: int) -> None:
     assert parse_year(year) == expected
+
+
+# --- a file that only looks right: one encoding for the whole file (#16) ------------------
+
+
+def test_a_utf8_file_with_one_windows_1252_byte_is_refused_naming_the_line(
+    store: Store, tmp_path: Path
+) -> None:
+    """Read as Windows-1252 it would import, with every accented name spoilt (Zoë as ZoÃ«)."""
+    path = tmp_path / "marks.csv"
+    path.write_bytes(
+        b"UPN,Surname,Forename,Date,Session,Mark\n"
+        b"A123456789012,Smith,Zo\xc3\xab,24/11/2026,AM,N\n"  # UTF-8
+        b"A123456789013,Khan,Ren\xe9e,24/11/2026,AM,N\n"  # one Windows-1252 byte
+    )
+    before = database_dump(store.path)
+    with pytest.raises(ImportFileError) as caught:
+        import_files(store, "marks", [path])
+    assert "line 3: byte 0xe9 is not UTF-8, but line 2 is written in UTF-8" in caught.value.message
+    assert "--encoding" in caught.value.message
+    assert database_dump(store.path) == before
+
+
+def test_a_whole_windows_1252_file_still_imports(store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "marks.csv"
+    path.write_bytes(
+        b"UPN,Surname,Forename,Date,Session,Mark\n"
+        b"A123456789012,Smith,Zo\xeb,24/11/2026,AM,N\n"
+        b"A123456789013,Khan,Ren\xe9e,24/11/2026,AM,N\n"
+    )
+    import_files(store, "marks", [path])
+    names = sorted(p.legal_forename for p in store.pupils())
+    assert names == ["Renée", "Zoë"]
+
+
+def test_the_officer_can_name_the_encoding_of_a_mixed_file(store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "marks.csv"
+    path.write_bytes(
+        b"UPN,Surname,Forename,Date,Session,Mark\n"
+        b"A123456789012,Smith,Zo\xc3\xab,24/11/2026,AM,N\n"
+        b"A123456789013,Khan,Ren\xe9e,24/11/2026,AM,N\n"
+    )
+    import_files(store, "marks", [path], encoding="cp1252")
+    assert store.count("marks") == 2
+
+
+# --- dates that only look right (#16) -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("written", "problem"),
+    [
+        (
+            "01/01/2099",
+            "date '01/01/2099' is far from the file's other dates (school year 2026/27)",
+        ),
+        ("31/12/9999", "date '31/12/9999' is far from the file's other dates"),
+        ("01/01/0001", "date '01/01/0001' is far from the file's other dates"),
+        ("21/11/2026", "Saturday 21/11/2026: a mark on a weekend"),
+    ],
+)
+def test_a_mark_dated_far_from_the_rest_or_on_a_weekend_is_refused_naming_its_line(
+    store: Store, tmp_path: Path, written: str, problem: str
+) -> None:
+    path = marks_csv(
+        tmp_path / "m.csv",
+        f"{UPN1},23/11/2026,AM,/",
+        f"{UPN1},24/11/2026,AM,N",
+        f"{UPN1},{written},AM,N",
+    )
+    before = database_dump(store.path)
+    with pytest.raises(ImportFileError, match=re.escape(f"line 4: {problem}")):
+        import_files(store, "marks", [path])
+    assert database_dump(store.path) == before
+
+
+def test_a_school_open_at_weekends_can_import_weekend_marks(store: Store, tmp_path: Path) -> None:
+    school_settings.set_value(store, "weekend_marks", "yes")
+    path = marks_csv(tmp_path / "m.csv", f"{UPN1},21/11/2026,AM,/", f"{UPN1},23/11/2026,AM,/")
+    import_files(store, "marks", [path])
+    assert store.count("marks") == 2
+
+
+@pytest.mark.parametrize("written", ["01/01/0001", "31/12/9999", "01/01/2099"])
+def test_a_file_of_one_impossible_date_is_refused_not_a_crash(
+    store: Store, tmp_path: Path, written: str
+) -> None:
+    path = marks_csv(tmp_path / "m.csv", f"{UPN1},{written},AM,N")
+    with pytest.raises(ImportFileError, match="line 2: date .* is far from the file's other"):
+        import_files(store, "marks", [path])
+    assert store.count("marks") == 0

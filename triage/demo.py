@@ -70,7 +70,7 @@ DEMO_SCHOOL_NAME = "Riverside Academy (demo)"
 
 PUPILS_HEADER = tuple(
     "UPN,Adno,Legal Surname,Legal Forename,Preferred Forename,Year,Reg Group,Social Worker,"
-    "Child Protection,Looked After,SEN Status,FSM,Young Carer,Date Left".split(",")
+    "Child Protection,Looked After,SEN Status,FSM,Young Carer,Date Left,Date of Birth".split(",")
 )
 CONTACTS_HEADER = tuple(
     "UPN,Contact Name,Relationship,Priority,Mobile,Home Phone,Work Phone,Email,"
@@ -406,6 +406,16 @@ class _School:
     inset: int
     pupils: list[_Pupil]
     planted: PlantedCases
+
+
+def _birth_date(pupil: _Pupil, end_date: date) -> date:
+    """A date of birth that fits the pupil's year group: Year Y in the school year that
+    starts in September S was born from 1 September S-5-Y to 31 August S-4-Y. Taken from
+    the UPN's digits, not the random stream, so that adding it changed no other figure."""
+    start = end_date.year if end_date.month >= 9 else end_date.year - 1
+    first = date(start - 5 - pupil.year, 9, 1)
+    span = (date(start - 4 - pupil.year, 9, 1) - first).days
+    return first + timedelta(days=int(pupil.upn[1:]) % span)
 
 
 def _make_pupils(rng: random.Random, count: int, end_date: date) -> list[_Pupil]:
@@ -854,6 +864,7 @@ def write_demo_files(
             _yn(p.fsm),
             _yn(p.young_carer),
             "" if p.left is None else f"{p.left:%d/%m/%Y}",
+            f"{_birth_date(p, end_date):%d/%m/%Y}",
         ]
         for p in roll
     ]

@@ -66,6 +66,7 @@ class Pupil(NamedTuple):
     young_carer: bool = False
     date_left: date | None = None
     stage: str = DEFAULT_STAGE
+    date_of_birth: date | None = None  # None: not in the roster (treated as of school age)
 
     @property
     def forename(self) -> str:

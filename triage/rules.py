@@ -321,6 +321,66 @@ def term_start(d: date) -> date:
     return term_of(d).start
 
 
+# --- Compulsory school age (Education Act 1996, section 8) --------------------------------
+
+PRESCRIBED_DAYS = ((3, 31), (8, 31), (12, 31))  # 31 March, 31 August, 31 December
+
+
+def school_age_starts(born: date) -> date:
+    """Education Act 1996, s8: a child becomes of compulsory school age on the first
+    prescribed day (31 December, 31 March or 31 August) on or after their 5th birthday; a
+    5th birthday that is a prescribed day is itself that day."""
+    fifth = _birthday(born, 5)
+    for year in (fifth.year, fifth.year + 1):
+        for month, day in PRESCRIBED_DAYS:
+            if date(year, month, day) >= fifth:
+                return date(year, month, day)
+    raise AssertionError("31 December always follows")  # pragma: no cover
+
+
+def school_leaving_date(born: date) -> date:
+    """Education Act 1996, s8 (and the Education (School Leaving Date) Order 1997): the last
+    Friday in June of the school year in which the child turns 16. A child who turns 16 in
+    the summer holiday after that Friday leaves on it too: the school year runs to 31
+    August."""
+    sixteenth = _birthday(born, 16)
+    year_ends = school_year_start(sixteenth).year + 1
+    june_30 = date(year_ends, 6, 30)
+    return june_30 - timedelta(days=(june_30.weekday() - 4) % 7)
+
+
+def of_compulsory_school_age(born: date | None, on: date) -> bool:
+    """Whether the law's attendance duties apply on ``on``: from :func:`school_age_starts`
+    to :func:`school_leaving_date`, that day included. With no date of birth the pupil is
+    treated as of compulsory school age (the prompts are kept, and the case says why)."""
+    if born is None:
+        return True
+    return school_age_starts(born) <= on <= school_leaving_date(born)
+
+
+def school_age_note(born: date | None, on: date) -> str | None:
+    """What a case says when the statutory prompts (penalty notice, prosecution, children
+    missing education) do not apply, or may be wrong; None when the pupil is plainly of
+    compulsory school age."""
+    if born is None:
+        return "date of birth missing: treated as of compulsory school age"
+    starts, leaves = school_age_starts(born), school_leaving_date(born)
+    if on < starts:
+        return f"not of compulsory school age until {starts:%d/%m/%Y}"
+    if on > leaves:
+        return f"over compulsory school age (since {leaves + timedelta(days=1):%d/%m/%Y})"
+    return None
+
+
+def _birthday(born: date, years: int) -> date:
+    """The birthday ``years`` on; 29 February's is 1 March in a common year (as the law
+    reads it: the child attains the age at the start of 1 March)."""
+    try:
+        return born.replace(year=born.year + years)
+    except ValueError:
+        return date(born.year + years, 3, 1)
+
+
 def school_year_start(d: date) -> date:
     """1 September of the school year (1 September to 31 August) containing ``d``."""
     return date(d.year if d.month >= 9 else d.year - 1, 9, 1)

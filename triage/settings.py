@@ -62,6 +62,15 @@ def _folder(value: str) -> str:
     return str(path)
 
 
+def _yes_no(value: str) -> str:
+    word = value.strip().lower()
+    if word in ("yes", "y", "true", "1"):
+        return "yes"
+    if word in ("no", "n", "false", "0"):
+        return "no"
+    raise SettingError("must be yes or no")
+
+
 class Setting(NamedTuple):
     key: str
     default: str
@@ -85,6 +94,12 @@ SETTINGS: dict[str, Setting] = {
         Setting("callback_minutes", "30", _minutes(5, 480), "the default callback delay"),
         Setting("am_register_close", "09:15", _clock, "when the morning register closes"),
         Setting("pm_register_close", "13:45", _clock, "when the afternoon register closes"),
+        Setting(
+            "weekend_marks",
+            "no",
+            _yes_no,
+            "whether marks on a Saturday or Sunday are imported (a school open at weekends)",
+        ),
     )
 }
 

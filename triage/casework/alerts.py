@@ -38,6 +38,8 @@ ALERT_LABELS: dict[str, str] = {
     "nti_ended": "Notice to Improve period ended",
 }
 ALERT_KINDS = tuple(ALERT_LABELS)
+# Raised only for pupils of compulsory school age (rules.of_compulsory_school_age).
+SCHOOL_AGE_KINDS = frozenset({"missing_education", "penalty_threshold"})
 
 # Persistent and severe absence need at least a school week of possible sessions in the
 # school year, so one day off in September is not "severe absence".
@@ -285,6 +287,11 @@ def alerts_for(
             for a in (attendance_alert(pid, marks, cal), missing_education_alert(pid, marks, cal))
             if a
         )
+
+    # Penalty notices and the duty to tell the local authority of a child missing education
+    # are for children of compulsory school age only (Education Act 1996, s8).
+    of_age = {p.id for p in pupils if rules.of_compulsory_school_age(p.date_of_birth, on)}
+    found = [a for a in found if a.kind not in SCHOOL_AGE_KINDS or a.pupil_id in of_age]
 
     # Children missing education: no alert once the local authority is recorded as told
     # on or after the day it arose.

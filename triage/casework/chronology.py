@@ -118,6 +118,16 @@ class CaseSummary:
         return tuple(a for a in self.alerts if a.acknowledged is None)
 
     @property
+    def school_age_note(self) -> str | None:
+        """Why the statutory prompts do not apply (or may be wrong): below or over
+        compulsory school age, or no date of birth. None when they plainly apply."""
+        return rules.school_age_note(self.pupil.date_of_birth, self.on)
+
+    @property
+    def of_compulsory_school_age(self) -> bool:
+        return rules.of_compulsory_school_age(self.pupil.date_of_birth, self.on)
+
+    @property
     def days_at_stage(self) -> int | None:
         """Calendar days since the last stage change (None: never changed)."""
         return None if self.stage_since is None else (self.on - self.stage_since).days
@@ -190,6 +200,11 @@ def case_as_dict(case: CaseSummary) -> dict[str, Any]:
         **p.identity(),
         "flags": flags_of(p),
         "date_left": p.date_left.isoformat() if p.date_left else None,
+        "date_of_birth": p.date_of_birth.isoformat() if p.date_of_birth else None,
+        "compulsory_school_age": {
+            "of_age": case.of_compulsory_school_age,
+            "note": case.school_age_note,
+        },
         "date": case.on.isoformat(),
         "stage": {
             "current": case.stage,

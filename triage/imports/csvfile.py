@@ -15,7 +15,13 @@ from pathlib import Path
 
 # The encodings that MIS exports come in, in the order they are tried when not given.
 # UTF-16 is what Excel writes for "Unicode Text"; Windows-1252 is the SIMS default.
-CANDIDATE_ENCODINGS = ("utf-8", "cp1252")
+# A letter as UTF-8 writes it beyond ASCII: a lead byte and its continuation bytes (overlong
+# forms and surrogates excluded). Windows-1252 text almost never holds such a pair.
+_UTF8_LETTER = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
+    rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}"
+    rb"|\xf4[\x80-\x8f][\x80-\xbf]{2}"
+)
 _BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
 
 
@@ -87,14 +93,35 @@ def decode(path: Path, raw: bytes, encoding: str | None) -> tuple[str, str]:
     if b"\x00" in raw:
         line = raw[: raw.index(b"\x00")].count(b"\n") + 1
         raise ImportFileError(path, [(line, "this is not a text CSV file (it contains NUL bytes)")])
-    for candidate in CANDIDATE_ENCODINGS:
-        try:
-            return raw.decode(candidate), candidate
-        except UnicodeDecodeError:
-            continue
-    raise ImportFileError(
-        path, [(None, "text is neither UTF-8 nor Windows-1252; give the encoding with --encoding")]
-    )
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as exc:
+        not_utf8 = exc.start
+    # Not UTF-8 throughout. Windows-1252 (the SIMS default) only when nothing in the file is
+    # UTF-8's own way of writing a letter: a file that is UTF-8 but for one stray byte would
+    # otherwise be read whole as Windows-1252, and every accented name in it spoilt.
+    looks_utf8 = _UTF8_LETTER.search(raw)
+    if looks_utf8 is not None:
+        bad_line = raw[:not_utf8].count(b"\n") + 1
+        good_line = raw[: looks_utf8.start()].count(b"\n") + 1
+        raise ImportFileError(
+            path,
+            [
+                (
+                    bad_line,
+                    f"byte {raw[not_utf8]:#04x} is not UTF-8, but line {good_line} is written "
+                    "in UTF-8: the file mixes two encodings. Correct that line at the source "
+                    "(or export the file again), or name the encoding with --encoding",
+                )
+            ],
+        )
+    try:
+        return raw.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError as exc:
+        raise ImportFileError(
+            path,
+            [(None, "text is neither UTF-8 nor Windows-1252; give the encoding with --encoding")],
+        ) from exc
 
 
 def sniff_delimiter(header_line: str) -> str:

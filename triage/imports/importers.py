@@ -13,15 +13,16 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from itertools import repeat
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-from triage import dates
+from triage import dates, rules, settings
 from triage.bulk import cyclic_gc_paused
 from triage.codes import NOT_TAKEN, NOT_TAKEN_MARKS, NOT_YET_PROVIDED, normalise_code
+from triage.dates import dmy
 from triage.imports.csvfile import (
     CsvTable,
     ImportFileError,
@@ -94,6 +95,7 @@ PUPIL_FIELDS = {
     "free_school_meals": ("freeschoolmeals", "fsm"),
     "young_carer": ("youngcarer",),
     "date_left": ("dateleft", "leavingdate", "leftdate", "dateofleaving"),
+    "date_of_birth": ("dob", "dateofbirth", "birthdate", "birthday"),
 }
 CONTACT_FIELDS = {
     **IDENTITY,
@@ -161,6 +163,15 @@ def parse_date(text: str) -> date:
         raise RowProblem(
             f"date {text!r} is not in a known form (e.g. 24/11/2026 or 2026-11-24)"
         ) from exc
+
+
+def parse_birth_date(text: str) -> date:
+    """A date of birth: a date (:func:`parse_date`) that is not in the future and not
+    before 1900 (a date typed into the wrong column is caught here, not by a wrong age)."""
+    born = parse_date(text)
+    if born > date.today() or born.year < 1900:
+        raise RowProblem(f"date of birth {text.strip()!r} is not a possible date of birth")
+    return born
 
 
 def parse_session(text: str) -> str:
@@ -409,6 +420,9 @@ def _validate_pupils(table: CsvTable, columns: dict[str, int]) -> tuple[list, li
             if "date_left" in columns:
                 left = cells[columns["date_left"]].strip()
                 rec["date_left"] = parse_date(left).isoformat() if left else None
+            if "date_of_birth" in columns:
+                born = cells[columns["date_of_birth"]].strip()
+                rec["date_of_birth"] = parse_birth_date(born).isoformat() if born else None
         except RowProblem as exc:
             problems.append((line, str(exc)))
             continue
@@ -490,12 +504,53 @@ def _parse_distinct(
     return parsed
 
 
+EARLIEST_MARK = date(2000, 1, 1)
+
+
+def _refuse_unlikely_dates(
+    column: Sequence[str],
+    date_map: dict[str, str],
+    rows: list[int],
+    problems: list,
+    table: CsvTable,
+    weekends: bool,
+) -> None:
+    """A mark dated far from the rest of its file is a mistyped date, and does real harm
+    (one mark dated 2099 makes the app open on 1 January 2099): refuse a date outside the
+    school year of the file's middle date and the years either side of it, or more than a
+    year ahead, or before 2000; and a Saturday or Sunday unless the school records weekend
+    sessions (the ``weekend_marks`` setting). Every line with such a date is named."""
+    if not date_map:
+        return
+    latest = date.today() + timedelta(days=366)
+    days = sorted({date.fromisoformat(iso) for iso in date_map.values()})
+    possible = [d for d in days if EARLIEST_MARK <= d <= latest] or [latest]
+    middle_year = rules.school_year_start(possible[len(possible) // 2]).year
+    first = max(EARLIEST_MARK, date(middle_year - 1, 9, 1))
+    last = min(date(middle_year + 2, 8, 31), latest)
+    bad: dict[str, str] = {}
+    for raw, iso in date_map.items():
+        day = date.fromisoformat(iso)
+        if not first <= day <= last:
+            bad[raw] = (
+                f"date {raw.strip()!r} is far from the file's other dates (school year "
+                f"{middle_year}/{str(middle_year + 1)[2:]}): a mistyped date?"
+            )
+        elif day.weekday() >= 5 and not weekends:
+            bad[raw] = (
+                f"{day:%A} {dmy(day)}: a mark on a weekend (if the school is open at "
+                "weekends: triage config set weekend_marks yes)"
+            )
+    if bad:
+        problems.extend((table.line(rows[i]), bad[v]) for i, v in enumerate(column) if v in bad)
+
+
 def _select(column: list[T], keep: list[int]) -> list[T]:
     return [column[i] for i in keep]
 
 
 def _validate_marks(
-    table: CsvTable, columns: dict[str, int], progress: Progress | None
+    table: CsvTable, columns: dict[str, int], progress: Progress | None, *, weekends: bool = False
 ) -> tuple[MarkRows, list]:
     """The hot path (100,000 rows). Work column by column: every distinct date, session,
     code and UPN is parsed once, and the per-row work is done by C loops (map, zip, set)."""
@@ -542,6 +597,7 @@ def _validate_marks(
 
     date_raw, session_raw, code_raw = column("date"), column("session"), column("code")
     date_map = _parse_distinct(date_raw, lambda v: parse_date(v).isoformat(), kept, problems, table)
+    _refuse_unlikely_dates(date_raw, date_map, kept, problems, table, weekends)
     session_map = _parse_distinct(session_raw, parse_session, kept, problems, table)
     code_map = _parse_distinct(code_raw, parse_code, kept, problems, table)
     if "minutes_late" in columns:
@@ -852,7 +908,12 @@ def _apply_marks(
 
 
 def validate_file(
-    kind: str, path: Path, encoding: str | None = None, progress: Progress | None = None
+    kind: str,
+    path: Path,
+    encoding: str | None = None,
+    progress: Progress | None = None,
+    *,
+    weekends: bool = False,
 ) -> _Validated:
     """Read and check every row; raises ImportFileError listing every problem found."""
     if kind not in FIELDS_BY_KIND:
@@ -882,7 +943,7 @@ def validate_file(
     elif kind == "contacts":
         records, problems = _validate_contacts(table, columns)
     else:
-        records, problems = _validate_marks(table, columns, progress)
+        records, problems = _validate_marks(table, columns, progress, weekends=weekends)
     if problems:
         raise ImportFileError(path, problems)
     return _Validated(table, columns, records)
@@ -915,7 +976,8 @@ def _import_files(
     encoding: str | None,
     progress: Progress | None,
 ) -> ImportReport:
-    validated = [validate_file(kind, Path(p), encoding, progress) for p in paths]
+    weekends = settings.get(store, "weekend_marks") == "yes"
+    validated = [validate_file(kind, Path(p), encoding, progress, weekends=weekends) for p in paths]
     report = ImportReport(kind=kind, dry_run=dry_run)
     try:
         with store.transaction():

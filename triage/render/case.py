@@ -190,6 +190,11 @@ def thresholds_text(case: CaseSummary) -> Text:
     style = "bold red" if days >= rules.MISSING_EDUCATION_DAYS else ""
     text.append("\nConsecutive school days of unauthorised absence: ")
     text.append(f"{days} of {rules.MISSING_EDUCATION_DAYS}", style=style)
+    note = case.school_age_note
+    if note is not None:
+        prompts = "" if case.of_compulsory_school_age else ": no penalty-notice or CME prompt"
+        text.append("\nCompulsory school age: ")
+        text.append(f"{note}{prompts}", style="bold yellow")
     text.append("\nN marks older than 5 school days: ")
     if case.overdue_n:
         oldest = case.overdue_n[0]

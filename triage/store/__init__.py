@@ -453,6 +453,7 @@ def _pupil_from_row(row: dict[str, Any]) -> Pupil:
         reg_group=row["reg_group"],
         date_left=_row_date(row["date_left"]),
         stage=row["stage"],
+        date_of_birth=_row_date(row["date_of_birth"]),
         **{flag: bool(row[flag]) for flag in PUPIL_FLAGS},
     )
 

@@ -28,6 +28,7 @@ PUPIL_COLUMNS = (
     "reg_group",
     *PUPIL_FLAGS,
     "date_left",
+    "date_of_birth",
 )
 
 # (code, mis_code, amended, minutes_late) of a stored mark, keyed by (pupil_id, date, session)

@@ -373,6 +373,12 @@ def _v7_unmarked(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v8_date_of_birth(db: sqlite_utils.Database) -> None:
+    """A pupil's date of birth, from the roster: who is of compulsory school age (Education
+    Act 1996, s8), and so who the statutory prompts apply to."""
+    db.execute("ALTER TABLE pupils ADD COLUMN date_of_birth TEXT")
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v1_core,
     _v2_audit,
@@ -381,5 +387,6 @@ MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v5_cases,
     _v6_date_codes,
     _v7_unmarked,
+    _v8_date_of_birth,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
