@@ -92,6 +92,8 @@ class OutcomeDialog(ModalScreen[OutcomeChoice | None]):
             if self.warning:
                 yield Static(Text(self.warning), id="dialog-warning")
             yield Static(self._who(), id="dialog-who")
+            if self.channel == "visit":
+                yield Static(self._where(), id="dialog-where")
             lines = Text()
             for key, o in self.choices.items():
                 if key == ESCALATION_KEYS[0]:
@@ -111,6 +113,11 @@ class OutcomeDialog(ModalScreen[OutcomeChoice | None]):
             names = ", ".join(e.pupil.display_name for e in self.family)
             return Text(f"For the whole family: {names}")
         return Text(f"For {self.pupil.pupil.display_name} only")
+
+    def _where(self) -> Text:
+        """Where a home visit goes: the pupil's address, else the contact's."""
+        where = self.pupil.pupil.where or (self.contact.where if self.contact else "")
+        return Text(f"Address: {where or 'none on file (check the MIS)'}")
 
     def _hint(self) -> Text:
         hint = "Press a number to record it · escape cancels"

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -23,11 +24,13 @@ from triage.store import open_store
 
 def _big_marks_file(path: Path) -> Path:
     lines = ["UPN,Surname,Forename,Year,Reg,Date,Session,Mark"]
+    autumn = [date(2026, 10, 1) + timedelta(days=n) for n in range(60)]
+    school_days = [d for d in autumn if d.weekday() < 5][:31]  # weekend marks are refused
     for p in range(600):
         upn = f"A{100000000000 + p}"
-        for day in range(1, 32):
+        for day in school_days:
             for session in ("AM", "PM"):
-                lines.append(f"{upn},Sur{p},Fore{p},8,8A,{day:02d}/10/2026,{session},/")
+                lines.append(f"{upn},Sur{p},Fore{p},8,8A,{day:%d/%m/%Y},{session},/")
     path.write_text("\n".join(lines) + "\n")
     return path
 

@@ -48,6 +48,11 @@ class Mark(NamedTuple):
     code: str  # a key of triage.codes.CODES
 
 
+def address_line(address: str | None, postcode: str | None) -> str:
+    """An address and its postcode on one line ('' when neither is known)."""
+    return ", ".join(part for part in (address, postcode) if part)
+
+
 class Pupil(NamedTuple):
     id: int
     upn: str
@@ -67,6 +72,8 @@ class Pupil(NamedTuple):
     date_left: date | None = None
     stage: str = DEFAULT_STAGE
     date_of_birth: date | None = None  # None: not in the roster (treated as of school age)
+    address: str | None = None  # the address lines, one text ("12 High St, Riverside")
+    postcode: str | None = None  # upper case, one space ("RV1 2AB")
 
     @property
     def forename(self) -> str:
@@ -76,6 +83,10 @@ class Pupil(NamedTuple):
     @property
     def display_name(self) -> str:
         return f"{self.forename} {self.legal_surname}".strip()
+
+    @property
+    def where(self) -> str:
+        return address_line(self.address, self.postcode)
 
     @property
     def safeguarding(self) -> bool:
@@ -113,6 +124,12 @@ class Contact(NamedTuple):
     work_phone: str | None = None
     email: str | None = None
     parental_responsibility: bool = False
+    address: str | None = None  # as on Pupil
+    postcode: str | None = None
+
+    @property
+    def where(self) -> str:
+        return address_line(self.address, self.postcode)
 
     @property
     def numbers(self) -> tuple[str, ...]:
@@ -132,6 +149,8 @@ class Contact(NamedTuple):
             "numbers": list(self.numbers),
             "email": self.email,
             "parental_responsibility": self.parental_responsibility,
+            "address": self.address,
+            "postcode": self.postcode,
         }
 
 

@@ -84,6 +84,19 @@ NAMES = {
         "regform",
     ),
 }
+# Where someone lives: the lines of an address in their own columns, or one Address cell.
+ADDRESS_FIELDS = {
+    "address": ("address", "homeaddress", "fulladdress", "postaladdress", "addressblock"),
+    "address_1": ("addressline1", "address1", "addr1", "line1", "street", "houseandstreet"),
+    "address_2": ("addressline2", "address2", "addr2", "line2", "locality", "district"),
+    "address_3": ("addressline3", "address3", "addr3", "line3"),
+    "address_4": ("addressline4", "address4", "addr4", "line4"),
+    "town": ("town", "city", "towncity", "town/city", "posttown"),
+    "county": ("county",),
+    "postcode": ("postcode", "postalcode", "postcodezip", "zip"),
+}
+ADDRESS_PARTS = ("address", "address_1", "address_2", "address_3", "address_4", "town", "county")
+
 PUPIL_FIELDS = {
     **IDENTITY,
     **NAMES,
@@ -96,9 +109,12 @@ PUPIL_FIELDS = {
     "young_carer": ("youngcarer",),
     "date_left": ("dateleft", "leavingdate", "leftdate", "dateofleaving"),
     "date_of_birth": ("dob", "dateofbirth", "birthdate", "birthday"),
+    **ADDRESS_FIELDS,
 }
+
 CONTACT_FIELDS = {
     **IDENTITY,
+    **ADDRESS_FIELDS,
     "contact_name": ("contactname", "name", "contact"),
     "relationship": ("relationship", "relation", "relationshiptopupil"),
     "priority": ("contactpriority", "priority", "order", "priorityorder", "contactorder"),
@@ -172,6 +188,33 @@ def parse_birth_date(text: str) -> date:
     if born > date.today() or born.year < 1900:
         raise RowProblem(f"date of birth {text.strip()!r} is not a possible date of birth")
     return born
+
+
+_POSTCODE = re.compile(r"([A-Z]{1,2}[0-9][0-9A-Z]?) ?([0-9][A-Z]{2})", re.ASCII)
+
+
+def parse_postcode(text: str) -> str:
+    """A UK postcode, checked loosely for its shape (RV1 2AB, SW1A 1AA, M1 1AE) and stored
+    upper case with one space before the last three characters."""
+    m = _POSTCODE.fullmatch(" ".join(text.upper().split()))
+    if not m:
+        raise RowProblem(f"postcode {text.strip()!r} is not a UK postcode")
+    return f"{m[1]} {m[2]}"
+
+
+def _address(rec: dict[str, Any], cells: list[str], columns: dict[str, int]) -> None:
+    """The address lines as one text, and the postcode, when the file has them (a file
+    without address columns leaves the stored address as it is). A postcode left in the
+    one Address cell is taken out of it."""
+    if not any(f in columns for f in (*ADDRESS_PARTS, "postcode")):
+        return
+    parts = [" ".join(_text(cells, columns, f).split()) for f in ADDRESS_PARTS]
+    lines = [p.strip(" ,") for part in parts for p in part.split(",") if p.strip(" ,")]
+    postcode = _text(cells, columns, "postcode").strip()
+    if not postcode and lines and _POSTCODE.fullmatch(" ".join(lines[-1].upper().split())):
+        postcode = lines.pop()
+    rec["address"] = ", ".join(lines) or None
+    rec["postcode"] = parse_postcode(postcode) if postcode else None
 
 
 def parse_session(text: str) -> str:
@@ -423,6 +466,7 @@ def _validate_pupils(table: CsvTable, columns: dict[str, int]) -> tuple[list, li
             if "date_of_birth" in columns:
                 born = cells[columns["date_of_birth"]].strip()
                 rec["date_of_birth"] = parse_birth_date(born).isoformat() if born else None
+            _address(rec, cells, columns)
         except RowProblem as exc:
             problems.append((line, str(exc)))
             continue
@@ -453,6 +497,7 @@ def _validate_contacts(table: CsvTable, columns: dict[str, int]) -> tuple[list, 
             rec["name"] = name
             for f in ("relationship", "phone", "mobile", "home_phone", "work_phone", "email"):
                 rec[f] = _text(cells, columns, f) or None
+            _address(rec, cells, columns)
             pupil_key = rec.get("upn") or rec["admission_number"]
             order[pupil_key] += 1
             if "priority" in columns and cells[columns["priority"]].strip():
@@ -690,7 +735,16 @@ def _apply_contacts(
     existing = contacts_by_key(store)
     links: dict[int, dict[str, dict]] = {}
     stamp = now_iso()
-    contact_fields = ("name", "phone", "mobile", "home_phone", "work_phone", "email")
+    contact_fields = (
+        "name",
+        "phone",
+        "mobile",
+        "home_phone",
+        "work_phone",
+        "email",
+        "address",
+        "postcode",
+    )
     new_keys: dict[str, dict] = {}
     for rec in records:
         pid = by_upn.get(rec["upn"]) if "upn" in rec else by_adno.get(rec["admission_number"])
@@ -703,8 +757,9 @@ def _apply_contacts(
             (rec["mobile"], rec["phone"], rec["home_phone"], rec["work_phone"]),
             rec["email"],
         )
-        values = {f: rec[f] for f in contact_fields}
         old = existing.get(key)
+        # A file without address columns leaves a known contact's address as it was.
+        values = {f: rec[f] if f in rec else (old[f] if old else None) for f in contact_fields}
         if old is None:
             if key not in new_keys:
                 new_keys[key] = values

@@ -296,10 +296,17 @@ def contacts_table(case: CaseSummary) -> Table:
     table = Table(title="Contacts, in the order to call", title_justify="left", expand=True)
     for col in ("#", "name", "relationship", "numbers", "email", "PR"):
         table.add_column(col)
+    home = case.pupil.where
+    if home:
+        table.caption = Text(f"Home: {home}")  # a Text: an address is never markup
+        table.caption_justify = "left"
     for c in case.contacts:
+        name = Text(c.name)
+        if c.where and c.where != home:
+            name.append(f"\n{c.where}", style="dim")
         table.add_row(
             str(c.priority),
-            Text(c.name),
+            name,
             Text(c.relationship or ""),
             Text(" / ".join(c.numbers)),
             Text(c.email or ""),
@@ -335,6 +342,10 @@ def contacts_text(case: CaseSummary) -> Text:
         text.append(f"  {' / '.join(c.numbers) or c.email or 'no number'}")
         if c.parental_responsibility:
             text.append("  PR", style="bold")
+        if c.where and c.where != case.pupil.where:
+            text.append(f"\n     {c.where}", style="dim")
+    if case.pupil.where:
+        text.append(f"\n  Home: {case.pupil.where}")
     if not case.contacts:
         text.append("\n  none on file")
     return text

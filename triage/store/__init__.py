@@ -267,8 +267,8 @@ class Store:
         """Each pupil's contacts, priority order (1 = call first)."""
         sql = (
             "SELECT pc.pupil_id, c.id, c.name, pc.relationship, pc.priority, c.phone, c.mobile,"
-            " c.home_phone, c.work_phone, c.email, pc.parental_responsibility"
-            " FROM pupil_contacts pc JOIN contacts c ON c.id = pc.contact_id"
+            " c.home_phone, c.work_phone, c.email, pc.parental_responsibility, c.address,"
+            " c.postcode FROM pupil_contacts pc JOIN contacts c ON c.id = pc.contact_id"
         )
         params: tuple[Any, ...] = ()
         if pupil_ids is not None:
@@ -290,6 +290,8 @@ class Store:
                     work_phone=row[8],
                     email=row[9],
                     parental_responsibility=bool(row[10]),
+                    address=row[11],
+                    postcode=row[12],
                 )
             )
         return result
@@ -454,6 +456,8 @@ def _pupil_from_row(row: dict[str, Any]) -> Pupil:
         date_left=_row_date(row["date_left"]),
         stage=row["stage"],
         date_of_birth=_row_date(row["date_of_birth"]),
+        address=row["address"],
+        postcode=row["postcode"],
         **{flag: bool(row[flag]) for flag in PUPIL_FLAGS},
     )
 

@@ -29,6 +29,8 @@ PUPIL_COLUMNS = (
     *PUPIL_FLAGS,
     "date_left",
     "date_of_birth",
+    "address",
+    "postcode",
 )
 
 # (code, mis_code, amended, minutes_late) of a stored mark, keyed by (pupil_id, date, session)

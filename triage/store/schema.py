@@ -373,10 +373,14 @@ def _v7_unmarked(db: sqlite_utils.Database) -> None:
     )
 
 
-def _v8_date_of_birth(db: sqlite_utils.Database) -> None:
-    """A pupil's date of birth, from the roster: who is of compulsory school age (Education
-    Act 1996, s8), and so who the statutory prompts apply to."""
+def _v8_roster_details(db: sqlite_utils.Database) -> None:
+    """From the roster: a pupil's date of birth (who is of compulsory school age, Education
+    Act 1996 s8, and so who the statutory prompts apply to), and where pupils and their
+    contacts live (address lines as one text, and the postcode), for home visits."""
     db.execute("ALTER TABLE pupils ADD COLUMN date_of_birth TEXT")
+    for table in ("pupils", "contacts"):
+        db.execute(f"ALTER TABLE {table} ADD COLUMN address TEXT")
+        db.execute(f"ALTER TABLE {table} ADD COLUMN postcode TEXT")
 
 
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
@@ -387,6 +391,6 @@ MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v5_cases,
     _v6_date_codes,
     _v7_unmarked,
-    _v8_date_of_birth,
+    _v8_roster_details,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
