@@ -450,3 +450,62 @@ class PenaltyForm(Form):
         assert on_day is not None
         note = self.query_one("#penalty-note", Input).value.strip() or None
         return PenaltyInput(parent, on_day, note)
+
+
+# --- the professionals around a child --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProfessionalInput:
+    role: str
+    name: str
+    team: str
+    phone: str
+    email: str
+
+
+class ProfessionalForm(Form):
+    """A pupil's social worker or virtual school: name (needed), team, phone, email."""
+
+    def __init__(
+        self, role: str, label: str, previous: ProfessionalInput | None, error: str | None = None
+    ) -> None:
+        super().__init__()
+        self.role = role
+        self.label = label
+        self.previous = previous
+        self.error = error
+
+    def compose(self) -> ComposeResult:
+        prev = self.previous
+        with Vertical(id="dialog"):
+            yield Static(Text(self.label, style="bold"), id="dialog-title")
+            for field_id, label, value in (
+                ("pro-name", "Name", prev.name if prev else ""),
+                ("pro-team", "Team or local authority", prev.team if prev else ""),
+                ("pro-phone", "Phone", prev.phone if prev else ""),
+                ("pro-email", "Email", prev.email if prev else ""),
+            ):
+                yield Static(Text(label), classes="field-label")
+                yield Input(value=value, id=field_id)
+            yield Static(Text(self.error or ""), id="form-error")
+            yield Static(
+                Text("enter or ctrl+s saves · tab: next field · escape cancels", style="dim")
+            )
+
+    def on_mount(self) -> None:
+        self.query_one("#pro-name", Input).focus()
+
+    def collect(self) -> ProfessionalInput:
+        def value(field_id: str) -> str:
+            return self.query_one(field_id, Input).value.strip()
+
+        if not value("#pro-name"):
+            raise ValueError("a name is needed")
+        return ProfessionalInput(
+            self.role,
+            value("#pro-name"),
+            value("#pro-team"),
+            value("#pro-phone"),
+            value("#pro-email"),
+        )

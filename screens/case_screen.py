@@ -35,6 +35,8 @@ from screens.case_dialogs import (
     Info,
     PenaltyForm,
     PenaltyInput,
+    ProfessionalForm,
+    ProfessionalInput,
     StageDialog,
     StageMove,
     action_kind_options,
@@ -54,8 +56,9 @@ from screens.widgets.footer import SteadyFooter
 from screens.widgets.title_bar import TitleBar
 from triage.casework import alerts, cases, letters, penalties
 from triage.casework.chronology import CaseSummary, build_chronology, load_case, render
+from triage.casework.professionals import record_professional
 from triage.dates import dmy
-from triage.model import STAGES, Mark, QueueEntry, stage_rank, year_label
+from triage.model import PROFESSIONAL_ROLES, STAGES, Mark, QueueEntry, stage_rank, year_label
 from triage.morning import logbook
 from triage.morning.outcomes import CHANNEL_LABELS, status_of
 from triage.render.case import (
@@ -94,6 +97,7 @@ class CaseScreen(OfficerScreen):
         Binding("less_than_sign", "stage(-1)", "Stage down", key_display="<"),
         Binding("a", "record_action", "Action"),
         Binding("s", "action_status", "Status"),
+        Binding("p", "professional", "Social worker", show=False),
         Binding("l", "letter", "Letter"),
         Binding("k", "acknowledge", "Acknowledge alert"),
         Binding("h", "chronology", "Chronology"),
@@ -112,6 +116,7 @@ class CaseScreen(OfficerScreen):
             "stage",
             "record_action",
             "action_status",
+            "professional",
             "letter",
             "acknowledge",
             "undo",
@@ -719,6 +724,60 @@ class CaseScreen(OfficerScreen):
             ),
             picked,
         )
+
+    def action_professional(self) -> None:
+        """Record the pupil's social worker or virtual school (whom the ladder's "social
+        worker informed" step tells)."""
+        case = self.case
+        if case is None:
+            return
+
+        def picked(role: str | None) -> None:
+            if role is not None:
+                self._professional_form(role, None, None)
+
+        self.app.push_screen(
+            Choice(
+                f"Who works with {case.pupil.display_name}?",
+                [(role, Text(label)) for role, label in PROFESSIONAL_ROLES.items()],
+            ),
+            picked,
+        )
+
+    def _professional_form(
+        self, role: str, previous: ProfessionalInput | None, error: str | None
+    ) -> None:
+        assert self.case is not None
+        known = next((p for p in self.case.professionals if p.role == role), None)
+        if previous is None and known is not None:
+            previous = ProfessionalInput(
+                role, known.name, known.team or "", known.phone or "", known.email or ""
+            )
+        label = f"{PROFESSIONAL_ROLES[role]} of {self.case.pupil.display_name}"
+
+        def saved(given: ProfessionalInput | None) -> None:
+            if given is None:
+                return
+            try:
+                done = record_professional(
+                    self.store,
+                    self.pupil_id,
+                    given.role,
+                    given.name,
+                    team=given.team,
+                    phone=given.phone,
+                    email=given.email,
+                )
+            except ValueError as exc:
+                self._professional_form(role, given, str(exc))
+                return
+            except StoreError as exc:
+                self.notify(str(exc), severity="error", timeout=10, markup=False)
+                return
+            self.notify(f"Recorded: {done.role_label}: {done.reach}", markup=False)
+            self.load()
+
+        self.app.push_screen(ProfessionalForm(role, label, previous, error), saved)
 
     def _change_status(self, action_id: int, status: str) -> None:
         outcome = self._write(

@@ -22,19 +22,32 @@ class LadderView(ModalScreen[None]):
         Binding("l", "close", "Back", show=False),
     ]
 
-    def __init__(self, ladder: FamilyLadder, names: dict[int, str]) -> None:
+    def __init__(
+        self,
+        ladder: FamilyLadder,
+        names: dict[int, str],
+        social_workers: dict[int, str] | None = None,
+    ) -> None:
         super().__init__()
         self.ladder = ladder
         self.names = names
+        self.social_workers = social_workers or {}  # pupil id -> whom to tell, and how
 
     def compose(self) -> ComposeResult:
         table = Table(title="First-day calling ladder", title_justify="left", expand=True)
         for col in ("step", "for", "due", "state", "done", "by"):
             table.add_column(col)
         for s in self.ladder.steps:
+            who = Text(self.names.get(s.pupil_id, "family") if s.pupil_id else "family")
+            if s.step.kind == "social_worker_informed" and s.pupil_id is not None:
+                reach = self.social_workers.get(s.pupil_id)
+                who.append(
+                    f"\ntell {reach}" if reach else "\nno social worker on file (p on the case)",
+                    style="" if reach else "bold yellow",
+                )
             table.add_row(
                 s.step.label,
-                Text(self.names.get(s.pupil_id, "family") if s.pupil_id else "family"),
+                who,
                 f"{s.due:%H:%M}",
                 Text(s.state, style=STATE_STYLE.get(s.state, "")),
                 f"{s.done_at:%H:%M}" if s.done_at else "",

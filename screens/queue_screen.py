@@ -793,11 +793,20 @@ class QueueScreen(OfficerScreen):
         if entry is None or self.progress is None:
             return
         from screens.ladder_view import LadderView
+        from triage.casework.professionals import professionals_for
 
         ladder = self.progress.ladders.get(entry.family_id)
         if ladder is not None:
-            names = {e.pupil.id: e.pupil.display_name for e in self._family(entry)}
-            self.app.push_screen(LadderView(ladder, names))
+            family = self._family(entry)
+            names = {e.pupil.id: e.pupil.display_name for e in family}
+            around = professionals_for(self.store, names)
+            social_workers = {
+                pid: p.reach
+                for pid, found in around.items()
+                for p in found
+                if p.role == "social_worker"
+            }
+            self.app.push_screen(LadderView(ladder, names, social_workers))
 
     def raise_dsl_alerts(self) -> None:
         """A designated-safeguarding-lead step that falls due interrupts, once, until an

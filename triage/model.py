@@ -53,6 +53,32 @@ def address_line(address: str | None, postcode: str | None) -> str:
     return ", ".join(part for part in (address, postcode) if part)
 
 
+PROFESSIONAL_ROLES = {"social_worker": "Social worker", "virtual_school": "Virtual school"}
+
+
+class Professional(NamedTuple):
+    """Someone around a child whom the school must keep told: their social worker, or the
+    virtual school of a looked-after child."""
+
+    pupil_id: int
+    role: str  # a key of PROFESSIONAL_ROLES
+    name: str
+    team: str | None = None
+    phone: str | None = None
+    email: str | None = None
+
+    @property
+    def role_label(self) -> str:
+        return PROFESSIONAL_ROLES.get(self.role, self.role)
+
+    @property
+    def reach(self) -> str:
+        """'Jo Bloggs (Riverside CIN team), 01632 960001, jo@example.org': whom to tell and
+        how, in one line."""
+        who = f"{self.name} ({self.team})" if self.team else self.name
+        return ", ".join(part for part in (who, self.phone, self.email) if part)
+
+
 class Pupil(NamedTuple):
     id: int
     upn: str

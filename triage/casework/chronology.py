@@ -47,9 +47,10 @@ from triage import rules, settings
 from triage.casework import alerts, cases
 from triage.casework.alerts import Alert
 from triage.casework.cases import Action, Patterns, Suggestion, TimelineEntry
+from triage.casework.professionals import professionals_for
 from triage.codes import UNAUTHORISED_CODES
 from triage.dates import dmy
-from triage.model import AttendanceSummary, Contact, Mark, Pupil, year_label
+from triage.model import AttendanceSummary, Contact, Mark, Professional, Pupil, year_label
 from triage.morning.queue import FLAG_LABELS
 from triage.render.html import html_page
 from triage.store import Store
@@ -111,6 +112,7 @@ class CaseSummary:
     alerts: tuple[Alert, ...]
     actions: tuple[Action, ...]  # newest first
     timeline: tuple[TimelineEntry, ...]  # newest first
+    professionals: tuple[Professional, ...] = ()  # social worker, virtual school
 
     @property
     def open_alerts(self) -> tuple[Alert, ...]:
@@ -175,6 +177,7 @@ def load_case(store: Store, pupil_id: int, on: date) -> CaseSummary:
         ),
         actions=tuple(actions),
         timeline=tuple(cases.timeline(store, pupil_id, ladder=True)),
+        professionals=tuple(professionals_for(store, [pupil_id]).get(pupil_id, [])),
     )
 
 

@@ -115,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.set_defaults(func=Command("triage.cli.app:run_open_command"))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     add_import_parser(sub, [common])
+    add_marks_parser(sub, [common])
     add_queue_parser(sub, [common, when])
     add_demo_parser(sub, [common])
     add_officers_parser(sub, [common])
@@ -151,6 +152,25 @@ def add_import_parser(subparsers: Subparsers, parents: Sequence[argparse.Argumen
     p.add_argument("--encoding", help="the files' text encoding (default: detected)")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.set_defaults(func=Command("triage.cli.imports:run_import_command"))
+
+
+def add_marks_parser(subparsers: Subparsers, parents: Sequence[argparse.ArgumentParser]) -> None:
+    """``triage marks imports`` | ``triage marks remove (--import N | --date D) [--yes]``."""
+    p = subparsers.add_parser(
+        "marks", parents=list(parents), help="the imports, and taking back wrongly imported marks"
+    )
+    msub = p.add_subparsers(dest="marks_command", metavar="ACTION", required=True)
+    msub.add_parser("imports", parents=list(parents), help="the latest imports, with their ids")
+    rm = msub.add_parser(
+        "remove",
+        parents=list(parents),
+        help="remove the marks an import last wrote, or of a date (a lead; audited)",
+    )
+    rm.add_argument("--import", dest="import_id", type=int, metavar="N", help="an import's id")
+    rm.add_argument("--date", type=date_arg, help="every mark of this day (dd/mm/yyyy)")
+    rm.add_argument("--session", type=session_arg, help="with --date: AM or PM only")
+    rm.add_argument("--yes", action="store_true", help="remove them (without: only say what)")
+    p.set_defaults(func=Command("triage.cli.marks:run_marks_command"))
 
 
 def add_queue_parser(subparsers: Subparsers, parents: Sequence[argparse.ArgumentParser]) -> None:

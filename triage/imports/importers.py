@@ -30,6 +30,7 @@ from triage.imports.csvfile import (
     read_csv,
     repeated_headers,
 )
+from triage.model import Professional
 from triage.officers import require_writer
 from triage.rules import normalise_phone
 from triage.sanitise import printable
@@ -55,6 +56,7 @@ from triage.store.imports import (
     update_marks,
     update_pupil,
 )
+from triage.store.professionals import upsert_professionals
 
 KINDS = ("pupils", "contacts", "marks")
 
@@ -110,6 +112,14 @@ PUPIL_FIELDS = {
     "date_left": ("dateleft", "leavingdate", "leftdate", "dateofleaving"),
     "date_of_birth": ("dob", "dateofbirth", "birthdate", "birthday"),
     **ADDRESS_FIELDS,
+    # The professionals around a child: the social worker, the virtual school (looked after).
+    "sw_name": ("socialworkername", "nameofsocialworker", "swname", "allocatedsocialworker"),
+    "sw_team": ("socialworkerteam", "swteam", "socialcareteam", "socialworkerlocalauthority"),
+    "sw_phone": ("socialworkerphone", "socialworkertelephone", "socialworkertel", "swphone"),
+    "sw_email": ("socialworkeremail", "swemail"),
+    "vs_name": ("virtualschoolcontact", "virtualschool", "virtualschoolname", "vscontact"),
+    "vs_phone": ("virtualschoolphone", "virtualschooltelephone", "vsphone"),
+    "vs_email": ("virtualschoolemail", "vsemail"),
 }
 
 CONTACT_FIELDS = {
@@ -200,6 +210,34 @@ def parse_postcode(text: str) -> str:
     if not m:
         raise RowProblem(f"postcode {text.strip()!r} is not a UK postcode")
     return f"{m[1]} {m[2]}"
+
+
+def _professionals(
+    cells: list[str], columns: dict[str, int]
+) -> list[tuple[str, str, str, str, str]]:
+    """(role, name, team, phone, email) of the social worker and virtual school a roster
+    row names; a role with no name is left as it is."""
+    found = []
+    for role, prefix in (("social_worker", "sw"), ("virtual_school", "vs")):
+        name = " ".join(_text(cells, columns, f"{prefix}_name").split())
+        if name:
+            found.append(
+                (
+                    role,
+                    name,
+                    _text(cells, columns, f"{prefix}_team"),
+                    _text(cells, columns, f"{prefix}_phone"),
+                    check_email(_text(cells, columns, f"{prefix}_email")),
+                )
+            )
+    return found
+
+
+def check_email(text: str) -> str:
+    """An email address, checked loosely (something@somewhere.tld); '' stays ''."""
+    if text and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", text):
+        raise RowProblem(f"email {text!r} is not an email address")
+    return text
 
 
 def _address(rec: dict[str, Any], cells: list[str], columns: dict[str, int]) -> None:
@@ -467,6 +505,7 @@ def _validate_pupils(table: CsvTable, columns: dict[str, int]) -> tuple[list, li
                 born = cells[columns["date_of_birth"]].strip()
                 rec["date_of_birth"] = parse_birth_date(born).isoformat() if born else None
             _address(rec, cells, columns)
+            rec["_professionals"] = _professionals(cells, columns)
         except RowProblem as exc:
             problems.append((line, str(exc)))
             continue
@@ -702,8 +741,14 @@ def _validate_marks(
 def _apply_pupils(store: Store, records: list[dict], report: ImportReport) -> None:
     existing = pupils_by_upn(store)
     stamp = now_iso()
+    professionals: list[tuple[str, tuple[str, str, str, str, str]]] = []
     for rec in records:
-        values = {k: (int(v) if isinstance(v, bool) else v) for k, v in rec.items() if k != "_line"}
+        professionals += [(rec["upn"], p) for p in rec.get("_professionals", ())]
+        values = {
+            k: (int(v) if isinstance(v, bool) else v)
+            for k, v in rec.items()
+            if not k.startswith("_")
+        }
         old = existing.get(rec["upn"])
         if old is None:
             report.counts["pupils_new"] += 1
@@ -717,6 +762,17 @@ def _apply_pupils(store: Store, records: list[dict], report: ImportReport) -> No
                 continue
             report.counts["pupils_updated"] += 1
             update_pupil(store, old["id"], {**changed, "updated_at": stamp})
+    if professionals:
+        by_upn, _ = pupil_lookup(store)
+        upsert_professionals(
+            store,
+            [
+                Professional(by_upn[upn], role, name, team or None, phone or None, email or None)
+                for upn, (role, name, team, phone, email) in professionals
+            ],
+            stamp,
+        )
+        report.counts["professionals"] += len(professionals)
 
 
 def contact_key(name: str, numbers: Iterable[str | None], email: str | None) -> str:

@@ -297,8 +297,10 @@ def contacts_table(case: CaseSummary) -> Table:
     for col in ("#", "name", "relationship", "numbers", "email", "PR"):
         table.add_column(col)
     home = case.pupil.where
-    if home:
-        table.caption = Text(f"Home: {home}")  # a Text: an address is never markup
+    around = [f"{p.role_label}: {p.reach}" for p in case.professionals]
+    if home or around:
+        lines = ([f"Home: {home}"] if home else []) + around
+        table.caption = Text("\n".join(lines))  # a Text: an address is never markup
         table.caption_justify = "left"
     for c in case.contacts:
         name = Text(c.name)
@@ -346,6 +348,8 @@ def contacts_text(case: CaseSummary) -> Text:
             text.append(f"\n     {c.where}", style="dim")
     if case.pupil.where:
         text.append(f"\n  Home: {case.pupil.where}")
+    for p in case.professionals:
+        text.append(f"\n  {p.role_label}: {p.reach}")
     if not case.contacts:
         text.append("\n  none on file")
     return text

@@ -227,6 +227,64 @@ def unmarked_by_group(store: Store, on: str, session: str) -> dict[str, int]:
     )
 
 
+# --- removing marks that should never have been imported ----------------------------------
+
+
+def _which(import_id: int | None, on: str | None, session: str | None) -> tuple[str, list]:
+    clauses, params = [], []
+    for column, value in (("import_id", import_id), ("date", on), ("session", session)):
+        if value is not None:
+            clauses.append(f"{column} = ?")
+            params.append(value)
+    if not clauses:
+        raise ValueError("say which marks: an import, a date, or both")
+    return " AND ".join(clauses), params
+
+
+def marks_matching(
+    store: Store, *, import_id: int | None, on: str | None, session: str | None
+) -> list[tuple[int, str, str, str, str, int]]:
+    """(pupil_id, date, session, code, mis_code, amended) of the marks an import last wrote,
+    or of a date (and session)."""
+    where, params = _which(import_id, on, session)
+    return store.conn.execute(
+        "SELECT pupil_id, date, session, code, mis_code, amended FROM marks WHERE "
+        + where
+        + " ORDER BY date, session, pupil_id",
+        params,
+    ).fetchall()
+
+
+def delete_marks_matching(
+    store: Store, *, import_id: int | None, on: str | None, session: str | None
+) -> int:
+    """Delete those marks, and the sessions not taken that the same import or date left;
+    then recount the school days of the dates they were on. Returns the marks deleted."""
+    where, params = _which(import_id, on, session)
+    days = [
+        d for (d,) in store.conn.execute("SELECT DISTINCT date FROM marks WHERE " + where, params)
+    ]
+    deleted = store.conn.execute("DELETE FROM marks WHERE " + where, params).rowcount
+    store.conn.execute("DELETE FROM unmarked WHERE " + where, params)
+    for day in days:
+        store.conn.execute("DELETE FROM date_codes WHERE date = ?", (day,))
+        store.conn.execute(
+            "INSERT INTO date_codes (date, code) SELECT DISTINCT date, code FROM marks"
+            " WHERE date = ?",
+            (day,),
+        )
+    return deleted
+
+
+def import_records(store: Store, limit: int = 50) -> list[tuple[int, str, str, str, int, str]]:
+    """(id, imported_at, file_name, kind, rows, imported_by) of the latest imports."""
+    return store.conn.execute(
+        "SELECT id, imported_at, file_name, kind, rows, imported_by FROM imports"
+        " ORDER BY id DESC LIMIT ?",
+        (limit,),
+    ).fetchall()
+
+
 # --- the imports ---------------------------------------------------------------------------
 
 

@@ -383,6 +383,27 @@ def _v8_roster_details(db: sqlite_utils.Database) -> None:
         db.execute(f"ALTER TABLE {table} ADD COLUMN postcode TEXT")
 
 
+def _v9_professionals(db: sqlite_utils.Database) -> None:
+    """The professionals around a child (a social worker; for a looked-after child, the
+    virtual school): whom the ladder's "social worker informed" step tells, and how. One of
+    each role per pupil, from the roster or entered on the case."""
+    db.create_table(
+        "professionals",
+        {
+            "pupil_id": int,
+            "role": str,
+            "name": str,
+            "team": str,
+            "phone": str,
+            "email": str,
+            "updated_at": str,
+        },
+        pk=("pupil_id", "role"),
+        foreign_keys=[("pupil_id", "pupils", "id")],
+        not_null={"name", "updated_at"},
+    )
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v1_core,
     _v2_audit,
@@ -392,5 +413,6 @@ MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v6_date_codes,
     _v7_unmarked,
     _v8_roster_details,
+    _v9_professionals,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
