@@ -1205,15 +1205,22 @@ def test_a_header_present_twice_is_refused_naming_its_columns(
 
 @pytest.mark.parametrize("year", ["١٠", "１０", "Year ١٠"])
 def test_a_year_group_in_digits_no_mis_writes_is_refused(year: str) -> None:
-    with pytest.raises(RowProblem, match="is not Reception or 1-13"):
+    with pytest.raises(RowProblem, match="is not N1, N2, Reception or 1-13"):
         parse_year(year)
 
 
 @pytest.mark.parametrize(
-    ("year", "expected"), [("7", 7), ("Year 7", 7), ("Y7", 7), ("R", 0), ("13", 13)]
+    ("year", "expected"),
+    [("7", 7), ("Year 7", 7), ("Y7", 7), ("R", 0), ("13", 13), ("N1", -2), ("n2", -1)],
 )
 def test_the_year_groups_schools_write_are_read(year: str, expected: int) -> None:
     assert parse_year(year) == expected
+
+
+def test_nursery_classes_show_as_schools_write_them() -> None:
+    from triage.model import year_label
+
+    assert [year_label(y) for y in (-2, -1, 0, 7)] == ["N1", "N2", "R", "7"]
 
 
 # --- a file that only looks right: one encoding for the whole file (#16) ------------------

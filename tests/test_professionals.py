@@ -174,3 +174,24 @@ def test_each_mis_roster_brings_birth_address_and_social_worker(
     assert pupil.where == where
     (found, *_) = professionals_for(store, [pupil.id])[pupil.id]
     assert (found.role, found.reach) == ("social_worker", social_worker)
+
+
+async def test_the_case_screens_contacts_tab_shows_home_and_social_worker(demo_db: Path) -> None:
+    pupil = first_queued(demo_db)
+    with open_store(demo_db, create=False) as s:
+        record_professional(s, pupil.id, "social_worker", "Jo Bloggs", phone="01632 960001")
+        path = demo_db.parent / "address.csv"
+        path.write_text(
+            "UPN,Surname,Forename,Address Line 1,Town,Postcode\n"
+            f"{pupil.upn},{pupil.legal_surname},{pupil.legal_forename},1 Mill Lane,Kentford,"
+            "rv1 2ab\n",
+            encoding="utf-8",
+        )
+        import_files(s, "pupils", [path])
+    app = make_app(demo_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_case(pilot, pupil.id)
+        await press(pilot, "3")
+        shown = " ".join(text_of(app.screen.query_one("#case-contacts", Static)).split())
+    assert "Home: 1 Mill Lane, Kentford, RV1 2AB" in shown
+    assert "Social worker: Jo Bloggs, 01632 960001" in shown

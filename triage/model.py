@@ -32,9 +32,14 @@ def stage_rank(stage: str) -> int:
 RECEPTION = 0  # year_group value for Reception; Years 1-13 are stored as their number
 
 
+NURSERY = {-2: "N1", -1: "N2"}  # nursery classes, before Reception
+
+
 def year_label(year_group: int | None) -> str:
     if year_group is None:
         return ""
+    if year_group in NURSERY:
+        return NURSERY[year_group]
     return "R" if year_group == RECEPTION else str(year_group)
 
 

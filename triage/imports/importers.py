@@ -279,10 +279,12 @@ def parse_year(text: str) -> int | None:
         return None
     if s in ("r", "reception", "rec", "yr", "yr r", "year r", "y r"):
         return 0
+    if s in ("n1", "n2", "nursery 1", "nursery 2"):  # nursery classes: -2 and -1
+        return -2 if s.endswith("1") else -1
     m = _YEAR.match(s)
     if m and 1 <= int(m.group(1)) <= 13:
         return int(m.group(1))
-    raise RowProblem(f"year group {text!r} is not Reception or 1-13")
+    raise RowProblem(f"year group {text!r} is not N1, N2, Reception or 1-13")
 
 
 def parse_flag(text: str, column: str) -> bool:
