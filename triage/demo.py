@@ -70,7 +70,10 @@ DEMO_SCHOOL_NAME = "Riverside Academy (demo)"
 
 PUPILS_HEADER = tuple(
     "UPN,Adno,Legal Surname,Legal Forename,Preferred Forename,Year,Reg Group,Social Worker,"
-    "Child Protection,Looked After,SEN Status,FSM,Young Carer,Date Left,Date of Birth".split(",")
+    "Child Protection,Looked After,SEN Status,FSM,Young Carer,Date Left,Date of Birth,"
+    "Address Line 1,Town,Postcode,Social Worker Name,Social Worker Team,Social Worker Phone".split(
+        ","
+    )
 )
 CONTACTS_HEADER = tuple(
     "UPN,Contact Name,Relationship,Priority,Mobile,Home Phone,Work Phone,Email,"
@@ -406,6 +409,40 @@ class _School:
     inset: int
     pupils: list[_Pupil]
     planted: PlantedCases
+
+
+_STREETS = (
+    "Mill Lane",
+    "Church Road",
+    "Station Street",
+    "Orchard Close",
+    "Riverside Walk",
+    "High Street",
+    "Meadow View",
+    "Quarry Hill",
+)
+_SOCIAL_WORKERS = (
+    ("Jo Bloggs", "Riverside CIN team", "01632 960001"),
+    ("Sam Hill", "Riverside CP team", "01632 960002"),
+    ("Alex Mor", "Children in care team", "01632 960003"),
+)
+
+
+def _home(pupil: _Pupil) -> tuple[str, str, str]:
+    """A family's made-up address (siblings share it), from the family number: like the
+    date of birth, outside the random stream, so no other figure of the demo moved. The
+    postcodes are in the made-up RV area."""
+    n = pupil.family
+    street = _STREETS[n % len(_STREETS)]
+    return f"{n % 97 + 1} {street}", "Riverside", f"RV{n % 9 + 1} {n % 10}{'ABDEFGHJ'[n % 8]}Q"
+
+
+def _social_worker(pupil: _Pupil) -> tuple[str, str, str]:
+    """A named social worker for a pupil with one (child in need, protection plan or looked
+    after), as a local authority's roster would give; blank for the others."""
+    if not (pupil.social_worker or pupil.child_protection or pupil.looked_after):
+        return "", "", ""
+    return _SOCIAL_WORKERS[int(pupil.upn[1:]) % len(_SOCIAL_WORKERS)]
 
 
 def _birth_date(pupil: _Pupil, end_date: date) -> date:
@@ -865,6 +902,8 @@ def write_demo_files(
             _yn(p.young_carer),
             "" if p.left is None else f"{p.left:%d/%m/%Y}",
             f"{_birth_date(p, end_date):%d/%m/%Y}",
+            *_home(p),
+            *_social_worker(p),
         ]
         for p in roll
     ]
