@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import tempfile
 from collections import Counter
@@ -1312,3 +1313,24 @@ def test_a_file_of_one_impossible_date_is_refused_not_a_crash(
     with pytest.raises(ImportFileError, match="line 2: date .* is far from the file's other"):
         import_files(store, "marks", [path])
     assert store.count("marks") == 0
+
+
+# --- files that are not files (#15) --------------------------------------------------------
+
+
+def test_a_fifo_is_refused_at_once_not_waited_on(store: Store, tmp_path: Path) -> None:
+    fifo = tmp_path / "marks.csv"
+    os.mkfifo(fifo)
+    with pytest.raises(ImportFileError, match="not a regular file"):
+        import_files(store, "marks", [fifo])  # would block for ever if it were read
+
+
+@pytest.mark.parametrize("path", ["/dev/zero", "/dev/null"])
+def test_a_device_is_refused(store: Store, path: str) -> None:
+    with pytest.raises(ImportFileError, match="not a regular file"):
+        import_files(store, "marks", [Path(path)])
+
+
+def test_a_folder_is_refused(store: Store, tmp_path: Path) -> None:
+    with pytest.raises(ImportFileError, match="this is a folder, not a file"):
+        import_files(store, "marks", [tmp_path])

@@ -169,3 +169,24 @@ def test_a_file_of_no_known_kind_comes_last_and_is_rejected(store) -> None:
     _, seen = inbox.check(store, None)
     results, _ = inbox.check(store, seen)
     assert [(r.file, r.outcome) for r in results] == [("b.csv", "imported"), ("a.csv", "rejected")]
+
+
+def test_a_link_in_the_inbox_is_refused_and_never_read(store, tmp_path) -> None:
+    """A link could point anywhere an officer's login can read (/etc/passwd)."""
+    folder = _inbox(store)
+    secret = tmp_path / "secret.csv"
+    secret.write_text(MARKS)
+    (folder / "marks.csv").symlink_to(secret)
+    _, seen = inbox.check(store, None)
+    results, _ = inbox.check(store, seen)
+    assert [(r.file, r.outcome) for r in results] == [("marks.csv", "rejected")]
+    assert "is a link, not a file" in results[0].message
+    assert store.count("marks") == 0 and store.count("imports") == 0
+
+
+def test_the_inbox_leaves_no_empty_claim_folder_behind(store) -> None:
+    folder = _inbox(store)
+    (folder / "am.csv").write_text(MARKS)
+    _, seen = inbox.check(store, None)
+    inbox.check(store, seen)
+    assert list((folder / inbox.PROCESSING).iterdir()) == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import grp
 import os
+import pwd
 import stat
 
 import pytest
@@ -12,7 +13,7 @@ from tests.conftest import DEMO_MORNING, database_dump
 from triage.cli.main import main
 from triage.morning.logbook import log_attempt
 from triage.officers import AccessDenied, access_of, add_officer, list_officers, remove_officer
-from triage.store import open_store
+from triage.store import current_officer, open_store
 
 
 def test_with_no_officers_anyone_who_can_open_the_file_may_use_it(store) -> None:
@@ -79,7 +80,7 @@ def test_officer_changes_are_audited(store) -> None:
 
 def test_officers_cli_adds_lists_and_refuses_clearly(tmp_path, capsys, monkeypatch) -> None:
     db = tmp_path / "t.db"
-    me = os.environ.get("USER") or __import__("getpass").getuser()
+    me = current_officer()
     assert main(["officers", "add", me, "--role", "lead", "--db", str(db)]) == 0
     assert main(["officers", "add", "bob", "--role", "viewer", "--db", str(db)]) == 0
     assert main(["officers", "list", "--db", str(db)]) == 0
@@ -112,3 +113,11 @@ def test_setting_up_a_team_as_someone_else_succeeds_with_a_note(tmp_path, capsys
     assert "alice is now lead" in captured.out
     assert "is not an officer of this database" in captured.err
     assert main(["officers", "list", "--db", str(db)]) == 1  # and now may not use it
+
+
+def test_the_officer_is_the_real_user_not_a_variable_anyone_can_set(monkeypatch) -> None:
+    """A user running as nobody with LOGNAME=root must not act, or be audited, as root."""
+    real = pwd.getpwuid(os.getuid()).pw_name
+    for variable in ("LOGNAME", "USER", "LNAME", "USERNAME"):
+        monkeypatch.setenv(variable, "someone.else")
+    assert current_officer() == real

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -132,10 +134,32 @@ def sniff_delimiter(header_line: str) -> str:
     return best if counts[best] else ","
 
 
+def _read_regular_file(path: Path) -> bytes:
+    """The bytes of a regular file. A FIFO, a device or a socket is refused at once: reading
+    one would wait for ever (a FIFO) or never end (/dev/zero). Opened without blocking, then
+    checked on the open file itself, so nothing can be swapped in between."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(path)
+        if not stat.S_ISREG(mode):
+            raise ImportFileError(
+                path, [(None, "this is not a regular file (a pipe or a device?)")]
+            )
+        os.set_blocking(fd, True)
+        with os.fdopen(fd, "rb") as f:
+            fd = -1  # closed by the file object
+            return f.read()
+    finally:
+        if fd >= 0:
+            os.close(fd)
+
+
 def read_csv(path: Path, encoding: str | None = None) -> CsvTable:
     """Read a whole CSV file. Raises ImportFileError for an unreadable, empty or broken file."""
     try:
-        raw = path.read_bytes()
+        raw = _read_regular_file(path)
     except FileNotFoundError as exc:
         raise ImportFileError(path, [(None, "file not found")]) from exc
     except IsADirectoryError as exc:

@@ -53,11 +53,12 @@ def look(folder: Path) -> Snapshot:
     """Size and modification time of every waiting file."""
     seen: Snapshot = {}
     for entry in os.scandir(folder):
-        if entry.is_file() and entry.name.lower().endswith(CSV_SUFFIXES):
+        is_file = entry.is_file(follow_symlinks=False) or entry.is_symlink()
+        if is_file and entry.name.lower().endswith(CSV_SUFFIXES):
             if entry.name.startswith("."):
                 continue  # hidden, or a copy still being written by some tools
             try:
-                st = entry.stat()
+                st = entry.stat(follow_symlinks=False)
             except FileNotFoundError:
                 continue  # another officer's app took it between the listing and now
             seen[entry.name] = (st.st_size, st.st_mtime_ns)
@@ -105,6 +106,8 @@ def in_import_order(folder: Path, names: list[str]) -> list[str]:
     cannot be read) goes last, where importing it says why."""
 
     def rank(name: str) -> int:
+        if (folder / name).is_symlink():
+            return len(IMPORT_ORDER)  # never read: processing refuses it
         try:
             kind = detect_kind(read_csv(folder / name).headers)
         except (ImportFileError, OSError):
@@ -136,6 +139,15 @@ def process(
         os.rename(folder / name, claimed)  # atomic: exactly one app wins
     except FileNotFoundError:
         return None
+    if claimed.is_symlink():  # it could point anywhere (/etc/passwd): never followed
+        return _reject(
+            store,
+            folder,
+            claimed,
+            name,
+            f"{name} is a link, not a file: copy the file itself into the inbox",
+            now,
+        )
     digest = hashlib.sha256(claimed.read_bytes()).hexdigest()
     known = import_with_sha256(store, digest)
     if known is not None:
@@ -191,6 +203,10 @@ def check(
         result = process(store, folder, name, now)
         if result is not None:
             results.append(result)
+    try:
+        (folder / PROCESSING / str(os.getpid())).rmdir()  # this app's claims: all filed away
+    except OSError:
+        pass  # none made, or another check of this app still working
     return results, {k: v for k, v in current.items() if (folder / k).exists()}
 
 

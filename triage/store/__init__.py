@@ -11,9 +11,9 @@ audit event, so a crash or a dropped connection leaves either all of a change or
 
 from __future__ import annotations
 
-import getpass
 import grp
 import os
+import pwd
 import random
 import sqlite3
 import time
@@ -42,10 +42,12 @@ class StoreError(Exception):
 
 
 def current_officer() -> str:
-    """An officer is the operating-system login name (the name used over SSH)."""
+    """An officer is the operating-system login of the process's real user id (the name
+    used over SSH). Never from ``LOGNAME`` or ``USER``: any user can set those, and
+    ``nobody`` with ``LOGNAME=root`` would then act, and be audited, as root."""
     try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # no passwd entry, e.g. in a bare container
+        return pwd.getpwuid(os.getuid()).pw_name
+    except KeyError:  # no passwd entry, e.g. in a bare container
         return f"uid{os.getuid()}"
 
 
