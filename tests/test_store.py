@@ -9,7 +9,14 @@ import pytest
 import sqlite_utils
 
 from triage import store as store_module
-from triage.store import MIGRATIONS, SCHEMA_VERSION, StoreError, default_db_path, open_store
+from triage.store import (
+    APPLICATION_ID,
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    StoreError,
+    default_db_path,
+    open_store,
+)
 
 
 def test_new_database_file_is_private_to_its_owner(tmp_path: Path) -> None:
@@ -60,7 +67,7 @@ def _database_at_version(path: Path, version: int) -> None:
     conn.close()
 
 
-@pytest.mark.parametrize("version", range(SCHEMA_VERSION))
+@pytest.mark.parametrize("version", range(1, SCHEMA_VERSION))
 def test_each_earlier_schema_upgrades_in_place_keeping_its_data(tmp_path, version) -> None:
     path = tmp_path / "old.db"
     _database_at_version(path, version)
@@ -203,3 +210,49 @@ def test_school_days_follow_imports_including_a_day_that_becomes_a_closure(tmp_p
         direct = s.conn.execute("SELECT DISTINCT date, code FROM marks ORDER BY 1, 2").fetchall()
         kept = s.conn.execute("SELECT date, code FROM date_codes ORDER BY 1, 2").fetchall()
         assert kept == direct
+
+
+# --- files that are not this app's database (#15) ------------------------------------------
+
+
+@pytest.mark.parametrize("command_reads_only", [True, False])
+def test_another_programs_database_is_refused_and_left_as_it_was(
+    tmp_path, command_reads_only
+) -> None:
+    path = tmp_path / "photos.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE photos (id INTEGER PRIMARY KEY, name TEXT)")
+    conn.execute("INSERT INTO photos (name) VALUES ('beach.jpg')")
+    conn.commit()
+    conn.close()
+    before = path.read_bytes()
+    with pytest.raises(StoreError, match="is not an Attendance Triage database"):
+        open_store(path, create=not command_reads_only)
+    assert path.read_bytes() == before
+    assert not Path(str(path) + "-wal").exists()
+
+
+def test_an_empty_file_given_as_the_database_is_refused(tmp_path) -> None:
+    path = tmp_path / "empty.db"
+    path.write_bytes(b"")
+    with pytest.raises(StoreError, match="is not an Attendance Triage database"):
+        open_store(path)
+    assert path.read_bytes() == b""
+
+
+def test_a_new_database_is_marked_as_this_apps_and_opens_again(tmp_path) -> None:
+    path = tmp_path / "new.db"
+    open_store(path).close()
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
+    conn.close()
+    open_store(path, create=False).close()
+
+
+def test_a_database_from_before_the_mark_is_adopted(tmp_path) -> None:
+    path = tmp_path / "old.db"
+    _database_at_version(path, SCHEMA_VERSION - 1)
+    open_store(path).close()
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
+    conn.close()

@@ -464,6 +464,33 @@ def _pupil_from_row(row: dict[str, Any]) -> Pupil:
     )
 
 
+# SQLite's application_id in the file's header ("ATRI"): marks a database as this app's, so
+# that a command given another program's database (or an empty file) refuses it instead of
+# adding its tables to it.
+APPLICATION_ID = 0x41545249
+
+
+def _ours(conn: sqlite3.Connection) -> bool:
+    """Whether an existing file is this app's database: marked so, or made by a version
+    from before the mark (its tables are there)."""
+    if conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID:
+        return True
+    if conn.execute("PRAGMA user_version").fetchone()[0] < 1:
+        return False
+    tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master")}
+    return {"settings", "pupils", "marks"} <= tables
+
+
+def _mark_as_ours(store: Store) -> None:
+    """Write the mark (a new database, or one from before it); a reader who may not write
+    leaves it for the next officer who can."""
+    try:
+        with store.transaction():
+            store.conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    except (sqlite3.OperationalError, StoreError):
+        pass
+
+
 def open_store(
     path: Path | str | None = None,
     *,
@@ -479,7 +506,8 @@ def open_store(
     db_path = Path(path).expanduser() if path is not None else default_db_path()
     if db_path.exists() and db_path.is_dir():
         raise StoreError(f"{db_path} is a folder, not a database file")
-    if not db_path.exists():
+    created = not db_path.exists()
+    if created:
         if not create:
             raise StoreError(f"no database at {db_path}")
         try:
@@ -490,6 +518,12 @@ def open_store(
         conn = sqlite3.connect(
             db_path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
         )
+        if not created and not _ours(conn):
+            conn.close()
+            raise StoreError(
+                f"{db_path} is not an Attendance Triage database (another program's file, or "
+                "an empty one): nothing was changed. Give the database's own file with --db"
+            )
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA foreign_keys = ON")
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
@@ -499,6 +533,8 @@ def open_store(
         conn.execute("PRAGMA synchronous = FULL")
         store = Store(db_path, conn, officer or current_officer())
         store.migrate()
+        if conn.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
+            _mark_as_ours(store)
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"{db_path} is not a usable Attendance Triage database: {exc}") from exc
     return store
