@@ -94,6 +94,7 @@ class TriageApp(App[int]):
                 "children's data. Ask for it to be made private (chmod o-rwx).",
                 severity="warning",
                 timeout=30,
+                markup=False,
             )
 
     def on_unmount(self) -> None:
@@ -116,7 +117,7 @@ class TriageApp(App[int]):
                     return
                 results, self._inbox_seen = inbox.check(store, self._inbox_seen)
         except (StoreError, OSError) as exc:
-            self.call_from_thread(self.notify, f"inbox: {exc}", severity="warning")
+            self.call_from_thread(self.notify, f"inbox: {exc}", severity="warning", markup=False)
             return
         for result in results:
             self.call_from_thread(self.report_inbox_result, result)
@@ -129,15 +130,17 @@ class TriageApp(App[int]):
                 f"Imported {result.file} ({result.kind}): {new} marks new or changed",
                 title="Inbox",
                 timeout=8,
+                markup=False,
             )
         elif result.outcome == "duplicate":
-            self.notify(result.message, title="Inbox: already imported", timeout=8)
+            self.notify(result.message, title="Inbox: already imported", timeout=8, markup=False)
         else:
             self.notify(
                 result.message + "\n(press x to dismiss; i for the inbox)",
                 title="Inbox: file rejected, nothing imported",
                 severity="error",
                 timeout=8 * 3600,
+                markup=False,
             )
 
     def action_dismiss_notices(self) -> None:

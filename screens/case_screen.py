@@ -524,7 +524,7 @@ class CaseScreen(OfficerScreen):
                 return
             if kind in cases.ENFORCE_KINDS and not self.triage_app.access.is_lead:
                 label = cases.ACTION_KINDS[kind].label
-                self.notify(f"Only a lead can record: {label}.", severity="error")
+                self.notify(f"Only a lead can record: {label}.", severity="error", markup=False)
                 return
             if kind == "penalty_notice":
                 self._penalty_form()

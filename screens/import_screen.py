@@ -90,7 +90,7 @@ class ImportScreen(TriageScreen):
                 results, _ = inbox.check(store, first)
                 shown = inbox.listing(store)
         except (StoreError, OSError) as exc:
-            app.call_from_thread(self.notify, str(exc), severity="error")
+            app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
             return
         app.call_from_thread(self.show_listing, folder, shown)
         for result in results:

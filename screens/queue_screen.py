@@ -148,7 +148,7 @@ class QueueScreen(OfficerScreen):
                 morning = add_counts(self.store, morning)  # a short queue: no need to wait
             self.show(morning)
         except StoreError as exc:
-            self.notify(str(exc), severity="error", timeout=30)
+            self.notify(str(exc), severity="error", timeout=30, markup=False)
         # Start-up ends with this first frame, the queue's or the error's: the app's pause
         # of the garbage collector ends with it (triage/app.py).
         self.call_after_refresh(self.triage_app.started)
@@ -166,7 +166,9 @@ class QueueScreen(OfficerScreen):
         try:
             morning = self.triage_app.load_morning()
         except StoreError as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error", timeout=30)
+            self.app.call_from_thread(
+                self.notify, str(exc), severity="error", timeout=30, markup=False
+            )
             return
         self.app.call_from_thread(self.show, morning)
 
@@ -605,7 +607,7 @@ class QueueScreen(OfficerScreen):
         try:
             result = write()
         except (StoreError, ValueError) as exc:
-            self.notify(str(exc), severity="error", timeout=10)
+            self.notify(str(exc), severity="error", timeout=10, markup=False)
             if on_error is not None:
                 on_error()
             self.refresh_progress()
@@ -709,7 +711,7 @@ class QueueScreen(OfficerScreen):
         try:
             undone = logbook.undo_last(self.store)
         except StoreError as exc:
-            self.notify(str(exc), severity="error")
+            self.notify(str(exc), severity="error", markup=False)
             return
         if undone is None:
             self.notify("Nothing of yours to undo.")
@@ -718,7 +720,7 @@ class QueueScreen(OfficerScreen):
         names = ", ".join(
             self.entries[pid].pupil.display_name for pid in undone.pupil_ids if pid in self.entries
         )
-        self.notify(f"Undone: your last {undone.action} — {names}", timeout=5)
+        self.notify(f"Undone: your last {undone.action} — {names}", timeout=5, markup=False)
         if undone.pupil_ids and undone.pupil_ids[0] in self.entries:
             self.move_to(undone.pupil_ids[0])
 
@@ -857,7 +859,7 @@ class QueueScreen(OfficerScreen):
                         at=self.now(),
                     )
                 except StoreError as exc:
-                    self.notify(str(exc), severity="error")
+                    self.notify(str(exc), severity="error", markup=False)
             else:
                 self._dsl_shown.discard(step.pupil_id)  # ask again at the next check
 

@@ -71,7 +71,7 @@ class SummaryScreen(TriageScreen):
                 days = store.school_days()
                 summary = day_summary(store, self.on)
         except StoreError as exc:
-            app.call_from_thread(self.notify, str(exc), severity="error")
+            app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
             return
         app.call_from_thread(self.show, summary, days)
 

@@ -1,0 +1,88 @@
+"""Text from outside (names, file names, error text) is never read as markup (#15): a pupil
+or a file called `[bold]x` shows as written, and a stray `[/]` never crashes a
+notification."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from tests.pilot import loaded, make_app, notifications
+from triage.store import open_store
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _notifications_that_may_read_markup(path: Path) -> list[str]:
+    """Calls of notify (direct, or handed to call_from_thread) whose message is not a plain
+    constant and that do not say markup=False."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        args = node.args
+        if isinstance(func, ast.Attribute) and func.attr == "call_from_thread" and args:
+            first = args[0]
+            if isinstance(first, ast.Attribute) and first.attr == "notify":
+                args = args[1:]
+            else:
+                continue
+        elif not (isinstance(func, ast.Attribute) and func.attr == "notify"):
+            continue
+        message = args[0] if args else None
+        constant = isinstance(message, ast.Constant)
+        safe = any(
+            k.arg == "markup" and isinstance(k.value, ast.Constant) and k.value.value is False
+            for k in node.keywords
+        )
+        if not (constant or safe):
+            found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    return found
+
+
+def test_every_notification_of_outside_text_says_markup_false() -> None:
+    found = [
+        f
+        for p in sorted((ROOT / "screens").rglob("*.py"))
+        for f in _notifications_that_may_read_markup(p)
+    ]
+    assert found == []
+
+
+def test_the_checker_sees_a_notification_that_would_read_markup(tmp_path: Path) -> None:
+    global ROOT
+    module = tmp_path / "screen.py"
+    module.write_text(
+        "def f(self, exc, name):\n"
+        "    self.notify(str(exc))\n"
+        "    self.app.call_from_thread(self.notify, f'{name}', severity='error')\n"
+        "    self.notify('a constant is fine')\n"
+        "    self.notify(str(exc), markup=False)\n"
+    )
+    saved, ROOT = ROOT, tmp_path
+    try:
+        assert _notifications_that_may_read_markup(module) == ["screen.py:2", "screen.py:3"]
+    finally:
+        ROOT = saved
+
+
+async def test_a_file_named_like_markup_is_reported_as_written(demo_db: Path, tmp_path) -> None:
+    """The inbox's report names the file: read as markup, `[bold]` would vanish."""
+    with open_store(demo_db, create=False) as s:
+        folder = demo_db.parent / "inbox"
+        folder.mkdir(exist_ok=True)
+        s.set_setting("inbox", str(folder))
+    (folder / "Marks [bold]x.csv").write_text("Colour,Size\nred,3\n", encoding="utf-8")
+    app = make_app(demo_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        app.check_inbox()
+        await pilot.pause(0.2)
+        app.check_inbox()
+        for _ in range(30):
+            await pilot.pause(0.1)
+            if notifications(app):
+                break
+        (report,) = [n for n in app._notifications if "Marks [bold]x.csv" in str(n.message)]
+        assert report.markup is False  # shown as written, not as bold "Marks x.csv"
