@@ -143,6 +143,24 @@ class TriageApp(App[int]):
                 markup=False,
             )
 
+    def _fatal_error(self) -> None:
+        """An error nobody expected ended the app: one line for the officer, and the details
+        in a private log. Textual's own report is a traceback with the local variables of
+        every frame (pupils' names and figures, on a shared terminal); it has no public
+        hook, so this replaces it (Textual is pinned: tests/test_app.py checks the line)."""
+        from rich.text import Text
+
+        where = log_unexpected_error(self._exception)
+        self.bell()
+        self._exit_renderables.append(
+            Text(
+                "Attendance Triage stopped after an unexpected error. Every change made "
+                f"before it was saved. The details are in {where}: please send that file "
+                "to whoever looks after the app."
+            )
+        )
+        self._close_messages_no_wait()
+
     def action_dismiss_notices(self) -> None:
         self.clear_notifications()
 
@@ -154,6 +172,28 @@ class TriageApp(App[int]):
             return load_morning(store, self.requested_date, self.requested_session, counted=counted)
         with self.connect() as own:
             return load_morning(own, self.requested_date, self.requested_session, counted=counted)
+
+
+def log_unexpected_error(error: BaseException | None) -> Path:
+    """Append ``error`` to the officer's own error log (0600, in their state folder, never
+    beside a shared database): the traceback without local variables."""
+    import os
+    import traceback
+
+    from triage.store import APP_DIR_NAME
+
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    log = Path(base) / APP_DIR_NAME / "errors.log"
+    try:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        with os.fdopen(fd, "a", encoding="utf-8") as f:
+            f.write(f"--- {datetime.now().astimezone():%Y-%m-%d %H:%M:%S %z}\n")
+            if error is not None:
+                f.write("".join(traceback.format_exception(error)))
+    except OSError:
+        pass  # the one line is still shown
+    return log
 
 
 def _find_pupil():
@@ -169,5 +209,6 @@ def run_app(db_path: Path, on: date | None, session: str | None) -> int:
             on = on or default_date(store)
         except NoMarksError as exc:
             raise StoreError(str(exc)) from exc
-    TriageApp(db_path, on, session).run()
-    return 0
+    app = TriageApp(db_path, on, session)
+    app.run()
+    return app.return_code or 0

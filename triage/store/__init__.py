@@ -118,6 +118,23 @@ def _row_date(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
+def write_failure(path: Path, exc: sqlite3.Error) -> str:
+    """What an officer is told when a write fails for a cause outside the app: one line,
+    what happened and what to do. Nothing was saved (the transaction was rolled back)."""
+    text = str(exc).lower()
+    if "full" in text:
+        cause = "the disk holding the database is full; free some space (ask IT), then"
+    elif "readonly" in text or "read-only" in text:
+        cause = f"{path} (or its folder) is read-only for you; ask a lead, then"
+    elif "i/o" in text:
+        cause = "the disk could not be written (an I/O error); check the server, then"
+    elif "locked" in text or "busy" in text:
+        cause = "the database is busy (another officer is writing);"
+    else:
+        cause = f"the database could not be written ({exc});"
+    return f"Nothing was saved: {cause} try again."
+
+
 class Store:
     """An open attendance database. Use :func:`open_store` to get one."""
 
@@ -195,12 +212,16 @@ class Store:
             self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         try:
             yield self.conn
-        except BaseException:
-            if self.conn.in_transaction:
-                self.conn.execute("ROLLBACK")
-            raise
-        else:
             self.conn.execute("COMMIT")
+        except BaseException as exc:
+            if self.conn.in_transaction:
+                try:
+                    self.conn.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass  # SQLite rolls back what it could not commit by itself
+            if isinstance(exc, sqlite3.OperationalError):
+                raise StoreError(write_failure(self.path, exc)) from exc
+            raise
 
     def audit(
         self,

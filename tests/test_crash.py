@@ -1,0 +1,122 @@
+"""Never a crash, never a silent loss (#15): a write that fails for a cause outside the app
+(the disk full) reaches the officer as one line and changes nothing, the app keeps running;
+an error nobody expected ends the app with one line and a private log, never a traceback
+with the local variables (pupils' names) on the terminal."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from screens.app import TriageApp
+from screens.queue_screen import QueueScreen
+from tests.conftest import database_dump
+from tests.pilot import loaded, make_app, notifications, press
+from triage.morning.logbook import add_note
+from triage.store import StoreError, open_store
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A real small filesystem (tmpfs), where the machine lets the tests mount one."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)], capture_output=True
+    )
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a small filesystem here: {done.stderr.decode().strip()}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def fill(disk: Path) -> None:
+    """Fill the filesystem to the last byte."""
+    with open(disk / "filler", "wb") as f:
+        try:
+            while True:
+                f.write(b"\0" * 65536)
+                f.flush()
+        except OSError:
+            pass
+    try:
+        with open(disk / "filler2", "wb") as f:
+            while True:
+                f.write(b"\0")
+                f.flush()
+    except OSError:
+        pass
+
+
+def test_a_write_on_a_full_disk_is_one_clear_error_and_changes_nothing(
+    small_disk: Path, demo_db: Path
+) -> None:
+    db = small_disk / "triage.db"
+    db.write_bytes(demo_db.read_bytes())
+    os.chmod(db, 0o600)
+    with open_store(db, create=False) as s:
+        pupil = s.pupils()[0]
+        before = s.conn.execute("SELECT COUNT(*) FROM notes").fetchone()[0]
+        fill(small_disk)
+        with pytest.raises(StoreError, match="Nothing was saved: the disk .* is full"):
+            for _ in range(200):  # a page or two may still fit: write until it does not
+                add_note(s, pupil.id, "x" * 4000)
+    os.remove(small_disk / "filler")
+    with open_store(db, create=False) as s:
+        after = s.conn.execute("SELECT COUNT(*) FROM notes").fetchone()[0]
+        assert s.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert after >= before  # what was saved before the disk filled is kept, whole
+
+
+async def test_the_app_keeps_running_when_the_disk_is_full(small_disk: Path, demo_db: Path) -> None:
+    db = small_disk / "triage.db"
+    db.write_bytes(demo_db.read_bytes())
+    os.chmod(db, 0o600)
+    app = make_app(db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        fill(small_disk)
+        snapshot = database_dump(db)
+        for _ in range(5):
+            await press(pilot, "c", "1")  # a call: "reason given" asks for the reason
+            await press(pilot, "escape", "escape")
+        assert isinstance(app.screen, QueueScreen)  # still running
+        assert app.is_running
+        full = [n for n in notifications(app) if "disk holding the database is full" in n]
+        assert full, notifications(app)
+    assert database_dump(db) == snapshot
+
+
+async def test_an_unexpected_error_ends_with_one_line_and_a_private_log(
+    demo_db: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+
+    def broken(self: QueueScreen, channel: str) -> None:
+        secret = "Hamza Shaw 07700 900123"  # a local variable Textual would print
+        raise RuntimeError(f"a bug{'' if secret else '!'}")
+
+    monkeypatch.setattr(QueueScreen, "action_log", broken)
+    app: TriageApp = make_app(demo_db)
+    with pytest.raises(RuntimeError, match="a bug"):  # Pilot re-raises for the test
+        async with app.run_test(size=(120, 40)) as pilot:
+            await loaded(pilot)
+            await pilot.press("c")
+            await pilot.pause()
+    shown = " ".join(capsys.readouterr().err.split())  # what the terminal is given
+    assert "Attendance Triage stopped after an unexpected error" in shown
+    assert "Traceback" not in shown and "Hamza" not in shown and "07700" not in shown
+    log = tmp_path / "state" / "attendance-triage" / "errors.log"
+    assert "RuntimeError: a bug" in log.read_text()
+    assert "07700" not in log.read_text()  # no local variables, even in the log
+    assert (log.stat().st_mode & 0o777) == 0o600
+    assert app.return_code == 1
