@@ -121,3 +121,45 @@ def test_the_officer_is_the_real_user_not_a_variable_anyone_can_set(monkeypatch)
     for variable in ("LOGNAME", "USER", "LNAME", "USERNAME"):
         monkeypatch.setenv(variable, "someone.else")
     assert current_officer() == real
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["queue"],
+        ["summary"],
+        ["audit"],
+        ["config", "show"],
+        ["officers", "list"],
+        ["marks", "imports"],
+        ["export", "amendments", "--all"],
+    ],
+)
+def test_an_unknown_login_reads_nothing_once_officers_are_recorded(
+    tmp_path, capsys, monkeypatch, command
+) -> None:
+    db = tmp_path / "t.db"
+    marks = tmp_path / "m.csv"
+    marks.write_text(
+        "UPN,Surname,Forename,Date,Session,Mark\nA123456789012,Smith,Amy,24/11/2026,AM,N\n"
+    )
+    with open_store(db, officer="lead.one") as s:
+        add_officer(s, "lead.one", "lead")
+    monkeypatch.setattr("triage.store.current_officer", lambda: "lead.one")
+    assert main(["import", "marks", str(marks), "--db", str(db)]) == 0
+    capsys.readouterr()
+    monkeypatch.setattr("triage.store.current_officer", lambda: "stranger")
+    assert main([*command, "--db", str(db)]) == 1
+    captured = capsys.readouterr()
+    assert "'stranger' is not an officer of this database" in captured.err
+    assert "Amy" not in captured.out and "A123456789012" not in captured.out
+
+
+def test_an_unknown_login_cannot_take_a_backup(tmp_path, capsys, monkeypatch) -> None:
+    db = tmp_path / "t.db"
+    with open_store(db, officer="lead.one") as s:
+        add_officer(s, "lead.one", "lead")
+    monkeypatch.setattr("triage.store.current_officer", lambda: "stranger")
+    copy = tmp_path / "copy.db"
+    assert main(["backup", str(copy), "--db", str(db)]) == 1
+    assert not copy.exists()

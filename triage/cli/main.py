@@ -36,6 +36,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     db_path: Path = getattr(args, "db", None) or default_db_path()
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
+        if args.command not in (None, "demo") and db_path.is_file():
+            _may_read(db_path)
         return args.func(args, db_path)
     except ImportFileError as exc:
         err.print(Text(exc.message))
@@ -63,6 +65,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("TRIAGE_DEBUG"):
             raise
         return EXIT_INPUT
+
+
+def _may_read(db_path: Path) -> None:
+    """Once officers are recorded, a login that is not one reads nothing either: not the
+    queue with its phone numbers, not a case, not the audit trail, not a backup. (The app
+    refuses it at start in the same words; with no officers recorded, the file's
+    permissions decide.)"""
+    from triage.officers import access_of
+    from triage.store import open_store
+
+    with open_store(db_path, create=False) as store:
+        access_of(store)
 
 
 if __name__ == "__main__":
