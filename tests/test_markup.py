@@ -86,3 +86,29 @@ async def test_a_file_named_like_markup_is_reported_as_written(demo_db: Path, tm
                 break
         (report,) = [n for n in app._notifications if "Marks [bold]x.csv" in str(n.message)]
         assert report.markup is False  # shown as written, not as bold "Marks x.csv"
+
+
+def test_the_summarys_markdown_escapes_names_and_never_says_none(tmp_path: Path) -> None:
+    """A pupil called <script>… or [a link](…) must not become HTML or a link when the
+    Markdown is rendered; a step nobody reached has no median, not 'None'."""
+    from datetime import date
+
+    from triage.imports.importers import import_files
+    from triage.render.summary_report import render
+    from triage.reports.summary import day_summary
+
+    marks = tmp_path / "m.csv"
+    marks.write_text(
+        "UPN,Surname,Forename,Date,Session,Mark\n"
+        'A123456789012,"<script>alert(1)</script>",Amy,24/11/2026,AM,N\n'
+        "A123456789013,[win](http://evil.example),Ben,24/11/2026,AM,N\n",
+        encoding="utf-8",
+    )
+    with open_store(tmp_path / "t.db") as s:
+        s.set_setting("school_name", "St <b>Mary</b>'s")
+        import_files(s, "marks", [marks])
+        text = render(day_summary(s, date(2026, 11, 24)), "markdown")
+    assert "<script>" not in text and "\\<script\\>" in text
+    assert "[win](" not in text and "\\[win\\](http" in text  # no link: brackets escaped
+    assert "<b>" not in text
+    assert "None" not in text

@@ -14,6 +14,7 @@ import io
 import json
 from html import escape
 
+from triage.casework.letters import markdown_escape
 from triage.render.html import html_page
 from triage.reports.summary import DaySummary
 from triage.sanitise import spreadsheet_safe
@@ -125,11 +126,15 @@ def _text(s: DaySummary, names: bool) -> str:
 
 
 def _markdown(s: DaySummary, names: bool) -> str:
-    out = [f"# {s.school}: end of day, {s.date:%A %d %B %Y}", "", "| | |", "|---|---|"]
-    out += [f"| {k} | {v} |" for k, v in headline(s)]
+    """Every text from outside (the school's name, pupils', officers') is escaped: a name
+    can neither format the page nor carry HTML (<script>, <img onerror=…>) or a link into
+    it when the Markdown is rendered."""
+    md = markdown_escape
+    out = [f"# {md(s.school)}: end of day, {s.date:%A %d %B %Y}", "", "| | |", "|---|---|"]
+    out += [f"| {k} | {md(v)} |" for k, v in headline(s)]
     out.append(f"| Last 20 school days | {sparkline([p for _, p in s.last_school_days])} |")
     out += ["", "## Still unexplained", ""]
-    out += [f"- {line}" for line in _unexplained_lines(s, names)] or ["None."]
+    out += [f"- {md(line)}" for line in _unexplained_lines(s, names)] or ["None."]
     if s.timeliness:
         out += [
             "",
@@ -139,12 +144,13 @@ def _markdown(s: DaySummary, names: bool) -> str:
             "|---|---|---|---|---|---|---|---|",
         ]
         for t in s.timeliness:
-            late = "; ".join(t["late"]) if names else str(len(t["late"]))
-            skipped = "; ".join(t["skipped"]) if names else str(len(t["skipped"]))
+            late = md("; ".join(t["late"])) if names else str(len(t["late"]))
+            skipped = md("; ".join(t["skipped"])) if names else str(len(t["skipped"]))
+            median = "—" if t["median_minutes"] is None else f"{t['median_minutes']:.0f}"
+            worst = "—" if t["worst_minutes"] is None else f"{t['worst_minutes']:.0f}"
             out.append(
                 f"| {t['session']} | {t['step']} | {t['due_minutes']} |"
-                f" {t['reached']}/{t['families']} | {t['median_minutes']} |"
-                f" {t['worst_minutes']} | {late} | {skipped} |"
+                f" {t['reached']}/{t['families']} | {median} | {worst} | {late} | {skipped} |"
             )
     if s.per_officer:
         out += [
@@ -156,16 +162,16 @@ def _markdown(s: DaySummary, names: bool) -> str:
         ]
         for officer, c in s.per_officer.items():
             out.append(
-                f"| {officer} | {c.get('attempts', 0)} | {c.get('recodes', 0)} |"
+                f"| {md(officer)} | {c.get('attempts', 0)} | {c.get('recodes', 0)} |"
                 f" {c.get('notes', 0)} |"
             )
     out += ["", "## Celebrate", "", f"{len(s.full_attendance)} pupil(s) at 100% this term."]
     if names:
         if s.full_attendance:
-            out += ["", ", ".join(s.full_attendance)]
+            out += ["", md(", ".join(s.full_attendance))]
         if s.most_improved:
             out += ["", "Most improved over the last 4 school weeks:", ""]
-            out += [f"- {i.name}: {i.before:.0f}% → {i.after:.0f}%" for i in s.most_improved]
+            out += [f"- {md(i.name)}: {i.before:.0f}% → {i.after:.0f}%" for i in s.most_improved]
     return "\n".join(out) + "\n"
 
 
