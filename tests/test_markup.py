@@ -112,3 +112,42 @@ def test_the_summarys_markdown_escapes_names_and_never_says_none(tmp_path: Path)
     assert "[win](" not in text and "\\[win\\](http" in text  # no link: brackets escaped
     assert "<b>" not in text
     assert "None" not in text
+
+
+# --- bytes that reach a terminal (#15) -----------------------------------------------------
+
+ESC_AND_BIDI = "\x1b[2J\u202eCorp\u200b\u2066"
+
+
+def test_invisible_and_control_characters_never_reach_a_terminal() -> None:
+    from triage.sanitise import printable
+
+    assert printable(f"St Mary{ESC_AND_BIDI}") == "St Mary[2JCorp"
+    assert printable("Ra\u200dj") == "Ra\u200dj"  # a joiner Indic and Persian names need
+
+
+def test_the_school_name_and_an_officers_name_are_stored_printable(tmp_path: Path) -> None:
+    from triage import settings
+    from triage.officers import add_officer, list_officers
+
+    with open_store(tmp_path / "t.db", officer="lead.one") as s:
+        settings.set_value(s, "school_name", f"Riverside{ESC_AND_BIDI}")
+        add_officer(s, "lead.one", "lead", f"Jo{ESC_AND_BIDI}")
+        assert settings.get(s, "school_name") == "Riverside[2JCorp"
+        assert list_officers(s)[0].display_name == "Jo[2JCorp"
+
+
+def test_an_import_error_quotes_a_short_printable_excerpt(tmp_path: Path) -> None:
+    """A header of thousands of cells is not repeated whole; a control code never."""
+    import pytest
+
+    from triage.imports.csvfile import ImportFileError
+    from triage.imports.importers import import_files
+
+    path = tmp_path / "m\x1b[31m.csv"
+    path.write_text(",".join(f"col{i}\u202e" for i in range(5000)) + "\n1\n", encoding="utf-8")
+    with open_store(tmp_path / "t.db") as s, pytest.raises(ImportFileError) as caught:
+        import_files(s, "marks", [path])
+    message = caught.value.message
+    assert len(message) < 1000
+    assert "\x1b" not in message and "\u202e" not in message

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from triage.sanitise import printable
 from triage.store import Store, StoreError, now_iso
 from triage.store.officers import (  # Officer: a row of the officers table
     Officer,
@@ -84,8 +85,9 @@ def add_officer(
     officer may be added by anyone who can open the file, and must be a lead — otherwise
     nobody could manage the list afterwards."""
     login = login.strip()
-    if not login or any(c.isspace() for c in login):
+    if not login or any(c.isspace() for c in login) or printable(login) != login:
         raise ValueError(f"{login!r} is not a login name")
+    display_name = " ".join(printable(display_name).split()) or None if display_name else None
     if role not in ROLES:
         raise ValueError(f"role {role!r} is not one of {', '.join(ROLES)}")
     with store.transaction():

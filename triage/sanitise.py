@@ -11,8 +11,16 @@ from __future__ import annotations
 
 import re
 
-# C0 controls (ESC among them), DEL and the C1 controls (U+0080-U+009F, which include CSI).
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# C0 controls (ESC among them), DEL and the C1 controls (U+0080-U+009F, which include CSI);
+# and the invisible characters that move text about without showing: bidirectional
+# embeddings, overrides and isolates (U+202A-E, U+2066-9; U+202E turns "gpj.exe" round),
+# the direction marks, the zero-width space and word joiners, and a stray byte-order mark.
+# They misalign the queue's columns and can disguise a name. The zero-width joiner and
+# non-joiner (U+200C, U+200D) stay: Persian and Indic names are spelt with them.
+_CONTROL = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+)
+MAX_EXCERPT = 80  # characters of a bad input quoted back in a message
 _SPACING = re.compile(r"[\t\n\r\x0b\x0c]+")
 
 
@@ -21,6 +29,13 @@ def printable(text: str) -> str:
     if not _CONTROL.search(text):
         return text  # the usual case, and the fast one
     return _CONTROL.sub("", _SPACING.sub(" ", text))
+
+
+def excerpt(text: str, limit: int = MAX_EXCERPT) -> str:
+    """``text`` made printable and cut to ``limit`` characters (with … when cut): how much
+    of a bad input a message quotes back (a header of 25 million cells is not repeated)."""
+    text = printable(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def spreadsheet_safe(value: str) -> str:

@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 
 from triage.dates import DateError, hhmm, parse_clock
 from triage.officers import require_lead
+from triage.sanitise import printable
 from triage.store import Store
 
 
@@ -105,8 +106,9 @@ SETTINGS: dict[str, Setting] = {
 
 
 def get(store: Store, key: str) -> str:
+    """A setting's value, made printable (one stored by an older version may not be)."""
     setting = SETTINGS[key]
-    return store.setting(key) or setting.default
+    return printable(store.setting(key) or setting.default)
 
 
 def get_int(store: Store, key: str) -> int:
@@ -123,7 +125,7 @@ def set_value(store: Store, key: str, value: str) -> str:
     if key not in SETTINGS:
         raise SettingError(f"unknown setting {key!r}; known: {', '.join(SETTINGS)}")
     try:
-        checked = SETTINGS[key].check(value)
+        checked = SETTINGS[key].check(printable(value))  # the school's name reaches terminals
     except SettingError as exc:
         raise SettingError(f"{key}: {exc}") from exc
     require_lead(store)

@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from triage.sanitise import MAX_EXCERPT, excerpt
+
 # The encodings that MIS exports come in, in the order they are tried when not given.
 # UTF-16 is what Excel writes for "Unicode Text"; Windows-1252 is the SIMS default.
 # A letter as UTF-8 writes it beyond ASCII: a lead byte and its continuation bytes (overlong
@@ -39,10 +41,12 @@ class ImportFileError(Exception):
 
     @property
     def message(self) -> str:
-        lines = [f"{self.path.name}: not imported ({len(self.problems)} problem(s))"]
+        """Printable, and short: the file's name and each problem, each cut to a line."""
+        name = excerpt(self.path.name)
+        lines = [f"{name}: not imported ({len(self.problems)} problem(s))"]
         for line, text in self.problems[: self.MAX_SHOWN]:
             where = f"line {line}: " if line is not None else ""
-            lines.append(f"  {self.path.name}: {where}{text}")
+            lines.append(f"  {name}: {where}{excerpt(text, 4 * MAX_EXCERPT)}")
         hidden = len(self.problems) - self.MAX_SHOWN
         if hidden > 0:
             lines.append(f"  … and {hidden} more problem(s)")

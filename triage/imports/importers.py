@@ -33,7 +33,7 @@ from triage.imports.csvfile import (
 from triage.model import Professional
 from triage.officers import require_writer
 from triage.rules import normalise_phone
-from triage.sanitise import printable
+from triage.sanitise import excerpt, printable
 from triage.store import Store, now_iso
 from triage.store.imports import (
     StoredMarks,
@@ -418,7 +418,7 @@ def _require(table: CsvTable, columns: dict[str, int], kind: str) -> None:
     if kind == "contacts" and "contact_name" not in columns:
         missing.append("Contact Name")
     if missing:
-        found = ", ".join(table.headers) or "none"
+        found = excerpt(", ".join(table.headers), 200) or "none"
         raise ImportFileError(
             table.path,
             [(1, f"missing column(s) for a {kind} file: {', '.join(missing)} (found: {found})")],
