@@ -98,3 +98,36 @@ def test_audit_lists_changes_by_officer_and_pupil(demo_db, capsys) -> None:
     assert main(["audit", "--db", str(demo_db), "--pupil", upn]) == 0
     assert "recoded" in capsys.readouterr().out
     assert main(["audit", "--db", str(demo_db), "--pupil", "Z000000000000"]) == 1
+
+
+# --- a damaged database (#15) ----------------------------------------------------------------
+
+
+def _damage(path) -> None:
+    """Overwrite pages in the middle of the file with garbage, as a failing disk might."""
+    size = path.stat().st_size
+    with open(path, "r+b") as f:
+        f.seek(size // 2)
+        f.write(b"\xde\xad\xbe\xef" * 4096)
+
+
+def test_check_names_the_damage_and_what_to_do(demo_db, tmp_path, capsys) -> None:
+    db = tmp_path / "damaged.db"
+    db.write_bytes(demo_db.read_bytes())
+    _damage(db)
+    assert main(["check", "--db", str(db)]) == 1
+    err = capsys.readouterr().err
+    assert "the database is damaged" in err and "restore the last good backup" in err
+    assert "unexpected error" not in err
+
+
+def test_a_backup_of_a_damaged_database_is_refused_and_leaves_no_copy(
+    demo_db, tmp_path, capsys
+) -> None:
+    db = tmp_path / "damaged.db"
+    db.write_bytes(demo_db.read_bytes())
+    _damage(db)
+    copy = tmp_path / "copy.db"
+    assert main(["backup", str(copy), "--db", str(db)]) == 1
+    assert "no backup was made" in capsys.readouterr().err
+    assert not copy.exists()

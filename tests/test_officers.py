@@ -163,3 +163,16 @@ def test_an_unknown_login_cannot_take_a_backup(tmp_path, capsys, monkeypatch) ->
     copy = tmp_path / "copy.db"
     assert main(["backup", str(copy), "--db", str(db)]) == 1
     assert not copy.exists()
+
+
+def test_the_side_files_of_a_database_are_never_readable_by_others(tmp_path) -> None:
+    """SQLite gives -wal and -shm the database's own mode: a database left open to every
+    user (an old one, a careless copy) is made private before it is opened."""
+    path = tmp_path / "t.db"
+    open_store(path).close()
+    os.chmod(path, 0o664)
+    with open_store(path) as s:
+        s.audit("test")  # a write: the WAL is in use
+        for name in ("t.db", "t.db-wal", "t.db-shm"):
+            mode = (tmp_path / name).stat().st_mode
+            assert mode & 0o007 == 0, (name, oct(mode))

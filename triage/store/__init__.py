@@ -491,6 +491,30 @@ def _pupil_from_row(row: dict[str, Any]) -> Pupil:
 APPLICATION_ID = 0x41545249
 
 
+def _keep_private(db_path: Path) -> None:
+    """A database readable or writable by every user is made private (its owner and group)
+    before it is opened; one that cannot be (another user's) is refused. SQLite gives the
+    -wal and -shm files the database's own permissions, and they hold recent changes whole:
+    a database open to others would leave its newest records open too."""
+    try:
+        st = db_path.stat()
+    except OSError:
+        return  # sqlite3 says what is wrong
+    if not st.st_mode & 0o007:
+        return
+    try:
+        os.chmod(db_path, st.st_mode & 0o770)
+        for suffix in ("-wal", "-shm"):
+            side = db_path.with_name(db_path.name + suffix)
+            if side.exists():
+                os.chmod(side, side.stat().st_mode & 0o770)
+    except OSError as exc:
+        raise StoreError(
+            f"{db_path} can be read by every user on this machine and is not yours to make "
+            f"private: ask its owner to run chmod o-rwx on it ({exc.strerror})"
+        ) from exc
+
+
 def _ours(conn: sqlite3.Connection) -> bool:
     """Whether an existing file is this app's database: marked so, or made by a version
     from before the mark (its tables are there)."""
@@ -535,6 +559,7 @@ def open_store(
             _create_private_file(db_path, group)
         except OSError as exc:
             raise StoreError(f"cannot create the database {db_path}: {exc.strerror}") from exc
+    _keep_private(db_path)
     try:
         conn = sqlite3.connect(
             db_path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False

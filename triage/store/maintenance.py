@@ -28,17 +28,37 @@ def backup(store: Store, dest: Path) -> Path:
     target = sqlite3.connect(dest)
     try:
         store.conn.backup(target, pages=1024)
+        # A backup of a damaged database copies the damage: check the copy, not the hope.
+        verdict = target.execute("PRAGMA integrity_check(1)").fetchone()[0]
     except sqlite3.Error as exc:
-        target.close()
-        dest.unlink(missing_ok=True)
-        raise StoreError(f"the backup failed and was removed: {exc}") from exc
+        verdict = str(exc)
     target.close()
+    if verdict != "ok":
+        dest.unlink(missing_ok=True)
+        raise StoreError(
+            f"the database is damaged ({verdict}): no backup was made, since it would copy "
+            "the damage. Restore the last good backup (run triage check on it first)"
+        )
     return dest
 
 
+DAMAGED = (
+    "the database is damaged: stop using it, and restore the last good backup "
+    "(triage check the backup first; ask IT for the server's own copies)"
+)
+
+
 def check(store: Store) -> list[str]:
-    """Problems found by PRAGMA integrity_check and foreign_key_check (empty: all well)."""
-    problems = [row[0] for row in store.conn.execute("PRAGMA integrity_check") if row[0] != "ok"]
-    for table, rowid, parent, _fk in store.conn.execute("PRAGMA foreign_key_check"):
-        problems.append(f"{table} row {rowid} points at a missing {parent} row")
+    """Problems found by PRAGMA integrity_check and foreign_key_check (empty: all well);
+    a file too damaged to be checked says so, with what to do, in one line."""
+    try:
+        problems = [
+            row[0] for row in store.conn.execute("PRAGMA integrity_check") if row[0] != "ok"
+        ]
+        for table, rowid, parent, _fk in store.conn.execute("PRAGMA foreign_key_check"):
+            problems.append(f"{table} row {rowid} points at a missing {parent} row")
+    except sqlite3.DatabaseError as exc:
+        return [f"{DAMAGED} ({exc})"]
+    if problems:
+        problems.append(DAMAGED)
     return problems
