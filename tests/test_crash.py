@@ -120,3 +120,58 @@ async def test_an_unexpected_error_ends_with_one_line_and_a_private_log(
     assert "07700" not in log.read_text()  # no local variables, even in the log
     assert (log.stat().st_mode & 0o777) == 0o600
     assert app.return_code == 1
+
+
+@pytest.fixture
+def read_only_disk(small_disk: Path, demo_db: Path) -> Iterator[Path]:
+    """The demo database on a filesystem mounted read-only (as root can do to a file
+    that its permissions alone would not stop)."""
+    db = small_disk / "triage.db"
+    db.write_bytes(demo_db.read_bytes())
+    os.chmod(db, 0o600)
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    yield db
+
+
+def test_a_read_only_database_is_one_clear_line(read_only_disk: Path, capsys) -> None:
+    from triage.cli.main import main
+
+    assert main(["queue", "--db", str(read_only_disk)]) == 1
+    err = capsys.readouterr().err
+    assert "is read-only for you" in err and "unexpected error" not in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["marks", "remove", "--import", "99999999999999999999999"], "not a whole number from"),
+        (["import", "--inbox", "--settle", "1e400"], "not a number of seconds"),
+    ],
+)
+def test_a_number_too_large_is_a_usage_error_not_a_crash(
+    tmp_path: Path, capsys, argv: list[str], message: str
+) -> None:
+    from triage.cli.main import main
+
+    with pytest.raises(SystemExit) as exc:
+        main([*argv, "--db", str(tmp_path / "t.db")])
+    assert exc.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_a_contact_priority_too_large_is_a_row_problem(tmp_path: Path) -> None:
+    from triage.imports.csvfile import ImportFileError
+    from triage.imports.importers import import_files
+
+    path = tmp_path / "contacts.csv"
+    path.write_text(
+        "UPN,Contact Name,Priority\nA123456789012,Sarah Smith,99999999999999999999999\n",
+        encoding="utf-8",
+    )
+    with (
+        open_store(tmp_path / "t.db") as s,
+        pytest.raises(
+            ImportFileError, match="line 2: priority '9+' is not a whole number from 1 to 99"
+        ),
+    ):
+        import_files(s, "contacts", [path])

@@ -73,6 +73,30 @@ def time_arg(text: str) -> time:
         raise argparse.ArgumentTypeError(f"{text!r} is not a time as HH:MM, e.g. 09:30") from exc
 
 
+def whole_number(low: int, high: int) -> Callable[[str], int]:
+    """An argument type: a whole number from ``low`` to ``high`` (a number too large for
+    the database, or a nonsense one, is a usage error, not a crash)."""
+
+    def parse(text: str) -> int:
+        if not (text.strip().isascii() and text.strip().isdigit()) or not (
+            low <= int(text) <= high
+        ):
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number from {low} to {high}")
+        return int(text)
+
+    return parse
+
+
+def seconds_arg(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 3600:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds from 0 to 3600")
+    return value
+
+
 def session_arg(text: str) -> str:
     session = text.strip().upper()
     if session not in ("AM", "PM"):
@@ -143,7 +167,7 @@ def add_import_parser(subparsers: Subparsers, parents: Sequence[argparse.Argumen
     )
     p.add_argument(
         "--settle",
-        type=float,
+        type=seconds_arg,
         default=2.0,
         metavar="SECONDS",
         help="with --inbox: how long a file must stay unchanged before it is taken",
@@ -166,7 +190,13 @@ def add_marks_parser(subparsers: Subparsers, parents: Sequence[argparse.Argument
         parents=list(parents),
         help="remove the marks an import last wrote, or of a date (a lead; audited)",
     )
-    rm.add_argument("--import", dest="import_id", type=int, metavar="N", help="an import's id")
+    rm.add_argument(
+        "--import",
+        dest="import_id",
+        type=whole_number(1, 2**62),
+        metavar="N",
+        help="an import's id",
+    )
     rm.add_argument("--date", type=date_arg, help="every mark of this day (dd/mm/yyyy)")
     rm.add_argument("--session", type=session_arg, help="with --date: AM or PM only")
     rm.add_argument("--yes", action="store_true", help="remove them (without: only say what)")
@@ -289,7 +319,7 @@ def add_letter_parser(
     )
     p.add_argument(
         "--period-weeks",
-        type=int,
+        type=whole_number(1, 52),
         default=DEFAULT_PERIOD_WEEKS,
         metavar="N",
         help=f"Notice to Improve: the improvement period in weeks (default {DEFAULT_PERIOD_WEEKS})",

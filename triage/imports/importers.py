@@ -543,8 +543,8 @@ def _validate_contacts(table: CsvTable, columns: dict[str, int]) -> tuple[list, 
             order[pupil_key] += 1
             if "priority" in columns and cells[columns["priority"]].strip():
                 p = cells[columns["priority"]].strip()
-                if not (p.isascii() and p.isdigit()) or int(p) < 1:
-                    raise RowProblem(f"priority {p!r} is not a whole number from 1")
+                if not (p.isascii() and p.isdigit()) or not 1 <= int(p) <= 99:
+                    raise RowProblem(f"priority {excerpt(p)!r} is not a whole number from 1 to 99")
                 rec["priority"] = int(p)
             else:
                 rec["priority"] = order[pupil_key]  # no priority given: the file's order

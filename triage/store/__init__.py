@@ -581,6 +581,15 @@ def open_store(
         store.migrate()
         if conn.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
             _mark_as_ours(store)
+    except sqlite3.OperationalError as exc:
+        text = str(exc).lower()
+        if "readonly" in text or "read-only" in text or "unable to open" in text:
+            raise StoreError(
+                f"{db_path} (or its folder) is read-only for you: the app needs to write beside "
+                "the database even to read it (SQLite's -wal and -shm files); ask a lead. "
+                "Nothing was changed"
+            ) from exc
+        raise StoreError(f"{db_path} cannot be opened: {write_failure(db_path, exc)}") from exc
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"{db_path} is not a usable Attendance Triage database: {exc}") from exc
     return store
