@@ -13,6 +13,7 @@ from textual.widgets import DataTable
 
 from triage import settings
 from triage.morning import logbook
+from triage.officers import AccessDenied
 from triage.store import StoreError
 
 if TYPE_CHECKING:
@@ -93,8 +94,9 @@ class OfficerScreen(TriageScreen):
         """Claim the pupils for this officer while they log, then ``then(holder)``.
 
         ``holder`` is whoever else has claimed them (from the screen's last read): the
-        officer is asked first whether to log anyway. A claim that cannot be written (the
-        database busy) is shown, and nothing more happens."""
+        officer is asked first whether to log anyway. A claim is a courtesy: one that cannot
+        be written at once (another officer or a backup is writing) is given up, and the
+        officer goes on; a viewer, who may not write, is told."""
 
         def go(holder: str | None) -> None:
             try:
@@ -106,9 +108,11 @@ class OfficerScreen(TriageScreen):
                     minutes=settings.get_int(self.store, "claim_minutes"),
                     at=self.now(),
                 )
-            except StoreError as exc:
+            except AccessDenied as exc:
                 self.notify(str(exc), severity="error", markup=False)
                 return
+            except StoreError:
+                pass  # busy: no claim this time; the write itself will wait its turn
             then(holder)
 
         if holder:

@@ -96,6 +96,7 @@ class QueueScreen(OfficerScreen):
         *CONTACT_BINDINGS,
         Binding("b", "callback", "Callback"),
         Binding("u", "undo", "Undo"),
+        Binding("ctrl+r", "retry", "Retry unsaved", show=False),
         Binding("enter", "details", "Details", show=False),
         Binding("slash", "filter", "Filter", show=False),
         Binding("escape", "clear_filter", "Clear filter", show=False),
@@ -116,6 +117,9 @@ class QueueScreen(OfficerScreen):
         self.hide_resolved = False
         self.filter_text = ""
         self.entries: dict[int, QueueEntry] = {}
+        # Writes that failed (another officer's write held the lock too long, the disk was
+        # full): pupil id -> the write, ready to run again with what the officer chose.
+        self.not_saved: dict[int, Callable[[], None]] = {}
         self._data_version: int | None = None
         self._imports_seen: int | None = None
         self._due_seen: set[int] = set()
@@ -154,7 +158,7 @@ class QueueScreen(OfficerScreen):
         self.call_after_refresh(self.triage_app.started)
         self.set_interval(LIVE_CHECK_SECONDS, self.check_for_changes)
 
-    WRITE_ACTIONS = frozenset({"log", "reason", "note", "callback", "undo", "imports"})
+    WRITE_ACTIONS = frozenset({"log", "reason", "note", "callback", "undo", "imports", "retry"})
 
     def reload(self, _closed: object = None) -> None:
         """Read the queue again when a screen pushed over it closes (whatever it returns)."""
@@ -311,6 +315,8 @@ class QueueScreen(OfficerScreen):
         style = {"to call": "bold", "resolved": "green"}.get(status.phase, "yellow")
         if status.callback_due is not None and status.callback_due <= self.now():
             style = "bold reverse yellow"
+        if pupil_id in self.not_saved:
+            return Text("NOT SAVED: ctrl+r retries", style="bold reverse red")
         text = Text(status.label, style=style)
         holder = self.progress.claims.get(pupil_id)
         if holder:
@@ -604,14 +610,33 @@ class QueueScreen(OfficerScreen):
         # The order as the officer saw it: "next" means the family below, even though the
         # resolved family is about to move to the bottom.
         order_before = self.row_order()
+        family = [e.pupil.id for e in self._family(entry)]
         try:
             result = write()
-        except (StoreError, ValueError) as exc:
+        except StoreError as exc:
+            # Not lost: the row says so until it is saved, and ctrl+r runs the same write,
+            # with what the officer chose and typed, again.
+            for pid in family:
+                self.not_saved[pid] = lambda: self._write(write, entry, on_error)
+            self.notify(
+                f"{exc}\nThe row says NOT SAVED until it is: ctrl+r on it tries again.",
+                severity="error",
+                timeout=10,
+                markup=False,
+            )
+            if on_error is not None:
+                on_error()
+            self.refresh_progress()
+            self._repaint_status(family)
+            return
+        except ValueError as exc:
             self.notify(str(exc), severity="error", timeout=10, markup=False)
             if on_error is not None:
                 on_error()
             self.refresh_progress()
             return
+        if [self.not_saved.pop(pid) for pid in family if pid in self.not_saved]:
+            self._repaint_status(family)  # saved at last: the marker goes
         summary = getattr(result, "summary", "")
         names = ", ".join(
             self.entries[pid].pupil.display_name
@@ -629,6 +654,27 @@ class QueueScreen(OfficerScreen):
             )
         self.refresh_progress(getattr(result, "pupil_ids", None) or (entry.pupil.id,))
         self.move_to_next_to_call(entry.pupil.id, order_before)
+
+    def _repaint_status(self, pupil_ids: Iterable[int]) -> None:
+        if self.progress is None:
+            return
+        table = self.query_one("#queue", DataTable)
+        for pid in pupil_ids:
+            if str(pid) in table.rows and pid in self.progress.statuses:
+                table.update_cell(
+                    str(pid), "status", self.status_text(pid, self.progress.statuses[pid])
+                )
+
+    def action_retry(self) -> None:
+        """Run again the write that failed on this row (the same outcome, reason, note)."""
+        entry = self.current_entry()
+        if entry is None:
+            return
+        retry = self.not_saved.get(entry.pupil.id)
+        if retry is None:
+            self.notify("Nothing on this row is waiting to be saved.")
+            return
+        retry()
 
     def action_reason(self) -> None:
         entry = self.current_entry()

@@ -175,3 +175,37 @@ def test_a_contact_priority_too_large_is_a_row_problem(tmp_path: Path) -> None:
         ),
     ):
         import_files(s, "contacts", [path])
+
+
+# --- another writer holding the lock: never a silent loss (#15) -----------------------------
+
+
+async def test_an_outcome_not_saved_says_so_on_its_row_and_ctrl_r_saves_it(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    from screens.queue_screen import QueueScreen
+    from tests.pilot import settle
+
+    monkeypatch.setattr("triage.store.BUSY_TIMEOUT_MS", 300)  # the test need not wait 5 s
+    app = make_app(demo_db)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await loaded(pilot)
+        screen = app.screen
+        assert isinstance(screen, QueueScreen)
+        pid = screen.row_order()[0]
+        backup = sqlite3.connect(demo_db, isolation_level=None)
+        backup.execute("BEGIN IMMEDIATE")  # another officer, or a backup, holds the lock
+        await press(pilot, "c")  # the claim gives up at once: the dialog opens
+        await press(pilot, "3")  # no answer: the write waits, then fails
+        assert "NOT SAVED" in str(screen.status_text(pid, screen.progress.statuses[pid]))
+        assert any("ctrl+r on it tries again" in n for n in notifications(app))
+        backup.execute("ROLLBACK")
+        backup.close()
+        await press(pilot, "ctrl+r")
+        await settle(pilot)
+        assert "NOT SAVED" not in str(screen.status_text(pid, screen.progress.statuses[pid]))
+    with open_store(demo_db, create=False) as s:
+        saved = s.conn.execute("SELECT outcome FROM attempts WHERE pupil_id = ?", (pid,)).fetchall()
+    assert saved == [("no_answer",)]

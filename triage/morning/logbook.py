@@ -296,6 +296,10 @@ def attempts_for(
 CLAIM_MINUTES = 10
 
 
+# A claim is a courtesy: it never keeps an officer waiting for another's write.
+CLAIM_PATIENCE_MS = 250
+
+
 def claim(
     store: Store,
     pupil_ids: Sequence[int],
@@ -306,18 +310,19 @@ def claim(
     at: datetime | None = None,
 ) -> None:
     """Mark these pupils as being worked by this officer until the claim expires. Claims
-    are a courtesy between officers, not a lock: nothing is audited, and a claim that is
-    not released (a dropped connection) simply lapses."""
+    are a courtesy between officers, not a lock: nothing is audited, a claim that is not
+    released (a dropped connection) simply lapses, and one that would have to wait for
+    another officer's write is given up (StoreError) rather than keep the officer waiting."""
     now = at or local_now()
     expires = now + timedelta(minutes=minutes)
-    with store.transaction():
+    with store.transaction(CLAIM_PATIENCE_MS):
         require_writer(store)
         upsert_claims(store, pupil_ids, on, session, utc_stamp(now), utc_stamp(expires))
 
 
 def release(store: Store, pupil_ids: Sequence[int], on: date, session: str) -> None:
     """Give up this officer's claims on these pupils (the dialog closed)."""
-    with store.transaction():
+    with store.transaction(CLAIM_PATIENCE_MS):
         delete_claims_of(store, pupil_ids, on, session)
 
 

@@ -182,7 +182,7 @@ class Store:
                 self.conn.execute(f"PRAGMA user_version = {step + 1}")
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self, patience_ms: int | None = None) -> Iterator[sqlite3.Connection]:
         """One short write transaction: ``BEGIN IMMEDIATE`` takes the write lock up front,
         so two officers never deadlock upgrading read locks.
 
@@ -190,8 +190,10 @@ class Store:
         sleeps on a fixed back-off (up to 100 ms) and is never woken when the lock frees:
         with several officers writing, one could wait seconds while another wrote on. Short
         randomised polls hand the lock over within a millisecond or two and keep the wait
-        fair. After BUSY_TIMEOUT_MS the officer is told, and nothing is half-written."""
-        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        fair. After ``patience_ms`` (BUSY_TIMEOUT_MS unless a courtesy write asks for less:
+        a claim) the officer is told, and nothing is half-written."""
+        patience = BUSY_TIMEOUT_MS if patience_ms is None else patience_ms
+        deadline = time.monotonic() + patience / 1000
         self.conn.execute("PRAGMA busy_timeout = 0")
         try:
             while True:
