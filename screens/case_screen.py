@@ -586,26 +586,53 @@ class CaseScreen(OfficerScreen):
         except ValueError as exc:
             self._penalty_form(given, str(exc))
             return
+        if decision.below_threshold:
+            self._below_threshold(given, decision)
+            return
         if not decision.allowed:
-            self.app.push_screen(
-                Info(
-                    "A third penalty notice cannot be issued",
-                    f"{decision.refused}\n\nInstead: {decision.route}.",
-                )
+            title = (
+                "A third penalty notice cannot be issued"
+                if decision.third
+                else "A penalty notice cannot be issued"
             )
+            instead = f"\n\nInstead: {decision.route}." if decision.route else ""
+            self.app.push_screen(Info(title, f"{decision.refused}{instead}"))
             return
         self.app.push_screen(
             Confirm(notice_text(decision, self.case.pupil.display_name)),
             lambda yes: self._issue(given) if yes else None,
         )
 
-    def _issue(self, given: PenaltyInput) -> None:
+    def _below_threshold(self, given: PenaltyInput, decision: penalties.NoticeDecision) -> None:
+        """Below the Framework's threshold a notice needs a lead's reason, kept with it."""
+        from screens.outcome_dialog import Prompt
+
+        def reasoned(reason: str | None) -> None:
+            if reason:
+                self._issue(given, override=reason)
+
+        self.app.push_screen(
+            Prompt(
+                f"{decision.refused} Why issue it anyway? (kept in the audit trail)",
+                "the lead's reason",
+                check=lambda text: None if text.strip() else "a reason is needed",
+            ),
+            reasoned,
+        )
+
+    def _issue(self, given: PenaltyInput, override: str | None = None) -> None:
         try:
             action = penalties.issue_penalty_notice(
-                self.store, self.pupil_id, given.parent, given.on, note=given.note, at=self.now()
+                self.store,
+                self.pupil_id,
+                given.parent,
+                given.on,
+                note=given.note,
+                override=override,
+                at=self.now(),
             )
-        except penalties.ThirdNoticeRefused as exc:  # another lead was quicker
-            self.app.push_screen(Info("A third penalty notice cannot be issued", str(exc)))
+        except penalties.NoticeRefused as exc:  # another lead was quicker, or marks changed
+            self.app.push_screen(Info("A penalty notice cannot be issued", str(exc)))
             return
         except (StoreError, ValueError) as exc:
             self.notify(str(exc), severity="error", timeout=10, markup=False)

@@ -48,7 +48,12 @@ async def test_an_unpaid_penalty_notice_shows_what_follows(demo_db) -> None:
     with open_store(demo_db, create=False, officer="lead.one") as s:
         add_officer(s, "lead.one", "lead")
         notice = penalties.issue_penalty_notice(
-            s, pid, "Sarah Chapman", date(2026, 10, 1), at=datetime(2026, 10, 1, 9)
+            s,
+            pid,
+            "Sarah Chapman",
+            date(2026, 10, 1),
+            override="issued before the app was used",
+            at=datetime(2026, 10, 1, 9),
         )
     app = make_app(demo_db, officer="lead.one")
     async with app.run_test(size=(120, 40)) as pilot:

@@ -230,7 +230,9 @@ async def test_a_first_penalty_notice_is_80_then_160_and_is_issued_on_y(demo_db)
 async def test_a_second_penalty_notice_is_160_with_no_reduced_rate(demo_db) -> None:
     pid = pupil_id(demo_db, planted().penalty_10)
     with setup_store(demo_db) as s:
-        penalties.issue_penalty_notice(s, pid, "Claire Chapman", date(2025, 3, 3))
+        penalties.issue_penalty_notice(
+            s, pid, "Claire Chapman", date(2025, 3, 3), override="issued before the app was used"
+        )
     app = make_app(demo_db)
     async with app.run_test(size=(120, 40)) as pilot:
         await open_case(pilot, pid)
@@ -248,8 +250,12 @@ async def test_a_second_penalty_notice_is_160_with_no_reduced_rate(demo_db) -> N
 async def test_a_third_penalty_notice_within_3_years_is_refused(demo_db) -> None:
     pid = pupil_id(demo_db, planted().penalty_10)
     with setup_store(demo_db) as s:
-        penalties.issue_penalty_notice(s, pid, "Claire Chapman", date(2025, 3, 3))
-        penalties.issue_penalty_notice(s, pid, "Claire Chapman", date(2026, 2, 2))
+        penalties.issue_penalty_notice(
+            s, pid, "Claire Chapman", date(2025, 3, 3), override="issued before the app was used"
+        )
+        penalties.issue_penalty_notice(
+            s, pid, "Claire Chapman", date(2026, 2, 2), override="issued before the app was used"
+        )
     before = database_dump(demo_db)
     app = make_app(demo_db)
     async with app.run_test(size=(120, 40)) as pilot:

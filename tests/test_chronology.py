@@ -135,7 +135,12 @@ def test_from_leaves_out_what_came_before(demo: Store) -> None:
 def test_a_penalty_notice_paid_is_its_own_dated_entry(demo: Store) -> None:
     pid = pid_of(demo, planted().penalty_10)
     notice = penalties.issue_penalty_notice(
-        demo, pid, "Claire Chapman", date(2026, 10, 1), at=datetime(2026, 10, 1, 9, 0)
+        demo,
+        pid,
+        "Claire Chapman",
+        date(2026, 10, 1),
+        override="issued before the app was used",
+        at=datetime(2026, 10, 1, 9, 0),
     )
     penalties.set_notice_status(demo, notice.id, "paid", on=date(2026, 10, 20))
     # A status change is dated by the audit trail (the real clock), so look up to today.

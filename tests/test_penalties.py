@@ -3,7 +3,7 @@ second notices, the refused third, the 3-year limit, amounts, dates and the next
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -11,6 +11,7 @@ import pytest
 from tests.conftest import database_dump
 from triage.casework.cases import actions_of, record_action
 from triage.casework.penalties import (
+    NoticeRefused,
     ThirdNoticeRefused,
     change_status,
     changeable,
@@ -30,16 +31,33 @@ JAN = date(2024, 1, 10)
 JUNE = date(2024, 6, 3)
 
 
+def _absent_every_school_day(first: date, last: date) -> str:
+    """A marks export of Amy and Ben absent without authorisation (O) every weekday AM
+    from ``first`` to ``last``: over the threshold in every 10-week window it covers."""
+    rows = ["UPN,Surname,Forename,Year,Reg,Date,Session,Mark"]
+    day = first
+    while day <= last:
+        if day.weekday() < 5:
+            rows.append(f"{AMY},Smith,Amy,3,3R,{day:%d/%m/%Y},AM,O")
+            rows.append(f"{BEN},Smith,Ben,5,5B,{day:%d/%m/%Y},AM,O")
+        day += timedelta(days=1)
+    return "\n".join(rows) + "\n"
+
+
 @pytest.fixture
 def school(store: Store, tmp_path: Path) -> Store:
-    path = tmp_path / "marks.csv"
-    path.write_text(
-        "UPN,Surname,Forename,Year,Reg,Date,Session,Mark\n"
-        f"{AMY},Smith,Amy,3,3R,10/01/2024,AM,G\n"
-        f"{BEN},Smith,Ben,5,5B,10/01/2024,AM,G\n",
-        encoding="utf-8",
-    )
-    import_files(store, "marks", [path])
+    """Amy and Ben over the penalty-notice threshold at every date the tests issue on: one
+    export per school year (an export is one school year, or near it)."""
+    for n, (first, last) in enumerate(
+        [
+            (date(2023, 9, 4), date(2024, 7, 19)),
+            (date(2024, 12, 2), date(2025, 3, 14)),
+            (date(2026, 11, 2), date(2027, 6, 4)),
+        ]
+    ):
+        path = tmp_path / f"marks{n}.csv"
+        path.write_text(_absent_every_school_day(first, last), encoding="utf-8")
+        import_files(store, "marks", [path])
     return store
 
 
@@ -246,3 +264,96 @@ def test_the_action_status_command_moves_the_newest_open_action_of_a_kind(school
     assert "Penalty notice of 10/01/2024 for Amy Smith: paid" in out and "Paid:" in out
     assert main(["action-status", AMY, "penalty_notice", "paid", "--db", db]) == 1
     assert "no open action of the kind 'penalty_notice'" in capsys.readouterr().err
+
+
+# --- guard rails before a notice (#18) -------------------------------------------------------
+
+CARA, DEV = "A123456789014", "A123456789015"
+
+
+def _more_pupils(store: Store, tmp_path: Path, rows: str) -> None:
+    path = tmp_path / "more.csv"
+    path.write_text("UPN,Surname,Forename,Year,Reg,Date,Session,Mark\n" + rows, encoding="utf-8")
+    import_files(store, "marks", [path])
+
+
+def test_a_notice_keeps_the_sessions_it_relies_on(school):
+    notice = issue(school, JAN)
+    sessions = notice.detail["sessions"]
+    assert len(sessions) >= 10 and all(code == "O" for _d, _s, code in sessions)
+    assert notice.detail["threshold"].startswith(f"{len(sessions)} of 10 unauthorised sessions")
+
+
+def test_below_the_threshold_a_notice_is_refused_naming_the_count(school, tmp_path):
+    _more_pupils(school, tmp_path, f"{CARA},Khan,Cara,3,3R,10/01/2024,AM,/\n")
+    decision = next_notice(school, pid(school, CARA), "Mo Khan", JAN)
+    assert not decision.allowed and decision.below_threshold
+    assert "0 of 10 unauthorised sessions in the 10 school weeks to 10/01/2024" in (
+        decision.refused or ""
+    )
+    before = database_dump(school.path)
+    with pytest.raises(NoticeRefused, match="Below the threshold"):
+        issue(school, JAN, parent="Mo Khan", upn=CARA)
+    assert database_dump(school.path) == before
+
+
+def test_a_lead_may_issue_below_the_threshold_giving_the_reason(school, tmp_path):
+    _more_pupils(school, tmp_path, f"{CARA},Khan,Cara,3,3R,10/01/2024,AM,G\n")
+    notice = issue_penalty_notice(
+        school,
+        pid(school, CARA),
+        "Mo Khan",
+        JAN,
+        override="ten days' holiday in term time, refused in writing",
+        at=datetime(2026, 1, 1, 9),
+    )
+    assert notice.detail["override"] == "ten days' holiday in term time, refused in writing"
+    (event,) = [e for e in school.events() if e["action"] == "action"][-1:]
+    assert "refused in writing" in event["detail"]
+
+
+def test_no_notice_for_a_pupil_not_of_compulsory_school_age_even_with_a_reason(school, tmp_path):
+    pupils = tmp_path / "pupils.csv"
+    pupils.write_text(f"UPN,Surname,Forename,DOB\n{AMY},Smith,Amy,01/03/2006\n", encoding="utf-8")
+    import_files(school, "pupils", [pupils])  # Amy is 17: over compulsory school age
+    decision = next_notice(school, pid(school), MUM, JAN)
+    assert "Amy Smith is not of compulsory school age on 10/01/2024" in (decision.refused or "")
+    with pytest.raises(NoticeRefused, match="not of compulsory school age"):
+        issue_penalty_notice(school, pid(school), MUM, JAN, override="a reason")
+
+
+def test_n_marks_count_as_provisional_and_the_decision_says_so(school, tmp_path):
+    rows = "".join(
+        f"{DEV},Patel,Dev,3,3R,{day:%d/%m/%Y},AM,{'N' if n < 3 else 'O'}\n"
+        for n, day in enumerate(
+            d for d in (date(2024, 1, 10) - timedelta(days=i) for i in range(20)) if d.weekday() < 5
+        )
+    )
+    _more_pupils(school, tmp_path, rows)
+    decision = next_notice(school, pid(school, DEV), "Raj Patel", JAN)
+    assert decision.allowed and decision.provisional == 3
+    assert any("still N: an N may yet become illness" in w for w in decision.warnings)
+
+
+async def test_on_a_case_below_the_threshold_a_lead_gives_the_reason(demo_db) -> None:
+    """penalty_9 has 9 unauthorised sessions: the form asks for the lead's reason."""
+    from screens.case_dialogs import PenaltyForm
+    from screens.outcome_dialog import Prompt
+    from tests.conftest import planted, pupil_id
+    from tests.pilot import choose_action, make_app, open_case, press, type_text
+    from triage.casework.cases import actions_of as actions
+
+    pid = pupil_id(demo_db, planted().penalty_9)
+    app = make_app(demo_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_case(pilot, pid)
+        await choose_action(pilot, "pen")
+        assert isinstance(app.screen, PenaltyForm)
+        await press(pilot, "enter", "enter")
+        assert isinstance(app.screen, Prompt)
+        await type_text(pilot, "holiday refused in writing")
+        await press(pilot, "enter")
+    with open_store(demo_db, create=False) as s:
+        (notice,) = actions(s, pid, "penalty_notice")
+    assert notice.detail["override"] == "holiday refused in writing"
+    assert notice.detail["threshold"].startswith("9 of 10")

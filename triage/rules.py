@@ -231,6 +231,20 @@ def rolling_unauthorised_sessions(
     return _unauthorised_between(marks, rolling_window_start(school_days, upto, weeks), upto)
 
 
+def unauthorised_in_window(
+    marks: Iterable[Mark],
+    school_days: Sequence[date],
+    upto: date,
+    weeks: int = PENALTY_NOTICE_WEEKS,
+) -> list[Mark]:
+    """The unauthorised sessions (``G``, ``N``, ``O``, ``U``) that
+    :func:`rolling_unauthorised_sessions` counts: the ones a penalty notice relies on."""
+    start = rolling_window_start(school_days, upto, weeks)
+    if start is None:
+        return []
+    return [m for m in marks if start <= m.date <= upto and m.code in UNAUTHORISED_CODES]
+
+
 def _unauthorised_between(marks: Iterable[Mark], start: date | None, upto: date) -> int:
     if start is None:
         return 0

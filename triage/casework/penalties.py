@@ -17,7 +17,7 @@ number and its amounts and dates. See ``docs/cases.md``.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from dateutil.relativedelta import relativedelta
@@ -29,8 +29,17 @@ from triage.casework.cases import (
     actions_of,
     set_action_status,
 )
+from triage.codes import NOT_YET_PROVIDED
 from triage.dates import dmy, local_stamp
+from triage.model import Mark
 from triage.officers import require_lead
+from triage.rules import (
+    PENALTY_NOTICE_SESSIONS,
+    of_compulsory_school_age,
+    penalty_notice_threshold_reached,
+    school_age_note,
+    unauthorised_in_window,
+)
 from triage.sanitise import printable
 from triage.store import Store
 from triage.store import cases as case_rows
@@ -49,12 +58,17 @@ ROUTE_INSTEAD = (
 )
 
 
-class ThirdNoticeRefused(Exception):
-    """A third penalty notice to the same parent for the same child within 3 years."""
+class NoticeRefused(Exception):
+    """A penalty notice that cannot lawfully be issued: the decision says why."""
 
     def __init__(self, decision: NoticeDecision) -> None:
         self.decision = decision
-        super().__init__(f"{decision.refused} Instead: {decision.route}.")
+        instead = f" Instead: {decision.route}." if decision.route else ""
+        super().__init__(f"{decision.refused}{instead}")
+
+
+class ThirdNoticeRefused(NoticeRefused):
+    """A third penalty notice to the same parent for the same child within 3 years."""
 
 
 @dataclass(frozen=True)
@@ -74,10 +88,28 @@ class NoticeDecision:
     refused: str | None = None  # why a notice cannot be issued
     route: str | None = None  # what to do instead
     warnings: tuple[str, ...] = ()
+    # National Framework: the unauthorised sessions in the 10 school weeks before ``on``
+    # that the notice relies on (kept with it), and how many are still N (provisional).
+    sessions: tuple[Mark, ...] = ()
+    below_threshold: bool = False  # refused unless a lead overrides with a reason
+    third: bool = False  # refused: the third within 3 years
 
     @property
     def allowed(self) -> bool:
         return self.refused is None
+
+    @property
+    def provisional(self) -> int:
+        return sum(1 for m in self.sessions if m.code == NOT_YET_PROVIDED)
+
+    @property
+    def threshold_text(self) -> str:
+        """'10 of 10 unauthorised sessions in the 10 school weeks to 10/01/2024, 3 still N'."""
+        text = (
+            f"{len(self.sessions)} of {PENALTY_NOTICE_SESSIONS} unauthorised sessions in the "
+            f"10 school weeks to {dmy(self.on)}"
+        )
+        return text + (f", {self.provisional} still N" if self.provisional else "")
 
 
 @dataclass(frozen=True)
@@ -105,6 +137,12 @@ def next_notice(store: Store, pupil_id: int, parent_name: str, on: date) -> Noti
     parent = printable(parent_name or "").strip()
     if not parent:
         raise ValueError("a penalty notice is issued to a named parent")
+    found = store.pupils([pupil_id])
+    if not found:
+        raise ValueError(f"there is no pupil with id {pupil_id}")
+    pupil = found[0]
+    marks = store.marks_by_pupil([pupil_id], end=on).get(pupil_id, [])
+    sessions = tuple(unauthorised_in_window(marks, store.school_days(), on))
     counts_from = on - relativedelta(years=NOTICE_YEARS)
     actions = actions_of(store, pupil_id)
     earlier = tuple(
@@ -141,9 +179,11 @@ def next_notice(store: Store, pupil_id: int, parent_name: str, on: date) -> Noti
             ),
             route=ROUTE_INSTEAD,
             warnings=warnings,
+            sessions=sessions,
+            third=True,
         )
     first = not earlier
-    return NoticeDecision(
+    decision = NoticeDecision(
         pupil_id=pupil_id,
         parent=parent,
         on=on,
@@ -155,7 +195,38 @@ def next_notice(store: Store, pupil_id: int, parent_name: str, on: date) -> Noti
         full_by=on + timedelta(days=FULL_DAYS),
         counts_from=counts_from,
         warnings=warnings,
+        sessions=sessions,
     )
+    if not of_compulsory_school_age(pupil.date_of_birth, on):
+        # Education Act 1996 s8: the parent's duty, and so a notice, is for a child of
+        # compulsory school age only. No override.
+        return replace(
+            decision,
+            refused=(
+                f"{pupil.display_name} is not of compulsory school age on {dmy(on)} "
+                f"({school_age_note(pupil.date_of_birth, on)}): a penalty notice cannot be "
+                "issued."
+            ),
+        )
+    if not penalty_notice_threshold_reached(len(sessions)):
+        return replace(
+            decision,
+            refused=(
+                "Below the threshold of the National Framework for Penalty Notices: "
+                f"{decision.threshold_text}. A lead may still issue one, giving the reason."
+            ),
+            below_threshold=True,
+        )
+    if decision.provisional:
+        decision = replace(
+            decision,
+            warnings=(
+                *warnings,
+                f"{decision.threshold_text}: an N may yet become illness; recode them "
+                "before relying on them.",
+            ),
+        )
+    return decision
 
 
 def _warnings(actions: list[Action], on: date) -> tuple[str, ...]:
@@ -184,18 +255,27 @@ def issue_penalty_notice(
     on: date,
     *,
     note: str | None = None,
+    override: str | None = None,
     at: datetime | None = None,
 ) -> Action:
     """Record a penalty notice (status ``issued``) to a parent for this pupil, as
-    :func:`next_notice` decides it, in one transaction with one ``action`` audit event.
-    Only a lead may. Raises :class:`ThirdNoticeRefused` for a third notice within 3 years."""
+    :func:`next_notice` decides it, in one transaction with one ``action`` audit event
+    that keeps the unauthorised sessions it relies on. Only a lead may. Raises
+    :class:`ThirdNoticeRefused` for a third notice within 3 years and
+    :class:`NoticeRefused` for a pupil not of compulsory school age, or below the
+    threshold unless ``override`` gives the lead's reason (kept with the notice)."""
     note = (printable(note).strip() or None) if note else None
+    override = " ".join(printable(override or "").split()) or None
     stamp = local_stamp(at)
     with store.transaction():
         require_lead(store)
         decision = next_notice(store, pupil_id, parent_name, on)
-        if not decision.allowed:
+        if decision.third:
             raise ThirdNoticeRefused(decision)
+        if not decision.allowed and not (decision.below_threshold and override):
+            raise NoticeRefused(decision)
+        if decision.below_threshold:
+            decision = replace(decision, refused=None)  # the lead's reason is kept
         detail = {
             "parent": decision.parent,
             "number": decision.number,
@@ -204,6 +284,9 @@ def issue_penalty_notice(
             "full_amount": decision.full_amount,
             "full_by": decision.full_by.isoformat() if decision.full_by else None,
             "warnings": list(decision.warnings),
+            "threshold": decision.threshold_text,
+            "sessions": [[m.date.isoformat(), m.session, m.code] for m in decision.sessions],
+            "override": override if decision.below_threshold or override else None,
         }
         return _write_action(
             store,
