@@ -183,13 +183,15 @@ def test_no_notice_to_improve_is_a_warning_not_a_block(school):
 
 
 def test_a_recent_notice_to_improve_whose_period_has_ended_gives_no_warning(school):
-    record_action(school, pid(school), "notice_to_improve", date(2023, 11, 1), due_date=JAN)
+    record_action(
+        school, pid(school), "notice_to_improve", date(2023, 12, 1), due_date=date(2024, 1, 5)
+    )
     assert next_notice(school, pid(school), MUM, JAN).warnings == ()
 
 
 def test_a_notice_to_improve_still_running_is_a_warning(school):
     record_action(
-        school, pid(school), "notice_to_improve", date(2023, 12, 1), due_date=date(2024, 1, 19)
+        school, pid(school), "notice_to_improve", date(2023, 12, 11), due_date=date(2024, 1, 19)
     )
     (warning,) = next_notice(school, pid(school), MUM, JAN).warnings
     assert "runs until 19/01/2024" in warning
@@ -225,7 +227,7 @@ def test_only_a_penalty_notice_takes_a_notice_status(school):
 
 
 def test_a_notice_to_improve_is_marked_done_and_leaves_the_open_actions(school):
-    nti = record_action(school, pid(school), "notice_to_improve", JAN, due_date=JUNE)
+    nti = record_action(school, pid(school), "notice_to_improve", JAN, due_date=date(2024, 2, 14))
     assert [a.id for a in changeable(actions_of(school, pid(school)))] == [nti.id]
     assert statuses_for(nti) == ("done", "cancelled")
     outcome = change_status(school, nti.id, "done")
@@ -244,7 +246,7 @@ def test_a_penalty_notice_moves_on_by_the_framework_with_its_next_step(school):
 
 
 def test_a_status_an_action_cannot_take_is_refused_and_nothing_changes(school):
-    nti = record_action(school, pid(school), "notice_to_improve", JAN, due_date=JUNE)
+    nti = record_action(school, pid(school), "notice_to_improve", JAN, due_date=date(2024, 2, 14))
     before = database_dump(school.path)
     with pytest.raises(ValueError, match="not one of open, done, cancelled"):
         change_status(school, nti.id, "paid")
@@ -357,3 +359,23 @@ async def test_on_a_case_below_the_threshold_a_lead_gives_the_reason(demo_db) ->
         (notice,) = actions(s, pid, "penalty_notice")
     assert notice.detail["override"] == "holiday refused in writing"
     assert notice.detail["threshold"].startswith("9 of 10")
+
+
+@pytest.mark.parametrize("days", [1, 20, 43])
+def test_a_notice_to_improves_period_is_the_schools_3_to_6_weeks(school, days) -> None:
+    before = database_dump(school.path)
+    with pytest.raises(ValueError, match="improvement period of a Notice to Improve is 3 to 6"):
+        record_action(
+            school, pid(school), "notice_to_improve", JAN, due_date=JAN + timedelta(days=days)
+        )
+    assert database_dump(school.path) == before
+
+
+def test_the_improvement_period_follows_the_schools_setting(school) -> None:
+    from triage import settings
+
+    settings.set_value(school, "nti_max_weeks", "8")
+    nti = record_action(
+        school, pid(school), "notice_to_improve", JAN, due_date=JAN + timedelta(weeks=8)
+    )
+    assert nti.due_date == date(2024, 3, 6)

@@ -96,6 +96,18 @@ SETTINGS: dict[str, Setting] = {
         Setting("am_register_close", "09:15", _clock, "when the morning register closes"),
         Setting("pm_register_close", "13:45", _clock, "when the afternoon register closes"),
         Setting(
+            "nti_min_weeks",
+            "3",
+            _minutes(1, 26),
+            "a Notice to Improve's shortest improvement period, in weeks (the LA's code)",
+        ),
+        Setting(
+            "nti_max_weeks",
+            "6",
+            _minutes(1, 26),
+            "a Notice to Improve's longest improvement period, in weeks",
+        ),
+        Setting(
             "weekend_marks",
             "no",
             _yes_no,

@@ -343,6 +343,21 @@ def _check_barriers(barriers: object, note: str | None) -> list[str]:
     return [b for b in BARRIERS if b in barriers]  # the list's order
 
 
+def _check_improvement_period(store: Store, on: date, ends: date) -> None:
+    """A Notice to Improve gives the parent a real chance: its improvement period is the
+    school's setting (3 to 6 weeks by default, as most local authorities' codes of conduct
+    say), not a day."""
+    from triage import settings  # settings reads officers, which this module's callers use
+
+    low, high = settings.get_int(store, "nti_min_weeks"), settings.get_int(store, "nti_max_weeks")
+    days = (ends - on).days
+    if not low * 7 <= days <= high * 7:
+        raise ValueError(
+            f"the improvement period of a Notice to Improve is {low} to {high} weeks (the "
+            f"school's setting); {days} day(s) were given, to {dmy(ends)}"
+        )
+
+
 def _check_status(kind: str, status: str | None) -> None:
     allowed = PENALTY_STATUSES if kind == "penalty_notice" else ACTION_STATUSES
     if status is not None and status not in allowed:
@@ -443,6 +458,7 @@ def record_action(
             raise ValueError("a Notice to Improve needs the end date of its improvement period")
         if due_date <= on:
             raise ValueError("the improvement period must end after the notice is given")
+        _check_improvement_period(store, on, due_date)
     if due_date is not None and due_date < on:
         raise ValueError(f"the due date {dmy(due_date)} is before {dmy(on)}")
     _check_status(kind, status)
