@@ -208,3 +208,18 @@ async def test_an_outcome_not_saved_says_so_on_its_row_and_ctrl_r_saves_it(
     with open_store(demo_db, create=False) as s:
         saved = s.conn.execute("SELECT outcome FROM attempts WHERE pupil_id = ?", (pid,)).fetchall()
     assert saved == [("no_answer",)]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["import", "marks", "/tmp/" + "a" * 300 + ".csv"], ["backup", "/tmp/" + "b" * 300 + ".db"]],
+)
+def test_a_file_name_too_long_is_one_clear_line(tmp_path: Path, capsys, argv) -> None:
+    from triage.cli.main import main
+
+    db = tmp_path / "t.db"
+    open_store(db).close()
+    assert main([*argv, "--db", str(db)]) == 1
+    err = capsys.readouterr().err
+    assert "File name too long" in err and "unexpected error" not in err
+    assert len(err) < 300  # the name is quoted short

@@ -27,6 +27,7 @@ from rich.text import Text
 
 from triage.cli.args import EXIT_INPUT, EXIT_OK, EXIT_USAGE, UsageError, build_parser
 from triage.imports.csvfile import ImportFileError
+from triage.sanitise import excerpt
 from triage.store import StoreError, default_db_path
 
 
@@ -56,6 +57,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         except OSError:
             pass
         return EXIT_OK
+    except OSError as exc:  # the file system's own answer: a name too long, no permission
+        where = f": {excerpt(str(exc.filename))}" if exc.filename else ""
+        err.print(Text(f"triage: {exc.strerror or exc}{where}; nothing was changed"))
+        return EXIT_INPUT
     except KeyboardInterrupt:
         err.print(Text("triage: interrupted; nothing half-written was kept"))
         return 130
