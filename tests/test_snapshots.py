@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey
 
 from screens.case_dialogs import ActionForm, StageDialog
 from screens.caseload_screen import CaseloadScreen
@@ -57,6 +58,15 @@ async def _caseload(pilot: Pilot) -> None:
     await press(pilot, "w")
     assert isinstance(pilot.app.screen, CaseloadScreen)
     assert pilot.app.screen.rows  # read, not still loading
+    # DataTable sizes its columns to the rows on a later refresh: wait for it, before the
+    # picture (taken too soon, the columns are still the width of their headings).
+    table = pilot.app.screen.query_one("#caseload", DataTable)
+    names = [r.pupil.display_name for r in pilot.app.screen.rows]
+    for _ in range(100):
+        if table.columns[ColumnKey("name")].content_width >= max(map(len, names)):
+            break
+        await pilot.pause(0.02)
+    await pilot.pause()
 
 
 def test_caseload_snapshot_80x24(demo_db: Path, snap_compare) -> None:
