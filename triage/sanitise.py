@@ -38,6 +38,14 @@ def excerpt(text: str, limit: int = MAX_EXCERPT) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def is_email(text: str) -> bool:
+    """An email address, checked loosely for its shape (something@somewhere.tld)."""
+    return bool(_EMAIL.fullmatch(text))
+
+
 def spreadsheet_safe(value: str) -> str:
     """Neutralise a CSV cell a spreadsheet would run as a formula (CSV formula injection):
     a leading = + - @, tab or carriage return gets a ' in front."""

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 from triage.model import PROFESSIONAL_ROLES, Professional
 from triage.officers import require_writer
-from triage.sanitise import printable
+from triage.sanitise import is_email, printable
 from triage.store import Store, now_iso
 from triage.store.professionals import professional, professionals_of, upsert_professionals
 
@@ -41,7 +41,7 @@ def record_professional(
         return " ".join(printable(value or "").split()) or None
 
     email = clean(email)
-    if email and ("@" not in email or " " in email):
+    if email and not is_email(email):
         raise ValueError(f"{email!r} is not an email address")
     after = Professional(pupil_id, role, name, clean(team), clean(phone), email)
     with store.transaction():

@@ -33,7 +33,7 @@ from triage.imports.csvfile import (
 from triage.model import Professional
 from triage.officers import require_writer
 from triage.rules import normalise_phone
-from triage.sanitise import excerpt, printable
+from triage.sanitise import excerpt, is_email, printable
 from triage.store import Store, now_iso
 from triage.store.imports import (
     StoredMarks,
@@ -235,7 +235,7 @@ def _professionals(
 
 def check_email(text: str) -> str:
     """An email address, checked loosely (something@somewhere.tld); '' stays ''."""
-    if text and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", text):
+    if text and not is_email(text):
         raise RowProblem(f"email {text!r} is not an email address")
     return text
 

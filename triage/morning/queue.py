@@ -384,7 +384,12 @@ def _progress(
         codes,
         claims_for(store, morning.date, morning.session, at=now),
         ladders,
-        registers_not_taken(store, morning.date, moment),
+        # Only an import changes which registers are taken, and an import changes the
+        # data version, so the whole queue is read again: one family's re-read (the outcome
+        # key) keeps the last answer.
+        registers_not_taken(store, morning.date, moment)
+        if families is morning.families
+        else previous.not_taken,
     )
 
 
