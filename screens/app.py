@@ -56,7 +56,10 @@ class TriageApp(App[int]):
         self.officer = officer
         self._clock = clock or local_now
         self._starting = ExitStack()  # the collector's pause at start (on_load, started)
-        # Writes happen on the interface thread: each is one short transaction.
+        self._warned_of_unsaved = False  # a first q with entries unsaved only warns
+        # Writes are tried on the interface thread, each one short transaction; one that
+        # finds another writer holding the lock waits its turn in a worker (the queue's
+        # _write), with a connection of its own (connect()).
         self.store: Store = open_store(db_path, create=False, officer=officer)
         try:
             self.access: Access = access_of(self.store)  # an unknown login stops here
@@ -160,6 +163,28 @@ class TriageApp(App[int]):
             )
         )
         self._close_messages_no_wait()
+
+    async def action_quit(self) -> None:
+        """Quit; but first say so if an entry is still saving or was not saved, since
+        quitting then loses it. A second `q` quits anyway."""
+        from screens.queue_screen import QueueScreen
+
+        waiting = sum(
+            len(screen.saving | screen.not_saved.keys())
+            for screen in self.screen_stack
+            if isinstance(screen, QueueScreen)
+        )
+        if waiting and not self._warned_of_unsaved:
+            self._warned_of_unsaved = True
+            self.notify(
+                f"Not saved yet for {waiting} pupil{'s' if waiting != 1 else ''} (rows marked "
+                "saving… or NOT SAVED). Wait, or ctrl+r on a NOT SAVED row; "
+                "press q again to quit anyway and lose them.",
+                severity="warning",
+                timeout=15,
+            )
+            return
+        self.exit(0)
 
     def action_dismiss_notices(self) -> None:
         self.clear_notifications()

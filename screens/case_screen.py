@@ -44,7 +44,7 @@ from screens.case_dialogs import (
 )
 from screens.commands import BindingCommands
 from screens.help_screen import HelpScreen
-from screens.officer_screen import CONTACT_BINDINGS, OfficerScreen
+from screens.officer_screen import CONTACT_BINDINGS, QUICK_WRITE_MS, OfficerScreen
 from screens.outcome_dialog import (
     Confirm,
     OutcomeChoice,
@@ -58,7 +58,15 @@ from triage.casework import alerts, cases, letters, penalties
 from triage.casework.chronology import CaseSummary, build_chronology, load_case, render
 from triage.casework.professionals import record_professional
 from triage.dates import dmy
-from triage.model import PROFESSIONAL_ROLES, STAGES, Mark, QueueEntry, stage_rank, year_label
+from triage.model import (
+    PROFESSIONAL_ROLES,
+    STAGES,
+    Mark,
+    Professional,
+    QueueEntry,
+    stage_rank,
+    year_label,
+)
 from triage.morning import logbook
 from triage.morning.outcomes import CHANNEL_LABELS, status_of
 from triage.render.case import (
@@ -69,7 +77,7 @@ from triage.render.case import (
     register_text,
     timeline_table,
 )
-from triage.store import StoreError
+from triage.store import Store, StoreError
 
 LIVE_CHECK_SECONDS = 2.0
 LAZY_TABS = ("register", "contacts", "timeline")  # their panels are made when first shown
@@ -305,18 +313,27 @@ class CaseScreen(OfficerScreen):
 
     # --- writing -------------------------------------------------------------------------
 
-    def _write(self, write: Callable[[], Any], done: Callable[[Any], str] | None = None) -> Any:
-        """Run one store write and read the case again; an error is one line, never a
-        traceback. Returns the write's result, or None when it failed."""
-        try:
-            result = write()
-        except (StoreError, ValueError) as exc:
-            self.notify(str(exc), severity="error", timeout=10, markup=False)
-            return None
-        if done is not None:
-            self.notify(done(result), timeout=5, markup=False)
-        self.load()
-        return result
+    def _write(
+        self,
+        write: Callable[[Store], Any],
+        done: Callable[[Any], str] | None = None,
+        then: Callable[[Any], None] | None = None,
+    ) -> None:
+        """Run one store write (waiting for the lock in a worker if another officer holds
+        it: OfficerScreen.write_soon), say what was done, read the case again, then
+        ``then(result)``. An error is one line, never a traceback."""
+
+        def saved(result: Any) -> None:
+            if done is not None:
+                self.notify(done(result), timeout=5, markup=False)
+            self.load()
+            if then is not None:
+                then(result)
+
+        self.write_soon(write, saved, self._failed)
+
+    def _failed(self, exc: Exception) -> None:
+        self.notify(str(exc), severity="error", timeout=10, markup=False)
 
     def _unexplained(self) -> Mark | None:
         """The pupil's latest N mark (what a call or a reason is logged against)."""
@@ -383,9 +400,10 @@ class CaseScreen(OfficerScreen):
         self._release(mark)
         if choice is None:
             return
+        at = self.now()
         self._write(
-            lambda: logbook.log_attempt(
-                self.store,
+            lambda store: logbook.log_attempt(
+                store,
                 choice.pupil_ids,
                 mark.date,
                 mark.session,
@@ -394,7 +412,7 @@ class CaseScreen(OfficerScreen):
                 choice.contact,
                 reason_code=choice.reason_code,
                 callback_at=choice.callback_at,
-                at=self.now(),
+                at=at,
             ),
             lambda logged: (
                 logged.summary or f"{CHANNEL_LABELS.get(choice.channel, choice.channel)} logged"
@@ -410,9 +428,10 @@ class CaseScreen(OfficerScreen):
         def picked(code: str | None) -> None:
             self._release(mark)
             if code is not None:
+                at = self.now()
                 self._write(
-                    lambda: logbook.record_reason(
-                        self.store, [self.pupil_id], mark.date, mark.session, code, at=self.now()
+                    lambda store: logbook.record_reason(
+                        store, [self.pupil_id], mark.date, mark.session, code, at=at
                     ),
                     lambda logged: logged.summary,
                 )
@@ -431,8 +450,9 @@ class CaseScreen(OfficerScreen):
 
         def noted(text: str | None) -> None:
             if text:
+                at = self.now()
                 self._write(
-                    lambda: logbook.add_note(self.store, self.pupil_id, text, at=self.now()),
+                    lambda store: logbook.add_note(store, self.pupil_id, text, at=at),
                     lambda _logged: "Note added",
                 )
 
@@ -486,31 +506,36 @@ class CaseScreen(OfficerScreen):
     def _move(
         self, move: StageMove, up: bool, candidates: list[str], confirmed: bool = False
     ) -> None:
-        try:
-            change = cases.change_stage(
-                self.store,
+        at = self.now()
+
+        def moved(change: cases.StageChange) -> None:
+            self.notify(f"Stage: {change.from_stage} → {change.to_stage}", markup=False)
+            self.load()
+
+        def refused(exc: Exception) -> None:
+            if isinstance(exc, cases.NeedsConfirmation):
+                self.app.push_screen(
+                    Confirm(f"{exc}\n\nMove to {move.to_stage} anyway?"),
+                    lambda yes: self._move(move, up, candidates, True) if yes else None,
+                )
+            else:  # the officer can correct it, or try again: the dialog, as typed
+                self._stage_dialog(up, candidates, move, str(exc))
+
+        self.write_soon(
+            lambda store: cases.change_stage(
+                store,
                 self.pupil_id,
                 move.to_stage,
                 move.reason,
                 move.review_date,
                 holiday=move.holiday,
                 confirmed=confirmed,
-                at=self.now(),
-            )
-        except cases.NeedsConfirmation as exc:
-            self.app.push_screen(
-                Confirm(f"{exc}\n\nMove to {move.to_stage} anyway?"),
-                lambda yes: self._move(move, up, candidates, True) if yes else None,
-            )
-            return
-        except StoreError as exc:
-            self.notify(str(exc), severity="error", timeout=10, markup=False)
-            return
-        except ValueError as exc:  # the officer can correct it: the dialog again
-            self._stage_dialog(up, candidates, move, str(exc))
-            return
-        self.notify(f"Stage: {change.from_stage} → {change.to_stage}", markup=False)
-        self.load()
+                at=at,
+            ),
+            moved,
+            refused,
+            expected=(cases.NeedsConfirmation,),
+        )
 
     # --- actions -------------------------------------------------------------------------
 
@@ -552,25 +577,27 @@ class CaseScreen(OfficerScreen):
         )
 
     def _record(self, given: ActionInput) -> None:
-        try:
-            action = cases.record_action(
-                self.store,
+        at = self.now()
+
+        def recorded(action: cases.Action) -> None:
+            self.notify(f"Recorded: {cases.describe_action(action)}", markup=False)
+            self.load()
+
+        self.write_soon(
+            lambda store: cases.record_action(
+                store,
                 self.pupil_id,
                 given.kind,
                 given.on,
                 note=given.note,
                 due_date=given.due_date,
                 detail={"barriers": list(given.barriers)} if given.barriers else None,
-                at=self.now(),
-            )
-        except StoreError as exc:
-            self.notify(str(exc), severity="error", timeout=10, markup=False)
-            return
-        except ValueError as exc:
-            self._action_form(given.kind, given, str(exc))
-            return
-        self.notify(f"Recorded: {cases.describe_action(action)}", markup=False)
-        self.load()
+                at=at,
+            ),
+            recorded,
+            # the officer can correct it, or try again: the form, as typed
+            lambda exc: self._action_form(given.kind, given, str(exc)),
+        )
 
     def _penalty_form(self, previous: PenaltyInput | None = None, error: str | None = None) -> None:
         assert self.case is not None
@@ -621,24 +648,32 @@ class CaseScreen(OfficerScreen):
         )
 
     def _issue(self, given: PenaltyInput, override: str | None = None) -> None:
-        try:
-            action = penalties.issue_penalty_notice(
-                self.store,
+        at = self.now()
+
+        def issued(action: cases.Action) -> None:
+            self.notify(f"Recorded: {cases.describe_action(action)}", markup=False)
+            self.load()
+
+        def refused(exc: Exception) -> None:
+            if isinstance(exc, penalties.NoticeRefused):  # another lead was quicker, or marks
+                self.app.push_screen(Info("A penalty notice cannot be issued", str(exc)))
+            else:  # nothing was saved: the form again, as typed
+                self._penalty_form(given, str(exc))
+
+        self.write_soon(
+            lambda store: penalties.issue_penalty_notice(
+                store,
                 self.pupil_id,
                 given.parent,
                 given.on,
                 note=given.note,
                 override=override,
-                at=self.now(),
-            )
-        except penalties.NoticeRefused as exc:  # another lead was quicker, or marks changed
-            self.app.push_screen(Info("A penalty notice cannot be issued", str(exc)))
-            return
-        except (StoreError, ValueError) as exc:
-            self.notify(str(exc), severity="error", timeout=10, markup=False)
-            return
-        self.notify(f"Recorded: {cases.describe_action(action)}", markup=False)
-        self.load()
+                at=at,
+            ),
+            issued,
+            refused,
+            expected=(penalties.NoticeRefused,),
+        )
 
     # --- letters, alerts, chronology --------------------------------------------------------
 
@@ -687,9 +722,10 @@ class CaseScreen(OfficerScreen):
         def done(written: list[letters.Letter]) -> str:
             return f"Letter written to {written[0].path}; 'letter sent' recorded on the case"
 
+        at = self.now()
         self._write(
-            lambda: letters.write_letters(
-                self.store,
+            lambda store: letters.write_letters(
+                store,
                 name,
                 [case.pupil.upn],
                 out_dir=out,
@@ -697,7 +733,7 @@ class CaseScreen(OfficerScreen):
                 today=self.today(),
                 meeting_date=meeting_date,
                 meeting_time=meeting_time,
-                at=self.now(),
+                at=at,
             ),
             done,
         )
@@ -785,38 +821,44 @@ class CaseScreen(OfficerScreen):
         def saved(given: ProfessionalInput | None) -> None:
             if given is None:
                 return
-            try:
-                done = record_professional(
-                    self.store,
+
+            def recorded(done: Professional) -> None:
+                self.notify(f"Recorded: {done.role_label}: {done.reach}", markup=False)
+                self.load()
+
+            self.write_soon(
+                lambda store: record_professional(
+                    store,
                     self.pupil_id,
                     given.role,
                     given.name,
                     team=given.team,
                     phone=given.phone,
                     email=given.email,
-                )
-            except ValueError as exc:
-                self._professional_form(role, given, str(exc))
-                return
-            except StoreError as exc:
-                self.notify(str(exc), severity="error", timeout=10, markup=False)
-                return
-            self.notify(f"Recorded: {done.role_label}: {done.reach}", markup=False)
-            self.load()
+                ),
+                recorded,
+                # the officer can correct it, or try again: the form, as typed
+                lambda exc: self._professional_form(role, given, str(exc)),
+            )
 
         self.app.push_screen(ProfessionalForm(role, label, previous, error), saved)
 
     def _change_status(self, action_id: int, status: str) -> None:
-        outcome = self._write(
-            lambda: penalties.change_status(self.store, action_id, status, on=self.today()),
+        def next_step(outcome: penalties.NoticeOutcome) -> None:
+            if outcome.next_step:
+                self.app.push_screen(Info(f"{outcome.action.label}: {status}", outcome.next_step))
+
+        today = self.today()
+        self._write(
+            lambda store: penalties.change_status(store, action_id, status, on=today),
             lambda done: f"{done.action.label}: {status}",
+            next_step,
         )
-        if outcome is not None and outcome.next_step:
-            self.app.push_screen(Info(f"{outcome.action.label}: {status}", outcome.next_step))
 
     def _acknowledge(self, alert: alerts.Alert) -> None:
+        at = self.now()
         self._write(
-            lambda: alerts.acknowledge(self.store, alert, at=self.now()),
+            lambda store: alerts.acknowledge(store, alert, at=at),
             lambda done: f"Acknowledged: {done.label} (arose {dmy(done.arose_on)})",
         )
 
@@ -824,7 +866,8 @@ class CaseScreen(OfficerScreen):
         """Undo this officer's last action (a call, a stage move, an action, …), as on the
         queue: it may be on another pupil's case, and the message says whose."""
         try:
-            undone = logbook.undo_last(self.store)
+            with self.store.patience(QUICK_WRITE_MS):  # busy: said at once, try again
+                undone = logbook.undo_last(self.store)
         except StoreError as exc:
             self.notify(str(exc), severity="error", markup=False)
             return

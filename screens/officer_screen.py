@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
+from textual import work
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable
@@ -14,7 +15,7 @@ from textual.widgets import DataTable
 from triage import settings
 from triage.morning import logbook
 from triage.officers import AccessDenied
-from triage.store import StoreError
+from triage.store import StoreBusy, StoreError
 
 if TYPE_CHECKING:
     from textual.command import Provider
@@ -22,6 +23,14 @@ if TYPE_CHECKING:
 
     from screens.app import TriageApp
     from triage.store import Store
+
+T = TypeVar("T")
+
+# A write first waits this long for another writer on the interface thread (a key must
+# never feel the lock), then waits its turn in a worker for up to BACKGROUND_WRITE_MS
+# (an import or a backup may hold the lock for seconds).
+QUICK_WRITE_MS = 150
+BACKGROUND_WRITE_MS = 30_000
 
 # The keys of first-day calling, the same on the queue and on a case (the issue: "c/t/e/v/n/r
 # as on the queue"); each screen's own action handles them.
@@ -78,6 +87,57 @@ class OfficerScreen(TriageScreen):
     def now(self) -> datetime:
         """The app's clock (injected by tests): local time, as officers read it."""
         return self.triage_app.now()
+
+    # --- writing: never with the keyboard waiting on a lock ---------------------------------
+
+    def write_soon(
+        self,
+        write: Callable[[Store], T],
+        done: Callable[[T], None],
+        failed: Callable[[Exception], None],
+        *,
+        expected: tuple[type[Exception], ...] = (),
+        on_busy: Callable[[], None] | None = None,
+    ) -> None:
+        """Run one store write (``write(store)``, one transaction) and then ``done(result)``,
+        or ``failed(error)`` for a :class:`StoreError`, a ``ValueError`` (a rule refused
+        it) or one of ``expected``: all on the interface thread.
+
+        The write is tried at once with little patience. If another writer holds the lock
+        it goes to a worker with a connection of its own and waits its turn there, so the
+        keyboard stays live; ``on_busy`` (else a notification) says it is saving."""
+        catch: tuple[type[Exception], ...] = (StoreError, ValueError, *expected)
+        try:
+            with self.store.patience(QUICK_WRITE_MS):
+                result = write(self.store)
+        except StoreBusy:
+            if on_busy is not None:
+                on_busy()
+            else:
+                self.notify("Saving… another officer (or a backup) is writing; a moment.")
+            self._write_when_free(write, done, failed, catch)
+            return
+        except catch as exc:
+            failed(exc)
+            return
+        done(result)
+
+    @work(thread=True, group="writes")
+    def _write_when_free(
+        self,
+        write: Callable[[Store], T],
+        done: Callable[[T], None],
+        failed: Callable[[Exception], None],
+        catch: tuple[type[Exception], ...],
+    ) -> None:
+        """A busy write, waiting its turn off the interface thread."""
+        try:
+            with self.triage_app.connect() as store, store.patience(BACKGROUND_WRITE_MS):
+                result = write(store)
+        except catch as exc:
+            self.app.call_from_thread(failed, exc)
+            return
+        self.app.call_from_thread(done, result)
 
     # --- claims: one officer on a family at a time -----------------------------------------
 

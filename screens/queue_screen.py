@@ -19,7 +19,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Input, Static
 
-from screens.officer_screen import CONTACT_BINDINGS, OfficerScreen, pupil_at_cursor
+from screens.officer_screen import (
+    CONTACT_BINDINGS,
+    QUICK_WRITE_MS,
+    OfficerScreen,
+    pupil_at_cursor,
+)
 from screens.widgets.footer import SteadyFooter
 from screens.widgets.line_table import LineTable
 from screens.widgets.title_bar import TitleBar
@@ -41,6 +46,7 @@ from triage.store import StoreError
 
 if TYPE_CHECKING:
     from screens.outcome_dialog import OutcomeChoice
+    from triage.store import Store
 
 # (key, heading, width). Status and the contact to try come early so they show at 80
 # columns. Fixed widths: the table never re-measures its cells when a status changes (with
@@ -120,6 +126,8 @@ class QueueScreen(OfficerScreen):
         # Writes that failed (another officer's write held the lock too long, the disk was
         # full): pupil id -> the write, ready to run again with what the officer chose.
         self.not_saved: dict[int, Callable[[], None]] = {}
+        # Writes handed to a worker because another writer held the lock: pupil ids.
+        self.saving: set[int] = set()
         self._data_version: int | None = None
         self._imports_seen: int | None = None
         self._due_seen: set[int] = set()
@@ -317,6 +325,8 @@ class QueueScreen(OfficerScreen):
             style = "bold reverse yellow"
         if pupil_id in self.not_saved:
             return Text("NOT SAVED: ctrl+r retries", style="bold reverse red")
+        if pupil_id in self.saving:
+            return Text("saving… (another writer holds the database)", style="bold yellow")
         text = Text(status.label, style=style)
         holder = self.progress.claims.get(pupil_id)
         if holder:
@@ -525,7 +535,7 @@ class QueueScreen(OfficerScreen):
             return
         start = order.index(after)
         for pid in order[start + 1 :] + order[: start + 1]:
-            if self.progress.statuses[pid].phase == TO_CALL:
+            if self.progress.statuses[pid].phase == TO_CALL and pid not in self.saving:
                 self.move_to(pid)
                 return
 
@@ -554,6 +564,8 @@ class QueueScreen(OfficerScreen):
         """Warn before working a family another officer is on; claim it while we are."""
         assert self.morning is not None
         family = self._family(entry)
+        if self._still_saving(family):
+            return
         self.claim_then(
             [e.pupil.id for e in family],
             self.morning.date,
@@ -561,6 +573,14 @@ class QueueScreen(OfficerScreen):
             self._claimed_by_other(family),
             lambda holder: then(family, holder),
         )
+
+    def _still_saving(self, family: list[QueueEntry]) -> bool:
+        """A family whose last write is still waiting for the lock takes no new one until
+        it is saved (or has failed): the two could otherwise land in either order."""
+        if any(e.pupil.id in self.saving for e in family):
+            self.notify("Still saving this family's last entry: a moment, then try again.")
+            return True
+        return False
 
     def _release(self, family: list[QueueEntry]) -> None:
         assert self.morning is not None
@@ -587,33 +607,69 @@ class QueueScreen(OfficerScreen):
             self._release(family)
             self.refresh_progress([e.pupil.id for e in family])
             return
+        morning, at = self.morning, self.now()
         self._write(
-            lambda: logbook.log_attempt(
-                self.store,
+            lambda store: logbook.log_attempt(
+                store,
                 choice.pupil_ids,
-                self.morning.date,
-                self.morning.session,
+                morning.date,
+                morning.session,
                 choice.channel,
                 choice.outcome.key,
                 choice.contact,
                 reason_code=choice.reason_code,
                 callback_at=choice.callback_at,
-                at=self.now(),
+                at=at,
                 release_claims=[e.pupil.id for e in family],  # in the same transaction
             ),
             entry,
             on_error=lambda: self._release(family),
         )
 
-    def _write(self, write, entry: QueueEntry, on_error=None) -> None:
-        """Run one store write; say what happened in one line, never a traceback."""
+    def _write(
+        self,
+        write: Callable[[Store], object],
+        entry: QueueEntry,
+        on_error: Callable[[], None] | None = None,
+    ) -> None:
+        """Run one store write; say what happened in one line, never a traceback. If
+        another writer holds the lock, the row says "saving…", the cursor moves on and the
+        keyboard stays live while the write waits its turn (OfficerScreen.write_soon)."""
         # The order as the officer saw it: "next" means the family below, even though the
         # resolved family is about to move to the bottom.
         order_before = self.row_order()
         family = [e.pupil.id for e in self._family(entry)]
-        try:
-            result = write()
-        except StoreError as exc:
+
+        def saved(result: object) -> None:
+            moved_on = any(pid in self.saving for pid in family)  # the cursor already has
+            self._saved(result, entry, family)
+            if not moved_on:
+                self.move_to_next_to_call(entry.pupil.id, order_before)
+
+        def busy() -> None:
+            for pid in family:
+                self.saving.add(pid)
+                self.not_saved.pop(pid, None)
+            self._repaint_status(family)
+            self.move_to_next_to_call(entry.pupil.id, order_before)
+
+        self.write_soon(
+            write,
+            saved,
+            lambda exc: self._write_failed(write, entry, family, on_error, exc),
+            on_busy=busy,
+        )
+
+    def _write_failed(
+        self,
+        write: Callable[[Store], object],
+        entry: QueueEntry,
+        family: list[int],
+        on_error: Callable[[], None] | None,
+        exc: Exception,
+    ) -> None:
+        self.saving.difference_update(family)
+        if isinstance(exc, StoreError):
             # Not lost: the row says so until it is saved, and ctrl+r runs the same write,
             # with what the officer chose and typed, again.
             for pid in family:
@@ -624,18 +680,20 @@ class QueueScreen(OfficerScreen):
                 timeout=10,
                 markup=False,
             )
-            if on_error is not None:
-                on_error()
-            self.refresh_progress()
-            self._repaint_status(family)
-            return
-        except ValueError as exc:
+        else:  # the write itself refused what was asked (a rule of the domain)
             self.notify(str(exc), severity="error", timeout=10, markup=False)
-            if on_error is not None:
-                on_error()
-            self.refresh_progress()
-            return
-        if [self.not_saved.pop(pid) for pid in family if pid in self.not_saved]:
+        if on_error is not None:
+            on_error()
+        self.refresh_progress()
+        self._repaint_status(family)
+
+    def _saved(self, result: object, entry: QueueEntry, family: list[int]) -> None:
+        """After a write is committed: the rows, the header's "saved:" line."""
+        was_waiting = [pid for pid in family if pid in self.saving or pid in self.not_saved]
+        self.saving.difference_update(family)
+        for pid in family:
+            self.not_saved.pop(pid, None)
+        if was_waiting:
             self._repaint_status(family)  # saved at last: the marker goes
         summary = getattr(result, "summary", "")
         names = ", ".join(
@@ -653,7 +711,6 @@ class QueueScreen(OfficerScreen):
                 f" · saved: {self.last_done}"
             )
         self.refresh_progress(getattr(result, "pupil_ids", None) or (entry.pupil.id,))
-        self.move_to_next_to_call(entry.pupil.id, order_before)
 
     def _repaint_status(self, pupil_ids: Iterable[int]) -> None:
         if self.progress is None:
@@ -688,14 +745,15 @@ class QueueScreen(OfficerScreen):
                 if code is None:
                     self.refresh_progress([e.pupil.id for e in family])
                     return
+                at = self.now()
                 self._write(
-                    lambda: logbook.record_reason(
-                        self.store,
+                    lambda store: logbook.record_reason(
+                        store,
                         [entry.pupil.id],
                         morning.date,
                         morning.session,
                         code,
-                        at=self.now(),
+                        at=at,
                     ),
                     entry,
                 )
@@ -708,13 +766,14 @@ class QueueScreen(OfficerScreen):
 
     def action_note(self) -> None:
         entry = self.current_entry()
-        if entry is None:
+        if entry is None or self._still_saving(self._family(entry)):
             return
 
         def noted(text: str | None) -> None:
             if text:
+                at = self.now()
                 self._write(
-                    lambda: logbook.add_note(self.store, entry.pupil.id, text, at=self.now()), entry
+                    lambda store: logbook.add_note(store, entry.pupil.id, text, at=at), entry
                 )
 
         self.app.push_screen(
@@ -733,19 +792,22 @@ class QueueScreen(OfficerScreen):
             return
         contact = self.progress.statuses[entry.pupil.id].next_contact
         family = self._family(entry)
+        if self._still_saving(family):
+            return
 
         def chosen(when: datetime | None) -> None:
             if when is None:
                 return
+            at = self.now()
             self._write(
-                lambda: logbook.set_callback(
-                    self.store,
+                lambda store: logbook.set_callback(
+                    store,
                     [e.pupil.id for e in family],
                     morning.date,
                     morning.session,
                     when,
                     contact,
-                    at=self.now(),
+                    at=at,
                 ),
                 entry,
             )
@@ -754,8 +816,12 @@ class QueueScreen(OfficerScreen):
         self.app.push_screen(dialogs().CallbackPrompt(morning.date, f"{later:%H:%M}"), chosen)
 
     def action_undo(self) -> None:
+        if self.saving:
+            self.notify("Still saving an entry: undo when it is saved.")
+            return
         try:
-            undone = logbook.undo_last(self.store)
+            with self.store.patience(QUICK_WRITE_MS):  # busy: said at once, try again
+                undone = logbook.undo_last(self.store)
         except StoreError as exc:
             self.notify(str(exc), severity="error", markup=False)
             return

@@ -179,15 +179,92 @@ def test_a_contact_priority_too_large_is_a_row_problem(tmp_path: Path) -> None:
 # --- another writer holding the lock: never a silent loss (#15) -----------------------------
 
 
+def _status(screen: QueueScreen, pid: int) -> str:
+    assert screen.progress is not None
+    return str(screen.status_text(pid, screen.progress.statuses[pid]))
+
+
+def _attempts(db: Path, pid: int) -> list[tuple[str]]:
+    with open_store(db, create=False) as s:
+        return s.conn.execute("SELECT outcome FROM attempts WHERE pupil_id = ?", (pid,)).fetchall()
+
+
+async def test_an_outcome_logged_while_the_lock_is_held_says_saving_and_the_keys_stay_live(
+    demo_db: Path,
+) -> None:
+    import sqlite3
+
+    from tests.pilot import settle
+
+    app = make_app(demo_db)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await loaded(pilot)
+        screen = app.screen
+        assert isinstance(screen, QueueScreen)
+        first = screen.row_order()[0]
+        backup = sqlite3.connect(demo_db, isolation_level=None)
+        backup.execute("BEGIN IMMEDIATE")  # another officer, or a backup, holds the lock
+        try:
+            await pilot.press("c", "3")  # no answer: the write cannot go in yet
+            await pilot.pause()
+            assert "saving…" in _status(screen, first)
+            # The keyboard was never taken: the cursor moved on to the next family, and the
+            # next keys work while the first write waits its turn in a worker.
+            assert screen.current_pupil_id() != first
+            table = screen.query_one("#queue")
+            row_before = table.cursor_row
+            await pilot.press("k")
+            await pilot.pause()
+            assert table.cursor_row == row_before - 1
+            assert [w for w in app.workers if w.group == "writes" and w.is_running]
+            assert _attempts(demo_db, first) == []
+        finally:
+            backup.execute("ROLLBACK")
+            backup.close()
+        await settle(pilot)
+        assert "saving…" not in _status(screen, first)
+        assert "NOT SAVED" not in _status(screen, first)
+    assert _attempts(demo_db, first) == [("no_answer",)]
+
+
+async def test_a_family_still_saving_takes_no_second_entry_until_it_is_saved(
+    demo_db: Path,
+) -> None:
+    import sqlite3
+
+    from tests.pilot import settle
+
+    app = make_app(demo_db)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await loaded(pilot)
+        screen = app.screen
+        assert isinstance(screen, QueueScreen)
+        first = screen.row_order()[0]
+        backup = sqlite3.connect(demo_db, isolation_level=None)
+        backup.execute("BEGIN IMMEDIATE")
+        try:
+            await pilot.press("c", "3")
+            await pilot.pause()
+            screen.move_to(first)
+            await pilot.press("c")
+            await pilot.pause()
+            assert isinstance(app.screen, QueueScreen)  # no dialog: refused, and said why
+            assert any("Still saving" in n for n in notifications(app))
+        finally:
+            backup.execute("ROLLBACK")
+            backup.close()
+        await settle(pilot)
+    assert _attempts(demo_db, first) == [("no_answer",)]  # once, not twice
+
+
 async def test_an_outcome_not_saved_says_so_on_its_row_and_ctrl_r_saves_it(
     demo_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import sqlite3
 
-    from screens.queue_screen import QueueScreen
     from tests.pilot import settle
 
-    monkeypatch.setattr("triage.store.BUSY_TIMEOUT_MS", 300)  # the test need not wait 5 s
+    monkeypatch.setattr("screens.officer_screen.BACKGROUND_WRITE_MS", 300)  # need not wait 30 s
     app = make_app(demo_db)
     async with app.run_test(size=(160, 40)) as pilot:
         await loaded(pilot)
@@ -197,17 +274,43 @@ async def test_an_outcome_not_saved_says_so_on_its_row_and_ctrl_r_saves_it(
         backup = sqlite3.connect(demo_db, isolation_level=None)
         backup.execute("BEGIN IMMEDIATE")  # another officer, or a backup, holds the lock
         await press(pilot, "c")  # the claim gives up at once: the dialog opens
-        await press(pilot, "3")  # no answer: the write waits, then fails
-        assert "NOT SAVED" in str(screen.status_text(pid, screen.progress.statuses[pid]))
+        await press(pilot, "3")  # no answer: the write waits in a worker, then fails
+        await settle(pilot)
+        assert "NOT SAVED" in _status(screen, pid)
         assert any("ctrl+r on it tries again" in n for n in notifications(app))
         backup.execute("ROLLBACK")
         backup.close()
+        screen.move_to(pid)
         await press(pilot, "ctrl+r")
         await settle(pilot)
-        assert "NOT SAVED" not in str(screen.status_text(pid, screen.progress.statuses[pid]))
-    with open_store(demo_db, create=False) as s:
-        saved = s.conn.execute("SELECT outcome FROM attempts WHERE pupil_id = ?", (pid,)).fetchall()
-    assert saved == [("no_answer",)]
+        assert "NOT SAVED" not in _status(screen, pid)
+    assert _attempts(demo_db, pid) == [("no_answer",)]
+
+
+async def test_quitting_with_an_entry_not_saved_warns_first_and_a_second_q_quits(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    from tests.pilot import settle
+
+    monkeypatch.setattr("screens.officer_screen.BACKGROUND_WRITE_MS", 300)
+    app = make_app(demo_db)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await loaded(pilot)
+        backup = sqlite3.connect(demo_db, isolation_level=None)
+        backup.execute("BEGIN IMMEDIATE")
+        await pilot.press("c", "3")
+        await settle(pilot)
+        backup.execute("ROLLBACK")
+        backup.close()
+        await pilot.press("q")
+        await pilot.pause()
+        assert app.return_code is None  # still running: told first
+        assert any("press q again to quit anyway" in n for n in notifications(app))
+        await pilot.press("q")
+        await pilot.pause()
+        assert app.return_code == 0
 
 
 @pytest.mark.parametrize(
@@ -223,3 +326,67 @@ def test_a_file_name_too_long_is_one_clear_line(tmp_path: Path, capsys, argv) ->
     err = capsys.readouterr().err
     assert "File name too long" in err and "unexpected error" not in err
     assert len(err) < 300  # the name is quoted short
+
+
+async def test_a_note_on_a_case_written_while_the_lock_is_held_is_saved_once_it_is_free(
+    demo_db: Path,
+) -> None:
+    import sqlite3
+
+    from tests.conftest import planted, pupil_id
+    from tests.pilot import open_case, settle, type_text
+
+    pid = pupil_id(demo_db, planted().penalty_9)
+    app = make_app(demo_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_case(pilot, pid)
+        backup = sqlite3.connect(demo_db, isolation_level=None)
+        backup.execute("BEGIN IMMEDIATE")
+        try:
+            await press(pilot, "n")
+            await type_text(pilot, "rang the aunt")
+            await pilot.press("enter")
+            await pilot.pause()
+            assert any("Saving…" in n for n in notifications(app))
+            assert [w for w in app.workers if w.group == "writes" and w.is_running]
+        finally:
+            backup.execute("ROLLBACK")
+            backup.close()
+        await settle(pilot)
+    with open_store(demo_db, create=False) as s:
+        notes = s.conn.execute("SELECT text FROM notes WHERE pupil_id = ?", (pid,)).fetchall()
+    assert notes == [("rang the aunt",)]
+
+
+async def test_a_case_action_that_cannot_be_saved_reopens_its_form_as_typed(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    from screens.case_dialogs import ActionForm
+    from tests.conftest import planted, pupil_id
+    from tests.pilot import choose_action, open_case, settle
+
+    monkeypatch.setattr("screens.officer_screen.BACKGROUND_WRITE_MS", 300)
+    pid = pupil_id(demo_db, planted().penalty_9)
+    app = make_app(demo_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_case(pilot, pid)
+        await choose_action(pilot, "mee")
+        await press(pilot, "tab", "space")  # one barrier ticked
+        backup = sqlite3.connect(demo_db, isolation_level=None)
+        backup.execute("BEGIN IMMEDIATE")
+        try:
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+        finally:
+            backup.execute("ROLLBACK")
+            backup.close()
+        form = app.screen
+        assert isinstance(form, ActionForm)  # back, with what was typed and why
+        assert "busy" in str(form.error)
+        await press(pilot, "ctrl+s")
+        await settle(pilot)
+    with open_store(demo_db, create=False) as s:
+        count = s.conn.execute("SELECT COUNT(*) FROM actions WHERE pupil_id = ?", (pid,)).fetchone()
+    assert count == (1,)

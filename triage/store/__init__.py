@@ -41,6 +41,11 @@ class StoreError(Exception):
     """A problem with the database file that an officer can act on (shown as one line)."""
 
 
+class StoreBusy(StoreError):
+    """Another writer (an officer, an import, a backup) held the write lock for longer than
+    this write would wait. Nothing was written; the same write may simply be tried again."""
+
+
 def current_officer() -> str:
     """An officer is the operating-system login of the process's real user id (the name
     used over SSH). Never from ``LOGNAME`` or ``USER``: any user can set those, and
@@ -143,6 +148,9 @@ class Store:
         self.conn = conn
         self._db: sqlite_utils.Database | None = None
         self.officer = officer
+        # How long a transaction waits for another writer when it does not say: see
+        # :meth:`patience`.
+        self.default_patience_ms: int | None = None
 
     @property
     def db(self) -> sqlite_utils.Database:
@@ -182,6 +190,18 @@ class Store:
                 self.conn.execute(f"PRAGMA user_version = {step + 1}")
 
     @contextmanager
+    def patience(self, patience_ms: int) -> Iterator[None]:
+        """Within this block, writes wait at most ``patience_ms`` for another writer, then
+        raise :class:`StoreBusy`. The screens write with little patience on the interface
+        thread and hand a busy write to a worker, so the keyboard never waits on a lock."""
+        before = self.default_patience_ms
+        self.default_patience_ms = patience_ms
+        try:
+            yield
+        finally:
+            self.default_patience_ms = before
+
+    @contextmanager
     def transaction(self, patience_ms: int | None = None) -> Iterator[sqlite3.Connection]:
         """One short write transaction: ``BEGIN IMMEDIATE`` takes the write lock up front,
         so two officers never deadlock upgrading read locks.
@@ -192,6 +212,8 @@ class Store:
         randomised polls hand the lock over within a millisecond or two and keep the wait
         fair. After ``patience_ms`` (BUSY_TIMEOUT_MS unless a courtesy write asks for less:
         a claim) the officer is told, and nothing is half-written."""
+        if patience_ms is None:
+            patience_ms = self.default_patience_ms
         patience = BUSY_TIMEOUT_MS if patience_ms is None else patience_ms
         deadline = time.monotonic() + patience / 1000
         self.conn.execute("PRAGMA busy_timeout = 0")
@@ -204,7 +226,7 @@ class Store:
                     if "locked" not in str(exc) and "busy" not in str(exc):
                         raise
                     if time.monotonic() >= deadline:
-                        raise StoreError(
+                        raise StoreBusy(
                             "the database is busy (another officer is writing); "
                             "nothing was saved, please try again"
                         ) from exc
