@@ -57,6 +57,7 @@ class TriageApp(App[int]):
         self._clock = clock or local_now
         self._starting = ExitStack()  # the collector's pause at start (on_load, started)
         self._warned_of_unsaved = False  # a first q with entries unsaved only warns
+        self._damage_checked = False
         # Writes are tried on the interface thread, each one short transaction; one that
         # finds another writer holding the lock waits its turn in a worker (the queue's
         # _write), with a connection of its own (connect()).
@@ -75,15 +76,21 @@ class TriageApp(App[int]):
     def connect(self) -> Store:
         """A connection of its own, for a worker thread (SQLite connections stay on the
         thread that made them); close it when done (``with app.connect() as store``)."""
-        return open_store(self.db_path, create=False, officer=self.officer)
+        store = open_store(self.db_path, create=False, officer=self.officer)
+        store.damaged = self.store.damaged  # found damaged: no connection writes on
+        return store
 
     def on_load(self) -> None:
         self._starting.enter_context(cyclic_gc_paused())
 
     def started(self) -> None:
         """The first screen is painted (the queue, or why it could not be read): the
-        collector runs again (see the imports). Called again, it does nothing."""
+        collector runs again (see the imports), and the file is checked for damage.
+        Called again, it does nothing."""
         self._starting.close()
+        if not self._damage_checked:
+            self._damage_checked = True
+            self.check_for_damage()
 
     def on_mount(self) -> None:
         # Pushed over the blank default screen. (As the default mode's screen it would save
@@ -100,8 +107,23 @@ class TriageApp(App[int]):
                 markup=False,
             )
 
+    @work(thread=True, exclusive=True, group="check")
+    def check_for_damage(self) -> None:
+        """SQLite's quick check of the whole file, once, off the interface thread after
+        the queue is on screen: a damaged database then refuses every write (each would
+        build on the damage) and the officer is told what to do."""
+        try:
+            with self.connect() as store:
+                store.refuse_if_damaged()
+        except StoreError as exc:
+            self.call_from_thread(self._damaged, str(exc))
+
+    def _damaged(self, message: str) -> None:
+        self.store.damaged = message
+        self.notify(message, severity="error", timeout=600, markup=False)
+
     def on_unmount(self) -> None:
-        self.started()  # if it never painted
+        self._starting.close()  # if it never painted
         try:
             release_all(self.store)  # a claim should not outlive the officer's session
         except StoreError:

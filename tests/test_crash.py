@@ -390,3 +390,25 @@ async def test_a_case_action_that_cannot_be_saved_reopens_its_form_as_typed(
     with open_store(demo_db, create=False) as s:
         count = s.conn.execute("SELECT COUNT(*) FROM actions WHERE pupil_id = ?", (pid,)).fetchone()
     assert count == (1,)
+
+
+async def test_the_app_finds_a_damaged_database_and_refuses_to_write_on_it(
+    demo_db: Path, tmp_path: Path
+) -> None:
+    from tests.pilot import settle
+    from tests.test_maintenance import _damage_far_from_the_marks
+
+    db = tmp_path / "damaged.db"
+    db.write_bytes(demo_db.read_bytes())
+    _damage_far_from_the_marks(db)
+    app = make_app(db)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await loaded(pilot)
+        assert any("the database is damaged" in n for n in notifications(app))
+        screen = app.screen
+        assert isinstance(screen, QueueScreen)
+        pid = screen.row_order()[0]
+        await pilot.press("c", "3")
+        await settle(pilot)
+        assert "NOT SAVED" in _status(screen, pid)
+    assert _attempts(db, pid) == []

@@ -7,6 +7,8 @@ import sqlite3
 import stat
 import threading
 
+import pytest
+
 from tests.conftest import DEMO_MORNING
 from triage.cli.main import main
 from triage.morning.logbook import log_attempt
@@ -131,3 +133,48 @@ def test_a_backup_of_a_damaged_database_is_refused_and_leaves_no_copy(
     assert main(["backup", str(copy), "--db", str(db)]) == 1
     assert "no backup was made" in capsys.readouterr().err
     assert not copy.exists()
+
+
+def _damage_far_from_the_marks(path) -> None:
+    """Damage pages that an import of marks never reads (a table of its own at the end of
+    the file): only a check of the whole file can find it before the import writes."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = DELETE")
+    conn.execute("VACUUM")
+    conn.execute("CREATE TABLE far_away (x BLOB)")
+    conn.executemany("INSERT INTO far_away VALUES (randomblob(3000))", [()] * 100)
+    conn.execute("PRAGMA journal_mode = WAL")  # as the app keeps it: opening changes nothing
+    conn.close()
+    size = path.stat().st_size
+    with open(path, "r+b") as f:
+        f.seek(size - 100_000)
+        f.write(b"\xde\xad\xbe\xef" * 4096)
+
+
+def test_an_import_into_a_damaged_database_is_refused_and_changes_nothing(
+    demo_db, tmp_path, capsys
+) -> None:
+    from pathlib import Path
+
+    db = tmp_path / "damaged.db"
+    db.write_bytes(demo_db.read_bytes())
+    _damage_far_from_the_marks(db)
+    before = db.read_bytes()
+    marks = Path(__file__).parent.parent / "fixtures" / "sims" / "marks.csv"
+    assert main(["import", "marks", str(marks), "--db", str(db)]) == 1
+    err = capsys.readouterr().err
+    assert "the database is damaged" in err and "restore the last good backup" in err
+    assert db.read_bytes() == before
+
+
+def test_a_store_found_damaged_refuses_every_later_write(demo_db, tmp_path) -> None:
+    from triage.store import StoreError
+
+    db = tmp_path / "damaged.db"
+    db.write_bytes(demo_db.read_bytes())
+    _damage(db)
+    with open_store(db, create=False) as store:
+        with pytest.raises(StoreError, match="the database is damaged"):
+            store.refuse_if_damaged()
+        with pytest.raises(StoreError, match="the database is damaged"), store.transaction():
+            pass

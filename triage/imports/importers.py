@@ -1092,6 +1092,7 @@ def _import_files(
     weekends = settings.get(store, "weekend_marks") == "yes"
     validated = [validate_file(kind, Path(p), encoding, progress, weekends=weekends) for p in paths]
     report = ImportReport(kind=kind, dry_run=dry_run)
+    store.refuse_if_damaged()  # an import must not build a term's marks on damage
     try:
         with store.transaction():
             require_writer(store)

@@ -41,6 +41,12 @@ class StoreError(Exception):
     """A problem with the database file that an officer can act on (shown as one line)."""
 
 
+DAMAGED = (
+    "the database is damaged: stop using it, and restore the last good backup "
+    "(triage check the backup first; ask IT for the server's own copies)"
+)
+
+
 class StoreBusy(StoreError):
     """Another writer (an officer, an import, a backup) held the write lock for longer than
     this write would wait. Nothing was written; the same write may simply be tried again."""
@@ -151,6 +157,9 @@ class Store:
         # How long a transaction waits for another writer when it does not say: see
         # :meth:`patience`.
         self.default_patience_ms: int | None = None
+        # Set when a check (or SQLite itself) has found the file damaged: every write is
+        # then refused, so the damage is not built upon (see refuse_if_damaged).
+        self.damaged: str | None = None
 
     @property
     def db(self) -> sqlite_utils.Database:
@@ -212,6 +221,8 @@ class Store:
         randomised polls hand the lock over within a millisecond or two and keep the wait
         fair. After ``patience_ms`` (BUSY_TIMEOUT_MS unless a courtesy write asks for less:
         a claim) the officer is told, and nothing is half-written."""
+        if self.damaged:
+            raise StoreError(self.damaged)
         if patience_ms is None:
             patience_ms = self.default_patience_ms
         patience = BUSY_TIMEOUT_MS if patience_ms is None else patience_ms
@@ -245,7 +256,23 @@ class Store:
                     pass  # SQLite rolls back what it could not commit by itself
             if isinstance(exc, sqlite3.OperationalError):
                 raise StoreError(write_failure(self.path, exc)) from exc
+            if isinstance(exc, sqlite3.DatabaseError) and "malformed" in str(exc):
+                self.damaged = f"Nothing was saved: {DAMAGED} ({exc})"
+                raise StoreError(self.damaged) from exc
             raise
+
+    def refuse_if_damaged(self) -> None:
+        """Raise StoreError (and refuse every later write) if SQLite's quick check finds
+        the file damaged. It reads the whole file (about half a second for a year of a
+        2,000-pupil school), so it runs before an import, the one large write, and once
+        in a worker when the app starts, not before every key."""
+        try:
+            verdict = self.conn.execute("PRAGMA quick_check(1)").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            verdict = str(exc)
+        if verdict != "ok":
+            self.damaged = f"Nothing was saved: {DAMAGED} ({verdict})"
+            raise StoreError(self.damaged)
 
     def audit(
         self,

@@ -6,7 +6,7 @@ import os
 import sqlite3
 from pathlib import Path
 
-from triage.store import Store, StoreError
+from triage.store import DAMAGED, Store, StoreError
 
 
 def backup(store: Store, dest: Path) -> Path:
@@ -40,12 +40,6 @@ def backup(store: Store, dest: Path) -> Path:
             "the damage. Restore the last good backup (run triage check on it first)"
         )
     return dest
-
-
-DAMAGED = (
-    "the database is damaged: stop using it, and restore the last good backup "
-    "(triage check the backup first; ask IT for the server's own copies)"
-)
 
 
 def check(store: Store) -> list[str]:
