@@ -204,6 +204,7 @@ class TriageApp(App[int]):
                 "press q again to quit anyway and lose them.",
                 severity="warning",
                 timeout=15,
+                markup=False,
             )
             return
         self.exit(0)
