@@ -182,7 +182,7 @@ def tell_dsl(
     at: datetime | None = None,
     release_claims: Sequence[int] = (),
 ) -> Logged:
-    """"DSL told" (`D` on the queue): the designated safeguarding lead has been told about
+    """DSL told (`D` on the queue): the designated safeguarding lead has been told about
     the family's children whose DSL-alert step is due. One transaction: one audit event
     (who, when, which step) and, for each of those pupils, the escalation *DSL informed*,
     the attempt that does the ladder's step. Refused with one line (LadderError) when no
