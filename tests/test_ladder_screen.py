@@ -120,7 +120,10 @@ async def test_d_on_the_family_records_dsl_told_and_the_banner_lets_the_family_g
         await _loaded(pilot)
         told = banner(app).due[0]
         app.screen.move_to(told.pupil_ids[0])
-        await pilot.press("D")
+        await pilot.press("l")
+        await pilot.pause()
+        assert "The DSL step is due" in screen_text(app)
+        await pilot.press("escape", "D")
         await pilot.pause()
         assert told.family_id not in [d.family_id for d in banner(app).due]
         assert f"fam {told.family_id} " not in banner_words(app)
@@ -128,6 +131,7 @@ async def test_d_on_the_family_records_dsl_told_and_the_banner_lets_the_family_g
         await pilot.press("l")
         await pilot.pause()
         (step,) = [s for s in app.screen.ladder.steps if s.step.kind == "dsl_alert"]
+        assert "The DSL step is due" not in screen_text(app)
         assert (step.state, step.done_by, f"{step.done_at:%H:%M}") == (
             "done",
             "officer.one",

@@ -436,7 +436,7 @@ class FamilyLadder(NamedTuple):  # not a dataclass: see triage.model
         return any(s.state == OVERDUE for s in self.steps)
 
     def dsl_alerts_due(self) -> list[FamilyStep]:
-        """DSL-alert steps past due and not done: what the notification shows."""
+        """DSL-alert steps past due and not done: what the queue's DSL banner lists."""
         return [s for s in self.steps if s.step.kind == "dsl_alert" and s.state == OVERDUE]
 
 
