@@ -67,9 +67,9 @@ TARGET_FIRST_PAINT = 1.0
 MORNING = date(2026, 11, 24)
 SESSION = "AM"
 # The app's clock is fixed at 09:30 that morning: the register has closed (09:15) and the
-# calling ladder's first steps are due, but no DSL alert yet (10:30). On the real clock the
-# figures would depend on the hour the benchmark is run (after 10:30 a DSL alert takes the
-# keys the benchmark presses).
+# calling ladder's first steps are due, but no DSL step yet (10:30). On the real clock the
+# figures would depend on the hour the benchmark is run (after 10:30 the DSL banner takes
+# one or two lines above the table).
 AT = datetime(2026, 11, 24, 9, 30)
 SIZE = (120, 40)
 FIRST_PAINT_TIMEOUT = 300.0

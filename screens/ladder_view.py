@@ -55,6 +55,14 @@ class LadderView(ModalScreen[None]):
             )
         with VerticalScroll(id="panel"):
             yield Static(table)
+            if self.ladder.dsl_alerts_due():
+                yield Static(
+                    Text(
+                        "The DSL step is due: tell the designated safeguarding lead, then"
+                        " D on the family (back on the queue) records it: DSL told.",
+                        style="bold red",
+                    )
+                )
             yield Static(Text("escape: back to the queue", style="dim"))
 
     def action_close(self) -> None:

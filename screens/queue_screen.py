@@ -25,12 +25,14 @@ from screens.officer_screen import (
     OfficerScreen,
     pupil_at_cursor,
 )
+from screens.widgets.dsl_banner import DslBanner
 from screens.widgets.footer import SteadyFooter
 from screens.widgets.line_table import LineTable
 from screens.widgets.title_bar import TitleBar
 from triage import settings
 from triage.model import QueueEntry, year_label
 from triage.morning import logbook
+from triage.morning.ladder import DslDue, acknowledged, dsl_due, dsl_not_due
 from triage.morning.outcomes import TO_CALL, Status
 from triage.morning.queue import (
     Morning,
@@ -111,6 +113,7 @@ class QueueScreen(OfficerScreen):
         Binding("i", "imports", "Import"),
         Binding("w", "caseload", "Caseload"),
         Binding("l", "ladder", "Ladder", show=False),
+        Binding("D", "dsl_told", "DSL told", show=False),
         Binding("question_mark", "help", "Help"),
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
@@ -134,7 +137,6 @@ class QueueScreen(OfficerScreen):
         self._generation = 0  # bumped by each rebuild
         self.last_done = ""  # the last action saved, shown under the counts
         self.alerts_open: int | None = None  # unacknowledged alerts, counted in a worker
-        self._dsl_shown: set[int] = set()  # DSL alerts already put in front of this officer
         self._quiet_ticks = 0
 
     # --- building ------------------------------------------------------------------------
@@ -142,6 +144,7 @@ class QueueScreen(OfficerScreen):
     def compose(self) -> ComposeResult:
         yield TitleBar()
         yield Static("Loading the queue…", id="queue-summary")
+        yield DslBanner(id="dsl-banner")
         table: DataTable = LineTable(id="queue", cursor_type="row", zebra_stripes=True)
         for key, heading, width in COLUMNS:
             table.add_column(Text(heading), key=key, width=width)
@@ -166,7 +169,9 @@ class QueueScreen(OfficerScreen):
         self.call_after_refresh(self.triage_app.started)
         self.set_interval(LIVE_CHECK_SECONDS, self.check_for_changes)
 
-    WRITE_ACTIONS = frozenset({"log", "reason", "note", "callback", "undo", "imports", "retry"})
+    WRITE_ACTIONS = frozenset(
+        {"log", "reason", "note", "callback", "undo", "imports", "retry", "dsl_told"}
+    )
 
     def reload(self, _closed: object = None) -> None:
         """Read the queue again when a screen pushed over it closes (whatever it returns)."""
@@ -194,6 +199,7 @@ class QueueScreen(OfficerScreen):
         self._data_version = self.store.data_version()
         self._imports_seen = self.store.count("imports")
         self.rebuild(keep)
+        self.update_dsl_banner()
         self.query_one("#queue", DataTable).focus()
         if any(e.attendance is None for e in morning.entries):
             self.call_after_refresh(self.count_figures, morning)
@@ -446,7 +452,7 @@ class QueueScreen(OfficerScreen):
         if changed or changed_families:
             self.resort()
         self.update_summary()
-        self.raise_dsl_alerts()
+        self.update_dsl_banner()
 
     def resort(self) -> None:
         """Move families to where they now belong (resolved last, due callbacks first)
@@ -922,67 +928,67 @@ class QueueScreen(OfficerScreen):
             }
             self.app.push_screen(LadderView(ladder, names, social_workers))
 
-    def raise_dsl_alerts(self) -> None:
-        """A designated-safeguarding-lead step that falls due interrupts, once, until an
-        officer acknowledges it (who and when are recorded)."""
-        if self.progress is None or self.morning is None or self.app.screen is not self:
-            return
-        if self.morning.date != self.now().date():
-            return  # the ladder's clock is today's: a past day's queue raises no alarms
-        if not self.triage_app.access.can_write:
-            return
-        from triage.morning.ladder import acknowledged
+    # --- the DSL step ----------------------------------------------------------------------
 
-        due = [
-            (fid, step)
-            for fid, lad in self.progress.ladders.items()
-            for step in lad.dsl_alerts_due()
-        ]
-        if not due:
+    def update_dsl_banner(self) -> None:
+        """List the families whose DSL step is due above the queue, until an officer records
+        "DSL told" (`D`). A banner, not a dialog: it never takes the keyboard, so nothing
+        typed as a step falls due is lost. On the live tick and after every write."""
+        if self.morning is None or self.progress is None:
             return
-        acked = acknowledged(self.store, self.morning.date, self.morning.session)
-        waiting = [
-            (fid, step)
-            for fid, step in due
-            if step.pupil_id is not None
-            and step.pupil_id not in acked
-            and step.pupil_id not in self._dsl_shown
-        ]
-        if not waiting:
-            return
-        fid, step = waiting[0]
-        pupil_id, morning = step.pupil_id, self.morning
-        assert pupil_id is not None  # only pupils' steps are waiting
-        self._dsl_shown.add(pupil_id)
-        name = (
-            self.entries[step.pupil_id].pupil.display_name if step.pupil_id in self.entries else ""
+        due: list[DslDue] = []
+        if self.morning.date == self.now().date():  # the ladder's clock is today's
+            due = dsl_due(self.progress.ladders)
+        if due:
+            # Acknowledged by the notification this banner replaced: counted as told.
+            told = acknowledged(
+                self.store,
+                self.morning.date,
+                self.morning.session,
+                [pid for d in due for pid in d.pupil_ids],
+            )
+            if told:
+                due = dsl_due(self.progress.ladders, told.keys())
+        names = {
+            pid: self.entries[pid].pupil.display_name
+            for d in due
+            for pid in d.pupil_ids
+            if pid in self.entries
+        }
+        self.query_one("#dsl-banner", DslBanner).show_due(
+            due, names, hint=self.triage_app.access.can_write
         )
 
-        def answered(ok: bool | None) -> None:
-            from triage.morning.ladder import acknowledge_dsl
+    def action_dsl_told(self) -> None:
+        """`D`: the designated safeguarding lead has been told about this family. One write
+        does the ladder's DSL step (who and when) for the family's pupils whose step is due."""
+        entry = self.current_entry()
+        morning = self.morning
+        if entry is None or morning is None or self.progress is None:
+            return
+        ladder = self.progress.ladders.get(entry.family_id)
+        refusal = dsl_not_due(ladder, entry.family_id)
+        if refusal is not None:
+            self.notify(refusal, severity="warning", timeout=8, markup=False)
+            return
+        assert ladder is not None  # without a ladder, no DSL step is due
 
-            if ok:
-                try:
-                    acknowledge_dsl(
-                        self.store,
-                        pupil_id,
-                        morning.date,
-                        morning.session,
-                        at=self.now(),
-                    )
-                except StoreError as exc:
-                    self.notify(str(exc), severity="error", markup=False)
-            else:
-                self._dsl_shown.discard(step.pupil_id)  # ask again at the next check
+        def tell(family: list[QueueEntry], _holder: str | None) -> None:
+            at = self.now()
+            self._write(
+                lambda store: logbook.tell_dsl(
+                    store,
+                    ladder,
+                    morning.date,
+                    morning.session,
+                    at=at,
+                    release_claims=[e.pupil.id for e in family],
+                ),
+                entry,
+                on_error=lambda: self._release(family),
+            )
 
-        self.app.push_screen(
-            dialogs().Confirm(
-                f"Safeguarding: the DSL alert for {name} (family {fid}) was due at "
-                f"{step.due:%H:%M} and nobody has been reached. Tell the designated "
-                "safeguarding lead now. Acknowledge (y)?"
-            ),
-            answered,
-        )
+        self._guarded(entry, tell)
 
     def action_imports(self) -> None:
         from screens.import_screen import ImportScreen

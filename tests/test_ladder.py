@@ -24,8 +24,8 @@ from triage.morning.ladder import (
     OVERDUE,
     PENDING,
     LadderError,
-    acknowledge_dsl,
     acknowledged,
+    dsl_due,
     due_at,
     family_ladder,
     family_ladders,
@@ -38,7 +38,7 @@ from triage.morning.ladder import (
     steps_for,
     timeliness,
 )
-from triage.morning.logbook import attempts_for, log_attempt
+from triage.morning.logbook import attempts_for, log_attempt, tell_dsl, undo_last
 from triage.morning.queue import Morning, family_of, load_morning
 from triage.officers import AccessDenied, add_officer
 from triage.settings import set_value
@@ -451,42 +451,143 @@ def test_the_header_counts_overdue_families(school: Store, morning: Morning) -> 
     assert overdue_count(_ladders(school, morning, at(9, 50))) == len(morning.families) - 1
 
 
-# --- DSL-alert acknowledgements ----------------------------------------------------------
+# --- the DSL step: the banner and "DSL told" ---------------------------------------------
 
 
-def test_acknowledging_a_dsl_alert_records_who_and_when(school: Store) -> None:
+def _dsl_step(store: Store, morning: Morning, upn: str, now: datetime):
+    return next(s for s in ladder_at(store, morning, upn, now).steps if s.step.kind == "dsl_alert")
+
+
+def test_the_banner_lists_the_families_past_their_dsl_step_by_due_time_then_family(
+    school: Store, morning: Morning
+) -> None:
+    assert dsl_due(_ladders(school, morning, at(10, 30))) == []  # due at 10:30, not yet past
+    due = dsl_due(_ladders(school, morning, at(10, 31)))
+    expected = sorted((fam(school, morning, upn).id, (pid(school, upn),)) for upn in (CARA, DAN))
+    assert [(d.family_id, d.pupil_ids) for d in due] == expected
+    assert {d.due.replace(tzinfo=None) for d in due} == {at(10, 30)}
+
+
+def test_dsl_told_does_the_ladder_step_with_who_and_when(school: Store, morning: Morning) -> None:
+    tell_dsl(school, ladder_at(school, morning, DAN, at(10, 40)), ON, AM, at=at(10, 41))
+    step = _dsl_step(school, morning, DAN, at(11, 0))
+    assert (step.state, step.done_by, step.done_at.replace(tzinfo=None)) == (
+        DONE,
+        "officer.one",
+        at(10, 41),
+    )
+    assert [d.pupil_ids for d in dsl_due(_ladders(school, morning, at(11, 0)))] == [
+        (pid(school, CARA),)
+    ]
+
+
+def test_dsl_told_is_one_audit_event_naming_the_step_and_one_escalation(
+    school: Store, morning: Morning
+) -> None:
     dan = pid(school, DAN)
-    acknowledge_dsl(school, dan, ON, AM, at=at(10, 33))
-    ack = acknowledged(school, ON, AM)[dan]
+    logged = tell_dsl(school, ladder_at(school, morning, DAN, at(10, 40)), ON, AM, at=at(10, 41))
+    event = school.conn.execute(
+        "SELECT action, officer, entity_id, json_extract(detail, '$.steps') FROM events"
+        " WHERE id = ?",
+        (logged.event_id,),
+    ).fetchone()
+    assert event == ("dsl-told", "officer.one", str(dan), '["dsl_alert"]')
+    rows = school.conn.execute(
+        "SELECT pupil_id, channel, outcome FROM attempts WHERE event_id = ?", (logged.event_id,)
+    ).fetchall()
+    assert rows == [(dan, "escalation", "dsl_informed")]
+
+
+def test_dsl_told_before_the_step_is_due_says_when_and_records_nothing(
+    school: Store, morning: Morning
+) -> None:
+    early = ladder_at(school, morning, DAN, at(10, 0))
+    with pytest.raises(LadderError, match="not due until 10:30; nothing recorded"):
+        tell_dsl(school, early, ON, AM, at=at(10, 0))
+    assert attempts_for(school, ON, AM) == {}
+
+
+def test_dsl_told_for_a_family_the_dsl_step_does_not_apply_to_records_nothing(
+    school: Store, morning: Morning
+) -> None:
+    with pytest.raises(LadderError, match="no DSL step for this family"):
+        tell_dsl(school, ladder_at(school, morning, EVE, at(11, 0)), ON, AM)
+    assert attempts_for(school, ON, AM) == {}
+
+
+def test_dsl_told_again_from_a_queue_read_before_is_recorded_once(
+    school: Store, morning: Morning
+) -> None:
+    seen_by_both = ladder_at(school, morning, DAN, at(10, 40))
+    tell_dsl(school, seen_by_both, ON, AM, at=at(10, 41))
+    with open_store(school.path, officer="officer.two") as second:
+        with pytest.raises(LadderError, match="another officer has just recorded"):
+            tell_dsl(second, seen_by_both, ON, AM, at=at(10, 42))
+    assert len(attempts_for(school, ON, AM)[pid(school, DAN)]) == 1
+
+
+def test_undoing_dsl_told_makes_the_dsl_step_overdue_again(school: Store, morning: Morning) -> None:
+    tell_dsl(school, ladder_at(school, morning, DAN, at(10, 40)), ON, AM, at=at(10, 41))
+    assert undo_last(school) is not None
+    assert _dsl_step(school, morning, DAN, at(11, 0)).state == OVERDUE
+
+
+def test_a_viewer_cannot_record_dsl_told(school: Store, morning: Morning) -> None:
+    add_officer(school, "officer.one", "lead")
+    add_officer(school, "watcher", "viewer")
+    due = ladder_at(school, morning, DAN, at(10, 40))
+    with open_store(school.path, officer="watcher") as viewer, pytest.raises(AccessDenied):
+        tell_dsl(viewer, due, ON, AM)
+    assert attempts_for(school, ON, AM) == {}
+
+
+def old_ack(store: Store, upn: str, when: datetime, on: date = ON, session: str = AM) -> None:
+    """An acknowledgement as the DSL notification recorded it before "DSL told"."""
+    with store.transaction():
+        store.audit(
+            "ladder-ack",
+            "pupil",
+            pid(store, upn),
+            {
+                "date": on.isoformat(),
+                "session": session,
+                "step": "dsl_alert",
+                "at": when.astimezone().isoformat(),
+            },
+        )
+
+
+def test_an_acknowledgement_the_old_notification_recorded_keeps_the_family_off_the_banner(
+    school: Store, morning: Morning
+) -> None:
+    old_ack(school, DAN, at(10, 33))
+    told = acknowledged(school, ON, AM)
+    due = dsl_due(_ladders(school, morning, at(11, 0)), told.keys())
+    assert [d.pupil_ids for d in due] == [(pid(school, CARA),)]
+
+
+def test_an_old_acknowledgement_records_who_and_when(school: Store) -> None:
+    old_ack(school, DAN, at(10, 33))
+    ack = acknowledged(school, ON, AM)[pid(school, DAN)]
     assert (ack.officer, ack.at.replace(tzinfo=None)) == ("officer.one", at(10, 33))
 
 
-def test_acknowledgements_are_read_for_their_own_date_and_session_only(school: Store) -> None:
-    acknowledge_dsl(school, pid(school, DAN), ON, AM, at=at(10, 33))
+def test_old_acknowledgements_are_read_for_their_own_date_and_session_only(school: Store) -> None:
+    old_ack(school, DAN, at(10, 33))
     assert (
         acknowledged(school, ON, "PM") == {} and acknowledged(school, ON + timedelta(1), AM) == {}
     )
 
 
-def test_acknowledgements_can_be_read_for_the_queued_pupils_only(school: Store) -> None:
-    acknowledge_dsl(school, pid(school, DAN), ON, AM, at=at(10, 33))
+def test_old_acknowledgements_can_be_read_for_the_queued_pupils_only(school: Store) -> None:
+    old_ack(school, DAN, at(10, 33))
     assert acknowledged(school, ON, AM, [pid(school, EVE)]) == {}
 
 
-def test_the_first_acknowledgement_is_the_one_kept(school: Store) -> None:
-    dan = pid(school, DAN)
-    acknowledge_dsl(school, dan, ON, AM, at=at(10, 33))
-    acknowledge_dsl(school, dan, ON, AM, at=at(10, 50))
-    assert acknowledged(school, ON, AM)[dan].at.replace(tzinfo=None) == at(10, 33)
-
-
-def test_a_viewer_cannot_acknowledge_a_dsl_alert(tmp_path: Path) -> None:
-    path = tmp_path / "t.db"
-    with open_store(path, officer="lead.one") as s:
-        add_officer(s, "lead.one", "lead")
-        add_officer(s, "watcher", "viewer")
-    with open_store(path, officer="watcher") as s, pytest.raises(AccessDenied):
-        acknowledge_dsl(s, 1, ON, AM)
+def test_the_first_old_acknowledgement_is_the_one_kept(school: Store) -> None:
+    old_ack(school, DAN, at(10, 33))
+    old_ack(school, DAN, at(10, 50))
+    assert acknowledged(school, ON, AM)[pid(school, DAN)].at.replace(tzinfo=None) == at(10, 33)
 
 
 # --- timeliness --------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from tests.conftest import DEMO_MORNING
 from triage.casework.alerts import Alert, acknowledge
 from triage.casework.cases import change_stage
-from triage.morning.logbook import add_note, record_reason
+from triage.morning.logbook import add_note, log_attempt, record_reason, undo_last
 from triage.store import Store, open_store
 from triage.store.imports import (
     import_with_sha256,
@@ -23,6 +23,7 @@ from triage.store.imports import (
 )
 from triage.store.reports import (
     alerts_acknowledged_on,
+    dsl_told_on,
     mark_recodes_exported,
     recodes_to_amend,
     stage_changes_on,
@@ -90,6 +91,23 @@ def test_the_days_stage_changes_acknowledgements_and_notes_are_counted(demo_db) 
         assert (alerts_acknowledged_on(s, on), alerts_acknowledged_on(s, day_before)) == (1, 0)
         assert work_by_officer(s, on)["officer.one"] == {"notes": 2}
         assert work_by_officer(s, day_before) == {}
+
+
+def test_the_dsl_told_is_counted_once_a_pupil_by_escalation_or_old_acknowledgement(
+    demo_db,
+) -> None:
+    at = datetime.combine(DEMO_MORNING, datetime.min.time()).replace(hour=10, minute=40)
+    on, day_before = DEMO_MORNING, DEMO_MORNING - timedelta(days=1)
+    with open_store(demo_db, officer="officer.one") as s:
+        told, acked, undone = s.unexplained_pupil_ids(on, "AM")[:3]
+        for _ in range(2):  # told twice: one pupil
+            log_attempt(s, [told], on, "AM", "call", "dsl_informed", at=at)
+        with s.transaction():  # the DSL notification's acknowledgement, before "DSL told"
+            s.audit("ladder-ack", "pupil", acked, {"date": on.isoformat(), "session": "AM"})
+        log_attempt(s, [undone], on, "AM", "call", "dsl_informed", at=at)
+        undo_last(s)
+        log_attempt(s, [undone], on, "AM", "call", "no_answer", at=at)
+        assert (dsl_told_on(s, on), dsl_told_on(s, day_before)) == (2, 0)
 
 
 def test_amendments_are_chosen_by_date_and_by_whether_exported(demo_db) -> None:

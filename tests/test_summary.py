@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import sqlite3
 from datetime import date
 from html.parser import HTMLParser
@@ -173,6 +174,32 @@ def test_every_format_renders_and_parses_back(worked_db, fmt) -> None:
         assert "| Marks recoded | 2 |" in out
     else:
         assert "Marks recoded" in out
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "csv", "json", "html"])
+def test_every_format_counts_the_dsl_told_apart_from_the_case_alerts_acknowledged(
+    worked_db, fmt
+) -> None:
+    with open_store(worked_db, officer="officer.one") as s:
+        pupils = s.unexplained_pupil_ids(DEMO_MORNING, "AM")[-2:]  # two families not yet worked
+        log_attempt(s, pupils, DEMO_MORNING, "AM", "call", "dsl_informed")  # as c then 7
+        summary = day_summary(s, DEMO_MORNING)
+    assert (summary.dsl_told, summary.alerts_acknowledged) == (2, 0)
+    out = render(summary, fmt)
+    if fmt == "json":
+        assert (json.loads(out)["dsl_told"], json.loads(out)["alerts_acknowledged"]) == (2, 0)
+    elif fmt == "csv":
+        rows = {r["section"]: r["value"] for r in csv.DictReader(io.StringIO(out))}
+        assert (rows["dsl_told"], rows["alerts_acknowledged"]) == ("2", "0")
+    elif fmt == "markdown":
+        assert "| DSL told (safeguarding step) | 2 |" in out
+        assert "| Case alerts acknowledged | 0 |" in out
+    elif fmt == "html":
+        assert "<th>DSL told (safeguarding step)</th><td>2</td>" in out
+        assert "<th>Case alerts acknowledged</th><td>0</td>" in out
+    else:
+        assert re.search(r"DSL told \(safeguarding step\) +2\n", out)
+        assert re.search(r"Case alerts acknowledged +0\n", out)
 
 
 def test_no_names_leaves_every_pupil_unnamed(worked_db) -> None:

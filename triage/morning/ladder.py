@@ -13,14 +13,14 @@ the attempts and the marks, so a test injects the clock. The rules are written o
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from triage import settings
 from triage.codes import NOT_YET_PROVIDED
-from triage.dates import local_stamp
 from triage.model import Attempt, Contact, Family, Pupil, QueueEntry
-from triage.officers import require_lead, require_writer
+from triage.officers import require_lead
 from triage.store import Store
 from triage.store.audit import session_acks
 
@@ -436,7 +436,7 @@ class FamilyLadder(NamedTuple):  # not a dataclass: see triage.model
         return any(s.state == OVERDUE for s in self.steps)
 
     def dsl_alerts_due(self) -> list[FamilyStep]:
-        """DSL-alert steps past due and not done: what the notification shows."""
+        """DSL-alert steps past due and not done: what the queue's DSL banner lists."""
         return [s for s in self.steps if s.step.kind == "dsl_alert" and s.state == OVERDUE]
 
 
@@ -642,8 +642,11 @@ def overdue_count(ladders: Mapping[int, FamilyLadder]) -> int:
     return sum(1 for lad in ladders.values() if lad.overdue)
 
 
-# --- DSL-alert acknowledgements ----------------------------------------------------------
+# --- the DSL step: the queue's banner ----------------------------------------------------
 
+# The audit action of the notification's acknowledgement before "DSL told" (one key on the
+# family) took its place: no longer written, still read, so that an acknowledgement already
+# recorded counts as the DSL told.
 ACK_ACTION = "ladder-ack"
 
 
@@ -652,37 +655,67 @@ class Ack(NamedTuple):
     at: datetime
 
 
-def acknowledge_dsl(
-    store: Store,
-    pupil_id: int,
-    on: date,
-    session: str,
-    step_key: str = "dsl_alert",
-    *,
-    at: datetime | None = None,
-) -> int:
-    """Record that this officer saw the DSL-alert notification for a pupil; returns the
-    audit event id. It dismisses the notification; the step itself is done only by a
-    'DSL informed' escalation."""
-    with store.transaction():
-        require_writer(store)
-        return store.audit(
-            ACK_ACTION,
-            "pupil",
-            pupil_id,
-            {"date": on.isoformat(), "session": session, "step": step_key, "at": local_stamp(at)},
-        )
-
-
 def acknowledged(
     store: Store, on: date, session: str, pupil_ids: Iterable[int] | None = None
 ) -> dict[int, Ack]:
-    """Pupil id -> the first acknowledgement of their DSL alert that session. Pass the
-    queued pupil ids to read through the events (entity, entity_id) index."""
+    """Pupil id -> the first acknowledgement of their DSL alert that session, as the old
+    notification recorded it. Pass the pupil ids to read through the events (entity,
+    entity_id) index."""
     result: dict[int, Ack] = {}
     for pid, officer, at in session_acks(store, ACK_ACTION, on, session, pupil_ids):
         result.setdefault(pid, Ack(officer, datetime.fromisoformat(at)))
     return result
+
+
+class DslDue(NamedTuple):  # not a dataclass: see triage.model
+    family_id: int
+    pupil_ids: tuple[int, ...]  # the family's pupils whose DSL step is overdue
+    due: datetime  # the earliest of their due times
+
+
+def dsl_due(
+    ladders: Mapping[int, FamilyLadder], already_told: AbstractSet[int] = frozenset()
+) -> list[DslDue]:
+    """The families whose DSL-alert step is past due and not done, earliest first (then by
+    family number): what the queue's banner lists until an officer records "DSL told".
+    ``already_told``: pupils whose alert the old notification acknowledged."""
+    found = []
+    for fid, lad in ladders.items():
+        due: dict[int, datetime] = {}
+        for s in lad.dsl_alerts_due():
+            if s.pupil_id is not None and s.pupil_id not in already_told:
+                due.setdefault(s.pupil_id, s.due)
+        if due:
+            found.append(DslDue(fid, tuple(due), min(due.values())))
+    return sorted(found, key=lambda d: (d.due, d.family_id))
+
+
+def dsl_not_due(ladder: FamilyLadder | None, family_number: int) -> str | None:
+    """Why "DSL told" cannot be recorded for this family now, in one line; None when its
+    DSL step is due (past due and not done)."""
+    steps = [s for s in ladder.steps if s.step.kind == "dsl_alert"] if ladder else []
+    if any(s.state == OVERDUE for s in steps):
+        return None
+    family = f"Family {family_number}"
+    pending = [s for s in steps if s.state == PENDING]
+    done = [s for s in steps if s.state == DONE and s.done_at is not None]
+    if not steps:
+        return f"{family}: the ladder has no DSL step for this family; nothing recorded."
+    if pending:
+        return (
+            f"{family}: the DSL step is not due until {min(s.due for s in pending):%H:%M};"
+            " nothing recorded (c then 7 records the DSL informed sooner)."
+        )
+    if done:
+        last = max(done, key=lambda s: s.done_at or s.due)
+        return (
+            f"{family}: the DSL was already told at {last.done_at:%H:%M}"
+            f" by {last.done_by}; nothing recorded."
+        )
+    return (
+        f"{family}: the DSL step is not needed (somebody answered, or a reason came);"
+        " nothing recorded."
+    )
 
 
 # --- timeliness for the summary ----------------------------------------------------------

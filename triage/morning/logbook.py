@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 from triage.codes import NOT_YET_PROVIDED
 from triage.dates import local_now, local_stamp, utc_stamp
 from triage.model import Attempt, Contact
+from triage.morning.ladder import ESCALATION_OF, FamilyLadder, LadderError, dsl_not_due
 from triage.morning.outcomes import CHANNEL_LABELS, RECODABLE, outcome
 from triage.officers import require_writer
 from triage.sanitise import printable
@@ -40,7 +41,17 @@ from triage.store.logbook import (
     withdraw_acks_of,
 )
 
-UNDOABLE = ("attempt", "reason", "note", "callback", "stage", "action", "action-status", "ack")
+UNDOABLE = (
+    "attempt",
+    "reason",
+    "note",
+    "callback",
+    "stage",
+    "action",
+    "action-status",
+    "ack",
+    "dsl-told",
+)
 
 
 class Logged(NamedTuple):
@@ -157,6 +168,75 @@ def log_attempt(
 
 
 _ESCALATION_KEYS = ("dsl_informed", "social_worker_informed", "police_welfare_check")
+
+
+DSL_TOLD = "dsl-told"  # the audit action of "DSL told"
+
+
+def tell_dsl(
+    store: Store,
+    ladder: FamilyLadder,
+    on: date,
+    session: str,
+    *,
+    at: datetime | None = None,
+    release_claims: Sequence[int] = (),
+) -> Logged:
+    """DSL told (`D` on the queue): the designated safeguarding lead has been told about
+    the family's children whose DSL-alert step is due. One transaction: one audit event
+    (who, when, which step) and, for each of those pupils, the escalation *DSL informed*,
+    the attempt that does the ladder's step. Refused with one line (LadderError) when no
+    DSL step of the family is due, or another officer has just recorded it."""
+    refusal = dsl_not_due(ladder, ladder.family_id)
+    if refusal is not None:
+        raise LadderError(refusal)
+    steps = [s for s in ladder.dsl_alerts_due() if s.pupil_id is not None]
+    wanted = list(dict.fromkeys(s.pupil_id for s in steps if s.pupil_id is not None))
+    outcome_key = ESCALATION_OF["dsl_alert"]
+    stamp = local_stamp(at)
+    with store.transaction():
+        require_writer(store)
+        # Read inside the write: two officers pressing D at once record it once.
+        done = attempts_in_session(store, on, session, wanted)
+        pupil_ids = [
+            pid for pid in wanted if all(a.outcome != outcome_key for a in done.get(pid, ()))
+        ]
+        if not pupil_ids:
+            raise LadderError(
+                f"Family {ladder.family_id}: another officer has just recorded the DSL told;"
+                " nothing recorded."
+            )
+        event_id = store.audit(
+            DSL_TOLD,
+            "pupil",
+            pupil_ids[0],
+            {
+                "pupils": pupil_ids,
+                "date": on.isoformat(),
+                "session": session,
+                "steps": sorted({s.step.key for s in steps if s.pupil_id in pupil_ids}),
+                "due": min(s.due for s in steps if s.pupil_id in pupil_ids).isoformat(),
+                "at": stamp,
+            },
+        )
+        insert_attempts(
+            store,
+            event_id,
+            pupil_ids,
+            on,
+            session,
+            at=stamp,
+            channel="escalation",
+            outcome=outcome_key,
+            contact_id=None,
+            contact_name=None,
+            number=None,
+            reason_code=None,
+            note=None,
+            callback_at=None,
+        )
+        delete_claims_of(store, release_claims, on, session)
+    return Logged(event_id, tuple(pupil_ids), (), "DSL told")
 
 
 def record_reason(

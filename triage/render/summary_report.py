@@ -41,7 +41,8 @@ def headline(s: DaySummary) -> list[tuple[str, str]]:
         ("Callbacks outstanding", str(len(s.callbacks_outstanding))),
         ("Marks recoded", str(s.recodes)),
         ("Stage changes", str(s.stage_changes)),
-        ("Alerts acknowledged", str(s.alerts_acknowledged)),
+        ("DSL told (safeguarding step)", str(s.dsl_told)),
+        ("Case alerts acknowledged", str(s.alerts_acknowledged)),
         ("Attendance today", _pct(s.attendance_today)),
         ("Same day last week", _pct(s.attendance_same_day_last_week)),
         ("This week", _pct(s.attendance_week)),
@@ -188,7 +189,7 @@ def _csv(s: DaySummary, names: bool) -> str:
         w.writerow([d, "contacts_by_channel", channel, n])
     for code, n in s.reasons_by_code.items():
         w.writerow([d, "reasons_by_code", code, n])
-    for key in ("recodes", "stage_changes", "alerts_acknowledged"):
+    for key in ("recodes", "stage_changes", "dsl_told", "alerts_acknowledged"):
         w.writerow([d, key, "", getattr(s, key)])
     for key in ("today", "week", "term", "same_day_last_week"):
         value = getattr(s, f"attendance_{key}")

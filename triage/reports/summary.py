@@ -25,6 +25,7 @@ from triage.store.reports import (
     attempts_by_channel,
     attendance_by_date,
     attendance_by_pupil,
+    dsl_told_on,
     queued_by_session,
     reasons_by_code,
     recodes_on,
@@ -65,7 +66,8 @@ class DaySummary:
     callbacks_outstanding: list[str] = field(default_factory=list)
     recodes: int = 0
     stage_changes: int = 0
-    alerts_acknowledged: int = 0
+    alerts_acknowledged: int = 0  # case alerts (triage.casework.alerts)
+    dsl_told: int = 0  # pupils whose DSL step was done: the DSL told
     per_officer: dict[str, dict[str, int]] = field(default_factory=dict)
     attendance_today: float | None = None
     attendance_week: float | None = None
@@ -117,6 +119,7 @@ def day_summary(store: Store, on: date, *, limit: int = 10) -> DaySummary:
     summary.recodes = recodes_on(store, on)
     summary.stage_changes = stage_changes_on(store, on)
     summary.alerts_acknowledged = alerts_acknowledged_on(store, on)
+    summary.dsl_told = dsl_told_on(store, on)
     summary.per_officer = dict(sorted(work_by_officer(store, on).items()))
     # A past day's registers have all closed; today's, by the clock.
     moment = datetime.now() if on >= date.today() else datetime.combine(on, time(23, 59))

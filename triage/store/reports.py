@@ -78,10 +78,30 @@ def stage_changes_on(store: Store, on: date) -> int:
 
 
 def alerts_acknowledged_on(store: Store, on: date) -> int:
-    """Alerts acknowledged on ``on`` (the date of their timestamp)."""
+    """Case alerts (``triage.casework.alerts``: persistent absence, an N left too long…)
+    acknowledged on ``on`` (the date of their timestamp). Not the DSL step: see
+    :func:`dsl_told_on`."""
     return int(
         store.conn.execute(
             "SELECT COUNT(*) FROM alert_acks WHERE substr(at, 1, 10) = ?", (on.isoformat(),)
+        ).fetchone()[0]
+    )
+
+
+def dsl_told_on(store: Store, on: date) -> int:
+    """Pupils (per session) whose designated safeguarding lead was told about their absence
+    on ``on``: the escalation *DSL informed* (not undone), which "DSL told" writes, or an
+    acknowledgement the DSL notification recorded before "DSL told" took its place
+    (``ladder-ack`` events, which count as told)."""
+    return int(
+        store.conn.execute(
+            "SELECT COUNT(*) FROM ("
+            " SELECT pupil_id, session FROM attempts WHERE date = ? AND outcome = ?"
+            " AND undone_event_id IS NULL"
+            " UNION"
+            " SELECT CAST(entity_id AS INTEGER), json_extract(detail, '$.session') FROM events"
+            " WHERE action = ? AND entity = 'pupil' AND json_extract(detail, '$.date') = ?)",
+            (on.isoformat(), "dsl_informed", "ladder-ack", on.isoformat()),
         ).fetchone()[0]
     )
 
