@@ -9,7 +9,9 @@ terminal app and the command line show a case the same way.
   :func:`suggestion_text`, :func:`alerts_text` and :func:`patterns_text`;
 - :func:`register_text` (the Register tab; :func:`grid_text` is its grid and
   :func:`legend_lines` its legend);
-- :func:`contacts_table` and :func:`timeline_table` (the Contacts and Timeline tabs), and
+- :func:`contacts_table` and :func:`timeline_tab` (the Contacts and Timeline tabs: the
+  calling ladder's steps still to do, :func:`to_do_table`, apart from what was done,
+  :func:`timeline_table`), and
   the same as lines for the command line, :func:`contacts_text`, :func:`siblings_text` and
   :func:`timeline_text` (a table cuts what does not fit the terminal; a line keeps it all);
 - :func:`case_text`: all of it, one below the other, as ``triage case`` prints it;
@@ -259,6 +261,7 @@ def register_text(case: CaseSummary) -> Group:
     text = Text(f"The register, last {weeks} school weeks (AM and PM each day)", style="bold")
     text.append(" — all on record\n" if weeks < 12 else "\n", style="dim")
     text.append_text(grid_text(case.grid))
+    text.rstrip()  # the legend's lines follow at once
     return Group(text, legend_lines(case.grid))
 
 
@@ -354,6 +357,32 @@ def contacts_table(case: CaseSummary) -> Table:
     return table
 
 
+def timeline_tab(case: CaseSummary) -> Group:
+    """The Timeline tab: the calling ladder's steps still to do, apart, then what was done."""
+    if not case.to_do:
+        return Group(timeline_table(case))
+    return Group(to_do_table(case), Text(""), timeline_table(case))
+
+
+def _to_do_title(case: CaseSummary) -> str:
+    return f"Calling ladder, still to do ({case.on:%a %d %b})"
+
+
+def to_do_table(case: CaseSummary) -> Table:
+    """The ladder's steps not done yet for the day's absence: due time, overdue marked."""
+    table = Table(title=_to_do_title(case), title_justify="left", expand=True)
+    table.add_column("due", no_wrap=True)
+    table.add_column("step", ratio=1)
+    table.add_column("", no_wrap=True)
+    for t in case.to_do:
+        table.add_row(
+            f"{t.session} {t.due:%H:%M}",
+            Text(t.label),
+            Text("overdue", style="bold red") if t.overdue else Text(""),
+        )
+    return table
+
+
 def timeline_table(case: CaseSummary) -> Table:
     table = Table(title="Timeline, newest first", title_justify="left", expand=True)
     table.add_column("when", no_wrap=True)
@@ -405,8 +434,18 @@ def siblings_text(case: CaseSummary) -> Text:
 
 
 def timeline_text(case: CaseSummary) -> Text:
-    """The timeline, newest first, one entry a line."""
-    text = Text("Timeline (newest first)", style="bold")
+    """The calling ladder's steps still to do, apart, then the timeline, newest first, one
+    entry a line."""
+    text = Text()
+    if case.to_do:
+        text.append(_to_do_title(case), style="bold")
+        for t in case.to_do:
+            text.append(f"\n  {t.session} {t.due:%H:%M}  ")
+            text.append(t.label)
+            if t.overdue:
+                text.append("  overdue", style="bold red")
+        text.append("\n\n")
+    text.append("Timeline (newest first)", style="bold")
     for e in case.timeline:
         text.append(f"\n  {e.when:%d/%m/%Y %H:%M}  {e.officer:<14} ")
         text.append(e.text)
