@@ -165,7 +165,9 @@ class HelpScreen(ModalScreen[None]):
             parts += [
                 Text(""),
                 glossary_table(
-                    f"Not allowed to you ({access.login}: {access.role})", tuple(refused)
+                    f"Not allowed to you ({access.login}: {access.role})",
+                    tuple(refused),
+                    term_width=6,
                 ),
             ]
         if isinstance(self.for_screen, CaseScreen) and access.can_write and not access.is_lead:
