@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench pictures clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check triage screens tests bench
 	$(BIN)/ruff format --check triage screens tests bench
 	$(BIN)/mypy
+
+# The README's pictures: copies of the (reviewed) snapshots; tests/test_readme_pictures.py
+# fails while one differs.
+pictures: $(STAMP)
+	$(BIN)/python -m tests.test_readme_pictures
 
 bench: $(STAMP)
 	$(BIN)/python bench/import_marks.py

@@ -75,7 +75,7 @@ from triage.render.case import (
     header_text,
     notice_text,
     register_text,
-    timeline_table,
+    timeline_tab,
 )
 from triage.store import Store, StoreError
 
@@ -170,7 +170,7 @@ class CaseScreen(OfficerScreen):
                 siblings,
             ]
         assert name == "timeline", name
-        return [Static(timeline_table(case), id="case-timeline")]
+        return [Static(timeline_tab(case), id="case-timeline")]
 
     async def _make_tab(self, name: str) -> None:
         """Make a tab's panels when it is first shown: only the Attendance tab is on view
@@ -210,7 +210,7 @@ class CaseScreen(OfficerScreen):
 
     def _read_case(self, store) -> CaseSummary:
         on = self.on_date or self.triage_app.requested_date or default_day(store, self.triage_app)
-        return load_case(store, self.pupil_id, on)
+        return load_case(store, self.pupil_id, on, self.now())
 
     def load(self) -> None:
         """Read the case again (off the interface thread); only the latest read is shown."""
@@ -256,7 +256,7 @@ class CaseScreen(OfficerScreen):
             self.query_one("#case-contacts", Static).update(contacts_table(case))
             self.show_siblings(case)
         if "timeline" in self._made_tabs:
-            self.query_one("#case-timeline", Static).update(timeline_table(case))
+            self.query_one("#case-timeline", Static).update(timeline_tab(case))
         active = self.query_one("#case-tabs", TabbedContent).active.removeprefix("tab-")
         if active in LAZY_TABS and active not in self._made_tabs:  # shown before the read
             self.call_later(self._make_tab, active)

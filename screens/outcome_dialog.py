@@ -144,13 +144,23 @@ class OutcomeDialog(ModalScreen[OutcomeChoice | None]):
         channel = "escalation" if chosen in ESCALATIONS else self.channel
         choice = OutcomeChoice(channel, chosen, pupils, self.contact)
         if chosen.asks_reason:
-            self.app.push_screen(ReasonPicker(), lambda code: self._with_reason(choice, code))
+            self._step_aside()
+            who = self._who().plain  # "For … only": the picker alone says whose reason
+            title = f"Reason given ({who[:1].lower()}{who[1:]})"
+            self.app.push_screen(ReasonPicker(title), lambda code: self._with_reason(choice, code))
         elif chosen.asks_time:
+            self._step_aside()
             self.app.push_screen(
                 CallbackPrompt(self.on_date), lambda when: self._with_time(choice, when)
             )
         else:
             self.dismiss(choice)
+
+    def _step_aside(self) -> None:
+        """Hide this dialog under the next one (the reason picker, the callback time): a
+        smaller dialog over it would leave this one's border and hint showing round it, as
+        if its keys were still live. Whatever the next one returns, this one closes."""
+        self.query_one("#dialog").display = False
 
     def _with_reason(self, choice: OutcomeChoice, code: str | None) -> None:
         if code is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 
@@ -310,6 +311,24 @@ async def _register_tab(pilot: Pilot) -> None:
 
 def test_the_register_grid_reads_at_80x24(demo_db, snap_compare) -> None:
     assert snap_compare(make_app(demo_db), terminal_size=(80, 24), run_before=_register_tab)
+
+
+@pytest.mark.parametrize("width", [40, 76, 80, 116, 120])
+def test_the_register_legend_breaks_only_between_whole_phrases(demo, width: int) -> None:
+    import io
+
+    from rich.console import Console
+
+    from triage.casework.chronology import load_case
+    from triage.render.case import register_text
+
+    case = load_case(demo, demo.pupil_by_upn(planted().penalty_10).id, DEMO_MORNING)
+    out = io.StringIO()
+    Console(width=width, file=out, color_system=None).print(register_text(case))
+    lines = out.getvalue().splitlines()
+    for char, meaning in case.grid.legend:
+        assert any(f"{char} {meaning}" in line for line in lines), (meaning, lines[-4:])
+    assert all(len(line.rstrip()) <= width for line in lines)
 
 
 async def test_enter_on_a_sibling_opens_the_siblings_case(demo_db) -> None:

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 
 from rich.cells import cell_len
 from textual.command import CommandPalette
@@ -19,6 +19,8 @@ from tests.pilot import loaded as _loaded
 from triage.morning.ladder import DslDue
 from triage.officers import add_officer
 from triage.store import open_store
+
+AT_1010 = datetime(2026, 11, 24, 10, 10)  # naive: local time, as the app's clock
 
 
 async def test_each_family_shows_its_next_step_and_when_it_is_due(demo_db) -> None:
@@ -251,8 +253,8 @@ async def test_l_shows_the_family_ladder(demo_db) -> None:
         assert type(app.screen).__name__ == "QueueScreen"
 
 
-def test_the_case_timeline_shows_ladder_steps_beside_attempts(demo_db) -> None:
-    from triage.casework.cases import timeline
+def _text_sent_at_0940(demo_db) -> int:
+    """The first queued pupil's family texted at 09:40 (the ladder's text, due 09:45)."""
     from triage.morning.logbook import log_attempt
 
     with open_store(demo_db, officer="officer.one") as s:
@@ -260,7 +262,59 @@ def test_the_case_timeline_shows_ladder_steps_beside_attempts(demo_db) -> None:
         log_attempt(
             s, [pupil], DEMO_MORNING, "AM", "text", "text_sent", at=datetime(2026, 11, 24, 9, 40)
         )
-        texts = [e for e in timeline(s, pupil, ladder=True) if e.kind == "ladder"]
+    return pupil
+
+
+def test_the_case_timeline_keeps_the_ladder_steps_done_and_only_those(demo_db) -> None:
+    from triage.casework.cases import timeline
+
+    pupil = _text_sent_at_0940(demo_db)
+    with open_store(demo_db) as s:
+        texts = [e for e in timeline(s, pupil, ladder=True, now=AT_1010) if e.kind == "ladder"]
     done = [e for e in texts if "Text due 09:45, done 09:40" in e.text]
     assert done and done[0].officer == "officer.one"
-    assert any("Call priority-1 contact due 10:00" in e.text for e in texts)
+    # A step not done is not history: no "due 10:00, overdue" row with no officer.
+    assert all(", done " in e.text and e.officer for e in texts), texts
+
+
+def test_the_steps_not_done_are_listed_apart_in_due_order_overdue_marked(demo_db) -> None:
+    from triage.casework.cases import ladder_to_do
+
+    pupil = _text_sent_at_0940(demo_db)
+    with open_store(demo_db) as s:
+        to_do = ladder_to_do(s, pupil, DEMO_MORNING, AT_1010)
+        earlier_day = ladder_to_do(s, pupil, date(2026, 11, 23), AT_1010)
+    assert to_do[0].label == "Call priority-1 contact" and f"{to_do[0].due:%H:%M}" == "10:00"
+    assert to_do[0].overdue  # due 10:00, and it is 10:10
+    assert not to_do[-1].overdue  # the last step (hours later) is not due yet
+    assert [t.due for t in to_do] == sorted(t.due for t in to_do)
+    assert "Text" not in [t.label for t in to_do][:1]  # done at 09:40: not still to do
+    assert earlier_day == []  # only the case's day: earlier days' steps are not "to do"
+
+
+def test_triage_case_prints_the_steps_to_do_before_the_timeline(demo_db) -> None:
+    from triage.casework.chronology import load_case
+    from triage.render.case import timeline_text
+
+    pupil = _text_sent_at_0940(demo_db)
+    with open_store(demo_db) as s:
+        text = timeline_text(load_case(s, pupil, DEMO_MORNING, AT_1010)).plain
+    to_do, history = text.split("Timeline (newest first)")
+    assert to_do.startswith("Calling ladder, still to do (Tue 24 Nov)")
+    assert "AM 10:00  Call priority-1 contact  overdue" in to_do
+    assert "Text due 09:45, done 09:40" in history and "overdue" not in history
+
+
+async def test_the_case_screens_timeline_tab_shows_the_steps_to_do_apart(demo_db) -> None:
+    from tests.pilot import make_app, open_case, press, screen_text
+
+    pupil = _text_sent_at_0940(demo_db)
+    app = make_app(demo_db, clock=Clock(10, 10))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_case(pilot, pupil)
+        await press(pilot, "4")
+        shown = screen_text(app)
+    to_do, history = shown.split("Timeline, newest first")
+    assert "Calling ladder, still to do" in to_do and "overdue" in to_do
+    assert "Call priority-1 contact" in to_do and "Call priority-1" not in history
+    assert "Text due 09:45, done 09:40" in history

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from triage.codes import CODES, Category
 from triage.dates import dmy, local_stamp, parse_stamp
@@ -41,6 +41,9 @@ from triage.sanitise import printable
 from triage.store import Store
 from triage.store import cases as case_rows
 from triage.store.alerts import acknowledgements_of
+
+if TYPE_CHECKING:
+    from triage.morning.ladder import FamilyLadder
 
 EXPECT, MONITOR, LISTEN, FACILITATE, FORMALISE, ENFORCE = STAGES
 
@@ -595,12 +598,23 @@ def describe_stage_change(change: StageChange) -> str:
 LADDER_ABSENCES = 10  # the calling ladder is shown for the pupil's last 10 queued absences
 
 
-def _ladder_steps(store: Store, pupil_id: int) -> list[TimelineEntry]:
-    """The school's first-day calling ladder beside the attempts: for each of the pupil's
-    recent unexplained absences, every step with when it was due and whether (and by whom)
-    it was done, timed at its due time. Read for the pupil alone; a family call writes an
-    attempt for each sibling, so the pupil's own attempts show what was done."""
-    from triage.dates import local_now
+@dataclass(frozen=True)
+class StepToDo:
+    """A step of the calling ladder not done yet for an absence still unexplained: not a
+    record of anything done, so it is shown apart from the timeline."""
+
+    due: datetime
+    session: str
+    label: str
+    overdue: bool
+
+
+def _pupil_ladders(
+    store: Store, pupil_id: int, now: datetime
+) -> list[tuple[date, str, FamilyLadder]]:
+    """The school's first-day calling ladder for each of the pupil's recent queued absences,
+    at ``now``: (date, session, FamilyLadder). Read for the pupil alone; a family call
+    writes an attempt for each sibling, so the pupil's own attempts show what was done."""
     from triage.model import AttendanceSummary, QueueEntry
     from triage.morning import ladder as ladders
     from triage.morning.logbook import attempts_for
@@ -611,8 +625,7 @@ def _ladder_steps(store: Store, pupil_id: int) -> list[TimelineEntry]:
     pupil = store.pupils([pupil_id])[0]
     contacts = tuple(store.contacts_by_pupil([pupil_id]).get(pupil_id, ()))
     ladder = ladders.ladder_of(store)
-    now = local_now()
-    result: list[TimelineEntry] = []
+    result = []
     for day, session, code in queued:
         on = date.fromisoformat(day)
         entry = QueueEntry(pupil, 1, contacts, 0, AttendanceSummary(0, 0, 0, 0), 0, 0)
@@ -625,27 +638,49 @@ def _ladder_steps(store: Store, pupil_id: int) -> list[TimelineEntry]:
             ladders.register_close(store, on, session),
             now,
         )
-        for step in family.steps:
-            if step.state == ladders.DONE:
-                text = (
-                    f"Calling ladder ({session}): {step.step.label} due {step.due:%H:%M},"
-                    f" done {step.done_at:%H:%M}" + (" (late)" if step.late else "")
-                )
-                who = step.done_by or ""
-            else:
-                text = (
-                    f"Calling ladder ({session}): {step.step.label} due {step.due:%H:%M},"
-                    f" {step.state}"
-                )
-                who = ""
-            result.append(TimelineEntry(step.due, who, "ladder", text))
+        result.append((on, session, family))
     return result
 
 
-def timeline(store: Store, pupil_id: int, *, ladder: bool = False) -> list[TimelineEntry]:
+def _ladder_steps_done(store: Store, pupil_id: int, now: datetime) -> list[TimelineEntry]:
+    """The ladder's steps done, with who did them and when, timed at their due time."""
+    from triage.morning.ladder import DONE
+
+    result: list[TimelineEntry] = []
+    for _on, session, family in _pupil_ladders(store, pupil_id, now):
+        for step in family.steps:
+            if step.state != DONE:
+                continue
+            text = (
+                f"Calling ladder ({session}): {step.step.label} due {step.due:%H:%M},"
+                f" done {step.done_at:%H:%M}" + (" (late)" if step.late else "")
+            )
+            result.append(TimelineEntry(step.due, step.done_by or "", "ladder", text))
+    return result
+
+
+def ladder_to_do(store: Store, pupil_id: int, on: date, now: datetime) -> list[StepToDo]:
+    """The ladder's steps still to do for the pupil's unexplained absences of ``on``, in
+    due order, overdue or not yet due at ``now``. Steps of earlier days not done are not
+    listed: nothing more will be done for them (the end-of-day summary reports them)."""
+    from triage.morning.ladder import OVERDUE, PENDING
+
+    return [
+        StepToDo(step.due, session, step.step.label, step.state == OVERDUE)
+        for day, session, family in _pupil_ladders(store, pupil_id, now)
+        if day == on
+        for step in family.steps
+        if step.state in (OVERDUE, PENDING)
+    ]
+
+
+def timeline(
+    store: Store, pupil_id: int, *, ladder: bool = False, now: datetime | None = None
+) -> list[TimelineEntry]:
     """Everything done on the pupil's case, newest first: contact attempts, recodes, notes,
-    stage changes, actions and alert acknowledgements. Undone rows are left out. Each entry
-    is plain text (no markup)."""
+    stage changes, actions and alert acknowledgements, and with ``ladder`` the calling
+    ladder's steps done (at ``now``, default the clock; the steps still to do are
+    :func:`ladder_to_do`). Undone rows are left out. Each entry is plain text (no markup)."""
     entries: list[TimelineEntry] = []
     for (
         event_id,
@@ -705,8 +740,10 @@ def timeline(store: Store, pupil_id: int, *, ladder: bool = False) -> list[Timel
             f" (arose {dmy(date.fromisoformat(ack.arose_on))})"
         )
         entries.append(TimelineEntry(parse_stamp(ack.at), ack.officer, "ack", text, ack.event_id))
-    if ladder:  # the case screen shows the calling ladder beside the attempts
-        entries.extend(_ladder_steps(store, pupil_id))
+    if ladder:  # the case screen shows the calling ladder's steps done beside the attempts
+        from triage.dates import local_now
+
+        entries.extend(_ladder_steps_done(store, pupil_id, now or local_now()))
     # Newest first; within one officer action, what followed from it (a recode after the
     # call that gave the reason) comes first too.
     order = {id(e): i for i, e in enumerate(entries)}

@@ -49,7 +49,7 @@ from triage.casework.alerts import Alert
 from triage.casework.cases import Action, Patterns, Suggestion, TimelineEntry
 from triage.casework.professionals import professionals_for
 from triage.codes import UNAUTHORISED_CODES
-from triage.dates import dmy
+from triage.dates import dmy, local_now
 from triage.model import AttendanceSummary, Contact, Mark, Professional, Pupil, year_label
 from triage.morning.queue import FLAG_LABELS
 from triage.render.html import html_page
@@ -113,6 +113,7 @@ class CaseSummary:
     actions: tuple[Action, ...]  # newest first
     timeline: tuple[TimelineEntry, ...]  # newest first
     professionals: tuple[Professional, ...] = ()  # social worker, virtual school
+    to_do: tuple[cases.StepToDo, ...] = ()  # the calling ladder's steps not done yet, on ``on``
 
     @property
     def open_alerts(self) -> tuple[Alert, ...]:
@@ -135,8 +136,10 @@ class CaseSummary:
         return None if self.stage_since is None else (self.on - self.stage_since).days
 
 
-def load_case(store: Store, pupil_id: int, on: date) -> CaseSummary:
-    """Read one pupil's case as it stands on ``on`` (a handful of queries)."""
+def load_case(store: Store, pupil_id: int, on: date, now: datetime | None = None) -> CaseSummary:
+    """Read one pupil's case as it stands on ``on`` (a handful of queries); ``now`` (default
+    the clock) decides which of the calling ladder's steps are overdue."""
+    now = now or local_now()
     found = store.pupils([pupil_id])
     if not found:
         raise CaseError(f"there is no pupil with id {pupil_id}")
@@ -176,8 +179,9 @@ def load_case(store: Store, pupil_id: int, on: date) -> CaseSummary:
             )
         ),
         actions=tuple(actions),
-        timeline=tuple(cases.timeline(store, pupil_id, ladder=True)),
+        timeline=tuple(cases.timeline(store, pupil_id, ladder=True, now=now)),
         professionals=tuple(professionals_for(store, [pupil_id]).get(pupil_id, [])),
+        to_do=tuple(cases.ladder_to_do(store, pupil_id, on, now)),
     )
 
 
@@ -273,6 +277,10 @@ def case_as_dict(case: CaseSummary) -> dict[str, Any]:
         "timeline": [
             {"at": e.when.isoformat(), "officer": e.officer, "kind": e.kind, "text": e.text}
             for e in case.timeline
+        ],
+        "ladder_to_do": [
+            {"due": t.due.isoformat(), "session": t.session, "step": t.label, "overdue": t.overdue}
+            for t in case.to_do
         ],
     }
 

@@ -7,8 +7,11 @@ terminal app and the command line show a case the same way.
   alerts and the patterns of absence (the screen's Attendance tab), built from
   :func:`figures_text`, :func:`badges_text`, :func:`thresholds_text`,
   :func:`suggestion_text`, :func:`alerts_text` and :func:`patterns_text`;
-- :func:`register_text` (the Register tab; :func:`grid_text` is its grid);
-- :func:`contacts_table` and :func:`timeline_table` (the Contacts and Timeline tabs), and
+- :func:`register_text` (the Register tab; :func:`grid_text` is its grid and
+  :func:`legend_lines` its legend);
+- :func:`contacts_table` and :func:`timeline_tab` (the Contacts and Timeline tabs: the
+  calling ladder's steps still to do, :func:`to_do_table`, apart from what was done,
+  :func:`timeline_table`), and
   the same as lines for the command line, :func:`contacts_text`, :func:`siblings_text` and
   :func:`timeline_text` (a table cuts what does not fit the terminal; a line keeps it all);
 - :func:`case_text`: all of it, one below the other, as ``triage case`` prints it;
@@ -23,7 +26,8 @@ from collections import Counter
 from datetime import date
 from typing import TYPE_CHECKING
 
-from rich.console import Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
@@ -251,17 +255,55 @@ def patterns_text(case: CaseSummary) -> Text:
 # --- the register ----------------------------------------------------------------------------
 
 
-def register_text(case: CaseSummary) -> Text:
-    """The register's heading and its grid (the screen's Register tab)."""
+def register_text(case: CaseSummary) -> Group:
+    """The register's heading, its grid and the grid's legend (the screen's Register tab)."""
     weeks = len(case.grid.weeks)
     text = Text(f"The register, last {weeks} school weeks (AM and PM each day)", style="bold")
     text.append(" — all on record\n" if weeks < 12 else "\n", style="dim")
     text.append_text(grid_text(case.grid))
-    return text
+    text.rstrip()  # the legend's lines follow at once
+    return Group(text, legend_lines(case.grid))
+
+
+class Entries:
+    """Short entries side by side, as many to a line as the width takes: a line breaks
+    only between entries, never inside one ("authorised" alone at the end of a line and
+    "absence" on the next read as two entries)."""
+
+    def __init__(self, entries: list[Text], gap: int = 2) -> None:
+        self.entries = entries
+        self.gap = gap
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        line = Text()
+        for entry in self.entries:
+            if line and line.cell_len + self.gap + entry.cell_len > options.max_width:
+                yield line
+                line = Text()
+            if line:
+                line.append(" " * self.gap)
+            line.append_text(entry)
+        if line:
+            yield line
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        widths = [e.cell_len for e in self.entries] or [0]
+        return Measurement(max(widths), sum(widths) + self.gap * (len(widths) - 1))
+
+
+def legend_lines(grid: cases.Grid) -> Entries:
+    """What each character of the grid means, one whole phrase an entry."""
+    entries = []
+    for char, meaning in grid.legend:
+        entry = Text(char, style=CELL_STYLES[cases.Cell(meaning)])
+        entry.append(f" {meaning}")
+        entries.append(entry)
+    return Entries(entries)
 
 
 def grid_text(grid: cases.Grid) -> Text:
-    """The register picture: one row a school week, AM and PM a day, with a legend."""
+    """The register picture: one row a school week, AM and PM a day (the legend is
+    :func:`legend_lines`)."""
     text = Text("week of     Mon Tue Wed Thu Fri\n", style="bold")
     for week in grid.weeks:
         text.append(f"{week.monday:%d/%m/%Y}  ")
@@ -282,10 +324,6 @@ def grid_text(grid: cases.Grid) -> Text:
         text.append("\n")
     if not grid.weeks:
         text.append("no school days on record\n", style="dim")
-    for char, meaning in grid.legend:
-        kind = cases.Cell(meaning)
-        text.append(char, style=CELL_STYLES[kind])
-        text.append(f" {meaning}  ")
     return text
 
 
@@ -316,6 +354,32 @@ def contacts_table(case: CaseSummary) -> Table:
         )
     if not case.contacts:
         table.add_row("", Text("none on file"), "", "", "", "")
+    return table
+
+
+def timeline_tab(case: CaseSummary) -> Group:
+    """The Timeline tab: the calling ladder's steps still to do, apart, then what was done."""
+    if not case.to_do:
+        return Group(timeline_table(case))
+    return Group(to_do_table(case), Text(""), timeline_table(case))
+
+
+def _to_do_title(case: CaseSummary) -> str:
+    return f"Calling ladder, still to do ({case.on:%a %d %b})"
+
+
+def to_do_table(case: CaseSummary) -> Table:
+    """The ladder's steps not done yet for the day's absence: due time, overdue marked."""
+    table = Table(title=_to_do_title(case), title_justify="left", expand=True)
+    table.add_column("due", no_wrap=True)
+    table.add_column("step", ratio=1)
+    table.add_column("", no_wrap=True)
+    for t in case.to_do:
+        table.add_row(
+            f"{t.session} {t.due:%H:%M}",
+            Text(t.label),
+            Text("overdue", style="bold red") if t.overdue else Text(""),
+        )
     return table
 
 
@@ -370,8 +434,18 @@ def siblings_text(case: CaseSummary) -> Text:
 
 
 def timeline_text(case: CaseSummary) -> Text:
-    """The timeline, newest first, one entry a line."""
-    text = Text("Timeline (newest first)", style="bold")
+    """The calling ladder's steps still to do, apart, then the timeline, newest first, one
+    entry a line."""
+    text = Text()
+    if case.to_do:
+        text.append(_to_do_title(case), style="bold")
+        for t in case.to_do:
+            text.append(f"\n  {t.session} {t.due:%H:%M}  ")
+            text.append(t.label)
+            if t.overdue:
+                text.append("  overdue", style="bold red")
+        text.append("\n\n")
+    text.append("Timeline (newest first)", style="bold")
     for e in case.timeline:
         text.append(f"\n  {e.when:%d/%m/%Y %H:%M}  {e.officer:<14} ")
         text.append(e.text)
