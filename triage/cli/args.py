@@ -16,6 +16,7 @@ Exit codes: 0 success, 1 a problem with the input (a file, the database, a date)
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable, Sequence
 from datetime import date, time
 from importlib import import_module
@@ -30,6 +31,16 @@ DEFAULT_PERIOD_WEEKS = 4  # triage.casework.letters.DEFAULT_PERIOD_WEEKS
 CHRONOLOGY_FORMATS = ("markdown", "html")  # triage.casework.chronology.FORMATS
 
 Subparsers = argparse._SubParsersAction
+
+
+def print_csv(text: str) -> None:
+    """A CSV on standard output as a spreadsheet wants it (UTF-8 with a byte-order mark:
+    :func:`triage.sanitise.excel_csv`), whether it is piped or redirected to a file."""
+    from triage.sanitise import excel_csv
+
+    sys.stdout.flush()
+    sys.stdout.buffer.write(excel_csv(text))
+    sys.stdout.flush()
 
 
 class UsageError(Exception):
