@@ -49,9 +49,9 @@ class SummaryScreen(TriageScreen):
         with VerticalScroll():
             yield Static("Counting…", id="summary-title")
             yield Static("", id="summary-figures")
+            yield Static("", id="summary-ladder")
             yield Static("", id="summary-chart")
             yield Static("", id="summary-unexplained")
-            yield Static("", id="summary-ladder")
             yield Static("", id="summary-officers")
             yield Static("", id="summary-celebrate")
         yield SteadyFooter()
