@@ -193,12 +193,13 @@ def timeliness_names(rows: list[TimelinessRow]) -> Text:
 
 def _plain(*renderables: RenderableType, width: int = 100) -> str:
     """Rich renderables as plain text (no colour, no control codes) for the text format."""
+    out = io.StringIO()
     console = Console(
-        file=io.StringIO(), width=width, color_system=None, force_terminal=False, highlight=False
+        file=out, width=width, color_system=None, force_terminal=False, highlight=False
     )
     for renderable in renderables:
         console.print(renderable)
-    return "\n".join(line.rstrip() for line in console.file.getvalue().splitlines())  # type: ignore[attr-defined]
+    return "\n".join(line.rstrip() for line in out.getvalue().splitlines())
 
 
 def _unexplained_lines(s: DaySummary, names: bool) -> list[str]:
