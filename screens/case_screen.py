@@ -54,6 +54,7 @@ from screens.outcome_dialog import (
 )
 from screens.widgets.footer import SteadyFooter
 from screens.widgets.title_bar import TitleBar
+from triage import officers
 from triage.casework import alerts, cases, letters, penalties
 from triage.casework.chronology import CaseSummary, build_chronology, load_case, render
 from triage.casework.professionals import record_professional
@@ -700,6 +701,7 @@ class CaseScreen(OfficerScreen):
             except letters.LetterError as exc:
                 self.notify(str(exc), severity="error", timeout=10, markup=False)
                 return
+            signs = "officer_name" in used
             if used & set(letters.NEEDS_OPTION):
                 self.app.push_screen(
                     Prompt(
@@ -707,16 +709,38 @@ class CaseScreen(OfficerScreen):
                         "dd/mm/yyyy HH:MM",
                         check=_meeting_problem,
                     ),
-                    lambda text: self._letter(name, *_meeting(text)) if text else None,
+                    lambda text: self._letter(name, *_meeting(text), signs) if text else None,
                 )
             else:
-                self._letter(name, None, None)
+                self._letter(name, None, None, signs)
 
         self.app.push_screen(Choice(f"Letter home for {case.pupil.display_name}", options), picked)
 
-    def _letter(self, name: str, meeting_date: date | None, meeting_time: Any) -> None:
+    def _letter(
+        self, name: str, meeting_date: date | None, meeting_time: Any, signs: bool = True
+    ) -> None:
         case = self.case
         assert case is not None
+        if signs and officers.display_name(self.store) is None:
+            # A letter is never signed with a login: ask for the name once, keep it, go on.
+            login = self.store.officer
+
+            def named(full_name: str | None) -> None:
+                self._write(
+                    lambda store: officers.set_display_name(store, login, full_name or ""),
+                    lambda signed: f"Letters are now signed {signed}",
+                    lambda _signed: self._letter(name, meeting_date, meeting_time),
+                )
+
+            self.app.push_screen(
+                Prompt(
+                    "Letters are signed with your full name: what is it?",
+                    "e.g. Priya Shah",
+                    check=lambda text: officers.display_name_problem(login, text),
+                ),
+                lambda full_name: named(full_name) if full_name else None,
+            )
+            return
         out = Path(self.triage_app.db_path).parent / LETTERS_FOLDER
 
         def done(written: list[letters.Letter]) -> str:

@@ -8,18 +8,24 @@ from __future__ import annotations
 
 from datetime import date
 
+from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Sparkline, Static
+from textual.widgets import Static
 
 from screens.officer_screen import TriageScreen
 from screens.widgets.footer import SteadyFooter
 from screens.widgets.title_bar import TitleBar
-from triage.render.summary_report import headline
+from triage.render.summary_report import (
+    attendance_chart,
+    headline,
+    timeliness_names,
+    timeliness_table,
+)
 from triage.reports.summary import DaySummary, day_summary
 from triage.store import StoreError
 
@@ -43,8 +49,8 @@ class SummaryScreen(TriageScreen):
         with VerticalScroll():
             yield Static("Counting…", id="summary-title")
             yield Static("", id="summary-figures")
-            yield Static(Text("Attendance, last 20 school days", style="bold"))
-            yield Sparkline([], id="summary-chart")
+            yield Static("", id="summary-ladder")
+            yield Static("", id="summary-chart")
             yield Static("", id="summary-unexplained")
             yield Static("", id="summary-officers")
             yield Static("", id="summary-celebrate")
@@ -87,8 +93,7 @@ class SummaryScreen(TriageScreen):
         for key, value in headline(s):
             figures.add_row(key, Text(value))
         self.query_one("#summary-figures", Static).update(figures)
-        chart = self.query_one("#summary-chart", Sparkline)
-        chart.data = [p or 0.0 for _, p in s.last_school_days]
+        self.query_one("#summary-chart", Static).update(attendance_chart(s.last_school_days))
         unexplained = Text("Still unexplained at the end of the day\n", style="bold")
         for u in s.unexplained:
             unexplained.append(f"  {u.name} ({u.year_group}) {u.session}: ")
@@ -97,6 +102,17 @@ class SummaryScreen(TriageScreen):
         if not s.unexplained:
             unexplained.append("  none\n")
         self.query_one("#summary-unexplained", Static).update(unexplained)
+        ladder: RenderableType = Text("")
+        if s.timeliness:
+            ladder = Group(
+                Text(
+                    "First-day calling ladder: families reached on time, late, or not at all",
+                    style="bold",
+                ),
+                timeliness_table(s.timeliness),
+                timeliness_names(s.timeliness),
+            )
+        self.query_one("#summary-ladder", Static).update(ladder)
         officers = Text("Work per officer\n", style="bold")
         for officer, counts in s.per_officer.items():
             officers.append(

@@ -17,7 +17,7 @@ from textual.widgets import DataTable, Static
 from screens.app import TriageApp
 from screens.case_dialogs import ActionForm, Choice, Info, PenaltyForm, StageDialog
 from screens.case_screen import CaseScreen
-from screens.outcome_dialog import Confirm, OutcomeDialog
+from screens.outcome_dialog import Confirm, OutcomeDialog, Prompt
 from tests.conftest import DEMO_MORNING, database_dump, planted, pupil_id, query
 from tests.pilot import (
     NOW,
@@ -31,7 +31,7 @@ from tests.pilot import (
 )
 from triage.casework import cases, penalties
 from triage.casework.letters import improvement_period
-from triage.officers import add_officer
+from triage.officers import add_officer, display_name, set_display_name
 from triage.store import open_store
 
 
@@ -376,6 +376,8 @@ async def test_a_viewer_has_no_key_that_writes(demo_db) -> None:
 async def test_l_writes_the_letter_beside_the_database_and_records_it(demo_db) -> None:
     upn = planted().penalty_9
     pid = pupil_id(demo_db, upn)
+    with setup_store(demo_db) as s:
+        set_display_name(s, "officer.one", "Priya Shah")
     app = make_app(demo_db)
     async with app.run_test(size=(120, 40)) as pilot:
         await open_case(pilot, pid)
@@ -387,6 +389,48 @@ async def test_l_writes_the_letter_beside_the_database_and_records_it(demo_db) -
     with setup_store(demo_db) as s:
         (sent,) = cases.actions_of(s, pid, "letter_sent")
     assert sent.detail["file"] == str(letter)
+
+
+async def test_l_asks_an_officer_with_no_name_for_it_and_signs_with_it_not_the_login(
+    demo_db,
+) -> None:
+    upn = planted().penalty_9
+    pid = pupil_id(demo_db, upn)
+    app = make_app(demo_db)  # officer.one, no name recorded
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_case(pilot, pid)
+        await press(pilot, "l", "enter")  # attendance-concern, the first
+        assert isinstance(app.screen, Prompt)  # asked before any letter is made
+        assert not (demo_db.parent / "letters").exists()
+        await type_text(pilot, "officer.one")
+        await press(pilot, "enter")
+        assert isinstance(app.screen, Prompt)  # a login is not a name: asked again
+        await press(pilot, *["backspace"] * len("officer.one"))
+        await type_text(pilot, "Priya Shah")
+        await press(pilot, "enter")
+    letter = demo_db.parent / "letters" / f"{upn}-attendance-concern.html"
+    text = letter.read_text(encoding="utf-8")
+    assert "Priya Shah" in text and "officer.one" not in text
+    with setup_store(demo_db) as s:
+        assert display_name(s) == "Priya Shah"  # kept: not asked again
+        (event,) = query(
+            demo_db, "SELECT officer, detail FROM events WHERE action = 'officer-name'"
+        )
+    assert event[0] == "officer.one" and "Priya Shah" in event[1]
+
+
+async def test_a_letter_whose_name_question_is_cancelled_writes_nothing(demo_db) -> None:
+    pid = pupil_id(demo_db, planted().penalty_9)
+    before = database_dump(demo_db)
+    app = make_app(demo_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_case(pilot, pid)
+        await press(pilot, "l", "enter")
+        assert isinstance(app.screen, Prompt)
+        await press(pilot, "escape")
+        assert isinstance(app.screen, CaseScreen)
+    assert not (demo_db.parent / "letters").exists()
+    assert database_dump(demo_db) == before
 
 
 async def test_c_logs_a_call_against_the_pupils_latest_unexplained_absence(demo_db) -> None:

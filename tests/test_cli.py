@@ -147,7 +147,9 @@ def test_queue_json_lists_pupils_in_the_same_order_as_the_app(demo_db, capsys) -
 
 def test_queue_csv_has_the_documented_columns_and_one_row_per_pupil(demo_db, capsys) -> None:
     assert main(["queue", "--db", str(demo_db), "--format", "csv", "--date", "2026-11-24"]) == 0
-    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    out = capsys.readouterr().out
+    assert out.startswith("\ufeff")  # the byte-order mark Excel needs for accented names
+    rows = list(csv.reader(io.StringIO(out.removeprefix("\ufeff"))))
     assert rows[0][:4] == ["family", "upn", "surname", "forename"]
     assert "contact_1_numbers" in rows[0]
     assert len(rows) > 10

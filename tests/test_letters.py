@@ -26,8 +26,9 @@ from triage.casework.letters import (
 )
 from triage.cli.args import add_letter_parser
 from triage.cli.letters import run_letter_command
+from triage.cli.main import main
 from triage.imports.importers import import_files
-from triage.officers import AccessDenied, add_officer
+from triage.officers import AccessDenied, add_officer, display_name, set_display_name
 from triage.rules import (
     attendance,
     rolling_unauthorised_sessions,
@@ -42,6 +43,20 @@ SHIPPED += ("praise",)
 MEETING = {"meeting_date": date(2026, 12, 1), "meeting_time": time(9, 30)}
 AMY = "A123456789012"
 HOSTILE = "<script>alert('x')</script>"
+
+
+@pytest.fixture
+def store(store: Store) -> Store:
+    """conftest's store, its officer named: a letter is never signed with a login."""
+    set_display_name(store, store.officer, "Officer One")
+    return store
+
+
+@pytest.fixture
+def demo(demo: Store) -> Store:
+    """conftest's demo school, its officer named."""
+    set_display_name(demo, demo.officer, "Officer One")
+    return demo
 
 
 def _most_unauthorised_upn(store: Store) -> str:
@@ -472,3 +487,65 @@ def test_the_letter_command_lists_templates_and_fields(
 def test_the_docs_list_every_field() -> None:
     docs = (Path(__file__).resolve().parent.parent / "docs" / "letters.md").read_text()
     assert [f for f in FIELDS if f"`{f}`" not in docs] == []
+
+
+# --- the signature: a full name, never a login ----------------------------------------------
+
+
+def test_the_letter_command_refuses_an_officer_with_no_name_and_writes_nothing(
+    demo_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with open_store(demo_db) as s:
+        upn, login = _upns(s, 1)[0], s.officer
+    before = database_dump(demo_db)
+    out = tmp_path / "out"
+    code = main(["letter", "praise", upn, "--db", str(demo_db), "--out", str(out)])
+    err = capsys.readouterr().err.strip()
+    assert code == 1
+    assert len(err.splitlines()) == 1
+    assert f'triage officers name {login} "Your Full Name"' in err
+    assert not out.exists() or list(out.iterdir()) == []
+    assert database_dump(demo_db) == before
+
+
+def test_officers_name_records_the_signature_and_the_next_letter_uses_it(
+    demo_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with open_store(demo_db) as s:
+        upn, login = _upns(s, 1)[0], s.officer
+    assert main(["officers", "name", login, "Priya  Shah", "--db", str(demo_db)]) == 0
+    out = tmp_path / "out"
+    argv = ["letter", "praise", upn, "--db", str(demo_db), "--out", str(out), "--format"]
+    assert main([*argv, "markdown"]) == 0
+    text = (out / f"{upn}-praise.md").read_text(encoding="utf-8")
+    assert "Priya Shah\\\nAttendance Officer, " in text  # single-user mode: not a lead's title
+    assert f"\n{login}\\" not in text
+    with open_store(demo_db) as s:
+        (detail,) = s.conn.execute(
+            "SELECT detail FROM events WHERE action = 'officer-name' AND entity_id = ?", (login,)
+        ).fetchone()
+    assert json.loads(detail) == {"before": None, "after": "Priya Shah"}
+
+
+@pytest.mark.parametrize("name", ["officer.one", "  ", "1234"])
+def test_a_login_or_no_name_is_refused_as_a_signature(store: Store, name: str) -> None:
+    with pytest.raises(ValueError):
+        set_display_name(store, "officer.one", name)
+    assert display_name(store) == "Officer One"  # unchanged
+
+
+def test_a_lead_signs_as_attendance_lead_and_an_officer_may_name_only_themselves(
+    store: Store, tmp_path: Path
+) -> None:
+    add_officer(store, "officer.one", "lead", display_name="Ms Priya Shah")
+    add_officer(store, "someone.else", "officer")
+    other = open_store(store.path, officer="someone.else")
+    try:
+        with pytest.raises(AccessDenied):
+            set_display_name(other, "officer.one", "Someone Else")
+        assert set_display_name(other, "someone.else", "Sam Else") == "Sam Else"
+    finally:
+        other.close()
+    _school(store, tmp_path)
+    [letter] = write_letters(store, "praise", [AMY], out_dir=tmp_path / "out", fmt="markdown")
+    assert "Ms Priya Shah\\\nAttendance Lead, " in letter.path.read_text(encoding="utf-8")

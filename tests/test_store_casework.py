@@ -11,9 +11,9 @@ import pytest
 
 from tests.conftest import imported, pid
 from triage.casework.cases import change_stage, record_action, set_action_status
-from triage.casework.letters import officer_name
+from triage.casework.letters import LetterError, officer_name
 from triage.morning.logbook import undo_last
-from triage.officers import add_officer
+from triage.officers import add_officer, set_display_name
 from triage.store import Store
 from triage.store import alerts as alert_rows
 from triage.store import cases as case_rows
@@ -87,14 +87,17 @@ def test_queued_absences_are_the_latest_first_and_limited(school: Store) -> None
     assert case_rows.queued_absences(school, amy, 0) == []
 
 
-def test_a_letter_is_signed_by_the_login_of_an_officer_without_a_display_name(
+def test_a_letter_is_never_signed_with_the_login_of_an_officer_without_a_display_name(
     school: Store,
 ) -> None:
     add_officer(school, "officer.one", "lead")
     assert role_and_name_of(school, "officer.one") == ("lead", None)
     assert role_and_name_of(school, "nobody") is None
     school.officer = "officer.one"
-    assert officer_name(school) == "officer.one"
+    with pytest.raises(LetterError, match='triage officers name officer.one "Your Full Name"'):
+        officer_name(school)
+    set_display_name(school, "officer.one", "Priya Shah")
+    assert officer_name(school) == "Priya Shah"
 
 
 def test_unauthorised_marks_keep_an_old_n_but_not_an_old_o(school: Store) -> None:

@@ -17,7 +17,7 @@ from triage.cli.main import main
 from triage.codes import ATTENDING_CODES, POSSIBLE_CODES
 from triage.morning.logbook import log_attempt, record_reason, set_callback
 from triage.morning.queue import load_morning
-from triage.render.summary_report import render, sparkline
+from triage.render.summary_report import attendance_chart, chart_svg, render, sparkline
 from triage.reports.amendments import mark_exported, pending, to_csv
 from triage.reports.summary import day_summary
 from triage.store import open_store
@@ -262,6 +262,40 @@ def test_amendments_list_each_recode_once_then_not_again(worked_db, tmp_path) ->
     assert len(everything.read_bytes().decode("utf-8-sig").splitlines()) == 3
 
 
+def test_the_amendments_reason_is_the_register_reason_and_the_call_outcome_its_own_column(
+    worked_db, tmp_path
+) -> None:
+    out = tmp_path / "amend.csv"
+    assert main(["export", "amendments", "--db", str(worked_db), "--out", str(out)]) == 0
+    rows = list(csv.DictReader(io.StringIO(out.read_bytes().decode("utf-8-sig"))))
+    by_code = {r["New mark"]: r for r in rows}
+    assert by_code["I"]["Reason"].startswith("Illness")
+    assert by_code["M"]["Reason"].startswith("Leave: medical or dental appointment")
+    assert "Spoke to contact" not in by_code["I"]["Reason"]
+    assert by_code["I"]["Outcome"] == "Spoke to contact — reason given"
+
+
+def test_the_summary_csv_starts_with_the_byte_order_mark_excel_needs(worked_db, tmp_path):
+    out = tmp_path / "summary.csv"
+    argv = ["summary", "--db", str(worked_db), "--date", "2026-11-24", "--format", "csv"]
+    assert main([*argv, "--out", str(out)]) == 0
+    data = out.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbfdate,section,item,value")
+    assert data.count(b"\xef\xbb\xbf") == 1
+    assert "Müller" in data.decode("utf-8-sig")  # the demo's most improved, read back whole
+
+
+def test_a_summary_csv_of_several_days_has_one_byte_order_mark_and_one_header(
+    worked_db, capsysbinary
+) -> None:
+    argv = ["summary", "--db", str(worked_db), "--from", "2026-11-23", "--to", "2026-11-24"]
+    assert main([*argv, "--format", "csv"]) == 0
+    data = capsysbinary.readouterr().out
+    assert data.startswith(b"\xef\xbb\xbfdate,section,item,value")
+    assert data.count(b"\xef\xbb\xbf") == 1 and data.count(b"date,section,item,value") == 1
+    assert b"2026-11-23," in data and b"2026-11-24," in data
+
+
 def test_a_corrected_recode_is_one_row_from_the_original_to_the_final_mark(worked_db):
     with open_store(worked_db) as s:
         pid = s.conn.execute("SELECT pupil_id FROM recodes WHERE new_code = 'I'").fetchone()[0]
@@ -318,7 +352,32 @@ async def test_s_opens_the_summary_and_brackets_move_between_days(worked_db) -> 
         assert type(app.screen).__name__ == "QueueScreen"
 
 
+async def test_the_summary_screen_shows_the_ladder_table_and_the_dated_chart(demo_db) -> None:
+    from screens.app import TriageApp
+    from tests.pilot import settle, text_of
+
+    _summary, _on_time, late_family = _timely_summary(demo_db)
+    app = TriageApp(demo_db, DEMO_MORNING)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("s")
+        await settle(pilot, ("summary",))
+        ladder = text_of(app.screen.query_one("#summary-ladder"))
+        chart = text_of(app.screen.query_one("#summary-chart"))
+    assert "On time" in ladder and "Not reached" in ladder
+    text_row = next(line for line in ladder.splitlines() if "Text" in line and "09:45" in line)
+    assert text_row.split()[-3:-1] == ["1", "1"]  # one family on time, one late
+    assert late_family in ladder
+    assert "Tue 24 Nov │" in chart and "bars start at" in chart
+
+
 def test_the_summary_reports_how_timely_each_ladder_step_was(demo_db) -> None:
+    _timely_summary(demo_db)
+
+
+def _timely_summary(demo_db):
+    """The demo morning with one family texted on time and one late; the summary, and the
+    two families' names."""
     from datetime import datetime
 
     with open_store(demo_db, officer="officer.one") as s:
@@ -342,13 +401,64 @@ def test_the_summary_reports_how_timely_each_ladder_step_was(demo_db) -> None:
             at=datetime(2026, 11, 24, 10, 5),
         )
         summary = day_summary(s, DEMO_MORNING)
-    text_step = next(t for t in summary.timeliness if t["step"] == "text_p1")
-    assert text_step["reached"] == 2
-    assert text_step["median_minutes"] == (25 + 50) / 2  # registers close at 09:15
-    assert text_step["worst_minutes"] == 50
+    text_step = next(t for t in summary.timeliness if t.step == "text_p1")
+    assert (text_step.label, text_step.due_at) == ("Text", "09:45")  # registers close at 09:15
+    assert text_step.on_time == 1
+    assert text_step.median_minutes == (25 + 50) / 2
+    assert text_step.worst_minutes == 50
     late_names = ", ".join(e.pupil.display_name for e in families[4].entries)
-    assert text_step["late"] == [late_names]
-    assert "First-day calling ladder" in render(summary, "text")
+    assert text_step.late == (late_names,)
+    on_time_names = ", ".join(e.pupil.display_name for e in families[3].entries)
+    assert on_time_names not in text_step.not_reached
+    # every other family the first text applied to was never texted
+    assert len(text_step.not_reached) == text_step.families - 2
+    return summary, on_time_names, late_names
+
+
+def test_the_ladder_timeliness_is_a_table_in_every_format(demo_db) -> None:
+    summary, on_time_family, late_family = _timely_summary(demo_db)
+    text_step = next(t for t in summary.timeliness if t.step == "text_p1")
+    counts = [str(text_step.families), "1", "1", str(len(text_step.not_reached))]
+
+    text = render(summary, "text")
+    lines = text.splitlines()
+    row = next(line for line in lines if line.startswith("AM   Text") and "09:45" in line)
+    assert row.split()[-4:] == counts
+    follow_up = " ".join(text.split("Work per officer")[0].split())  # unwrapped
+    assert (
+        follow_up.split(f"{late_family} (AM) — ")[1].split("(AM)")[0].endswith("; late: Text 09:45")
+    )
+
+    markdown = render(summary, "markdown")
+    assert f"| AM | Text | 09:45 | {' | '.join(counts)} |" in markdown
+
+    html = render(summary, "html")
+    assert (
+        "<tr><td>AM</td><td>Text</td><td>09:45</td>"
+        + "".join(f'<td class="n">{n}</td>' for n in counts)
+        + "</tr>"
+    ) in html
+    assert "<th>not reached</th>" in html
+
+    rows = list(csv.reader(io.StringIO(render(summary, "csv"))))
+    ladder = {(r[1], r[2]): r[3] for r in rows if r[1].startswith("ladder_")}
+    step = "AM 09:45 Text"
+    assert [ladder[(k, step)] for k in ("ladder_families", "ladder_on_time")] == counts[:2]
+    assert [ladder[(k, step)] for k in ("ladder_late", "ladder_not_reached")] == counts[2:]
+    assert ["2026-11-24", "ladder_late_family", step, late_family] in rows
+    # a family reached on time needs no follow-up at that step: it is not named for it
+    on_time_line = follow_up.split(f"{on_time_family} (AM) — ")[1].split("(AM)")[0]
+    assert "Text 09:45" not in on_time_line
+    named = [r for r in rows if r[1].endswith("_family") and r[2] == step]
+    assert on_time_family not in [r[3] for r in named]
+
+
+def test_a_summary_without_names_gives_the_ladder_as_counts_only(demo_db) -> None:
+    summary, _on_time, late_family = _timely_summary(demo_db)
+    for fmt in ("text", "markdown", "html", "csv", "json"):
+        out = render(summary, fmt, names=False)
+        assert "ladder" in out.lower() or '"timeliness"' in out, fmt
+        assert late_family not in out, fmt
 
 
 # --- the school's attendance: every figure against a count of the marks themselves -----
@@ -476,3 +586,47 @@ def test_attendance_figures_across_a_term_boundary_match_a_count(term_edge_db, o
     with open_store(term_edge_db) as s:
         summary = day_summary(s, on, limit=5)
     assert _attendance_of(summary) == _expected_attendance(term_edge_db, on, limit=5)
+
+
+# --- the 20-day chart ----------------------------------------------------------------------
+
+CHART_DAYS = [(date(2026, 11, 23), 93.2), (date(2026, 11, 24), 95.9), (date(2026, 11, 25), None)]
+
+
+def test_the_terminal_chart_names_each_day_prints_its_value_and_states_its_baseline() -> None:
+    chart = attendance_chart(CHART_DAYS).plain
+    lines = chart.splitlines()
+    assert "bars start at 80%" in lines[0]  # 10% below the lowest day, rounded, and said
+    monday = next(line for line in lines if line.startswith("Mon 23 Nov"))
+    tuesday = next(line for line in lines if line.startswith("Tue 24 Nov"))
+    assert monday.endswith("93.2%") and tuesday.endswith("95.9%")
+    assert "no marks" in next(line for line in lines if line.startswith("Wed 25 Nov"))
+    assert lines[-1].split() == ["80%", "85%", "90%", "95%", "100%"]  # the axis, in %
+    # bar lengths from the baseline: (93.2-80)/20 and (95.9-80)/20 of the width
+    bars = [line.split("│")[1].rstrip(" 0123456789.%") for line in (monday, tuesday)]
+    assert len(bars[0].rstrip("▏▎▍▌▋▊▉")) == int(13.2 / 20 * 40)
+    assert len(bars[1].rstrip("▏▎▍▌▋▊▉")) == int(15.9 / 20 * 40)
+
+
+def test_the_html_chart_bars_start_at_zero_in_proportion_to_their_values() -> None:
+    import re
+
+    svg = chart_svg(CHART_DAYS)
+    heights = [float(h) for h in re.findall(r'<rect [^>]*height="([\d.]+)"', svg)]
+    assert len(heights) == 2  # a day with no marks has no bar
+    assert heights[0] / heights[1] == pytest.approx(93.2 / 95.9, rel=1e-3)
+    bottoms = {
+        round(float(y) + float(h), 1)
+        for y, h in re.findall(r'<rect [^>]*y="([\d.]+)" [^>]*height="([\d.]+)"', svg)
+    }
+    assert len(bottoms) == 1  # every bar stands on the same line: 0%
+    labels = re.findall(r">([^<>]+)</text>", svg)
+    assert {"0%", "50%", "100%", "Attendance %", "93.2", "95.9"} <= set(labels)
+    assert {"Mon 23 Nov", "Tue 24 Nov", "Wed 25 Nov"} <= set(labels)
+    assert "#2b6cb0" not in svg  # black, white and grey: it prints
+
+
+def test_the_html_summary_says_where_its_bars_start(worked_db) -> None:
+    with open_store(worked_db) as s:
+        html = render(day_summary(s, DEMO_MORNING), "html")
+    assert "Each bar starts at 0%" in html

@@ -21,8 +21,11 @@ from triage.store.officers import (  # Officer: a row of the officers table
     any_officers,
     count_with_role,
     delete_officer,
+    display_name_of,
     role_and_name_of,
     role_of,
+    save_display_name,
+    save_single_user_name,
     upsert_officer,
 )
 
@@ -110,6 +113,50 @@ def add_officer(
         if _leads(store) == 0:
             raise ValueError("this would leave no lead")
     return next(o for o in list_officers(store) if o.login == login)
+
+
+def clean_display_name(name: str) -> str:
+    """A person's name as letters print it: printable, single-spaced."""
+    return " ".join(printable(name).split())
+
+
+def display_name_problem(login: str, name: str) -> str | None:
+    """Why ``name`` cannot sign letters for ``login`` (one line), or None."""
+    name = clean_display_name(name)
+    if not name:
+        return "give your full name, as it should appear under a letter"
+    if name.casefold() == login.casefold() or not any(c.isalpha() for c in name):
+        return f"{name!r} is a login, not a name: give your full name, e.g. Priya Shah"
+    if len(name) > 80:
+        return "a name of at most 80 characters"
+    return None
+
+
+def set_display_name(store: Store, login: str, name: str) -> str:
+    """Record the name letters are signed with. An officer may give their own; a lead any
+    officer's. With no officers recorded (single-user mode) the name is kept for the login
+    without recording an officer, which would end single-user mode. Audited."""
+    problem = display_name_problem(login, name)
+    if problem:
+        raise ValueError(problem)
+    name = clean_display_name(name)
+    with store.transaction():
+        if login == store.officer:
+            access_of(store)
+        else:
+            require_lead(store)
+        before = display_name_of(store, login)
+        if not save_display_name(store, login, name):
+            if any_officers(store):
+                raise ValueError(f"{login!r} is not an officer of this database")
+            save_single_user_name(store, login, name)
+        store.audit("officer-name", "officer", login, {"before": before, "after": name})
+    return name
+
+
+def display_name(store: Store, login: str | None = None) -> str | None:
+    """The name ``login`` (default: this store's officer) signs with, None if not given."""
+    return display_name_of(store, login or store.officer)
 
 
 def remove_officer(store: Store, login: str) -> None:

@@ -46,6 +46,13 @@ def is_email(text: str) -> bool:
     return bool(_EMAIL.fullmatch(text))
 
 
+def excel_csv(text: str) -> bytes:
+    """CSV text as the bytes to write for a spreadsheet: UTF-8 with a byte-order mark.
+    Without the mark Excel reads UTF-8 as the local code page, and a name with an accent
+    (Müller, Zoë) comes out garbled. Every CSV the app writes goes through here."""
+    return text.encode("utf-8-sig")
+
+
 def spreadsheet_safe(value: str) -> str:
     """Neutralise a CSV cell a spreadsheet would run as a formula (CSV formula injection):
     a leading = + - @, tab or carriage return gets a ' in front."""

@@ -71,7 +71,8 @@ class LetterError(ValueError):
 FIELDS: dict[str, str] = {
     "school_name": "the school's name (the school_name setting)",
     "today": "the letter's date, e.g. 24 November 2026",
-    "officer_name": "the officer writing: their display name, else their login",
+    "officer_name": "the officer writing: their full name (never a login; asked for if missing)",
+    "officer_role": "the officer's role: Attendance Lead, or Attendance Officer",
     "preferred_forename": "the pupil's preferred forename (the legal one if none)",
     "legal_forename": "the pupil's legal forename",
     "surname": "the pupil's surname",
@@ -160,6 +161,7 @@ def letter_fields(
     *,
     school_name: str,
     officer_name: str,
+    officer_role: str = "Attendance Officer",
 ) -> dict[str, str | None]:
     """Every field's value for one pupil's letter (None: needs an option, see
     :data:`NEEDS_OPTION`). Pure: figures come from :mod:`triage.rules` over ``marks`` up to
@@ -184,6 +186,7 @@ def letter_fields(
         "school_name": printable(school_name).strip(),
         "today": long_date(on),
         "officer_name": printable(officer_name).strip(),
+        "officer_role": officer_role,
         "preferred_forename": preferred,
         "legal_forename": legal,
         "surname": surname,
@@ -381,11 +384,24 @@ class Letter:
 
 
 def officer_name(store: Store) -> str:
-    """A letter is signed with the officer's recorded name, else their login."""
-    from triage.store.officers import role_and_name_of
+    """The name a letter is signed with: the officer's full name, never their login. With
+    none recorded, :class:`LetterError` says how to give it (the screen asks for it first)."""
+    from triage.officers import display_name
 
-    _role, name = role_and_name_of(store, store.officer) or (None, None)
-    return (name if name and name.strip() else None) or store.officer
+    name = display_name(store)
+    if not name:
+        raise LetterError(
+            f"letters are signed with your full name and none is recorded for {store.officer}:"
+            f' run triage officers name {store.officer} "Your Full Name"; no letters were written'
+        )
+    return name
+
+
+def officer_role(store: Store) -> str:
+    """The role under the signature: a lead of a team's database signs as Attendance Lead."""
+    from triage.store.officers import role_of
+
+    return "Attendance Lead" if role_of(store, store.officer) == "lead" else "Attendance Officer"
 
 
 def _pupils(store: Store, upns: Sequence[str]) -> list[Pupil]:
@@ -474,7 +490,10 @@ def write_letters(
     marks = store.marks_by_pupil(ids, end=details.today)
     days = store.school_days()
     school = settings.get(store, "school_name")
-    writer = officer_name(store)
+    # A template that signs needs the officer's name; one that does not (a school's own
+    # slip) can be written without it. Never the login.
+    writer = officer_name(store) if "officer_name" in fields_used else ""
+    role = officer_role(store)
     out = Path(out_dir).expanduser()
     rendered: list[tuple[Pupil, Path, str]] = []
     for pupil in pupils:
@@ -486,6 +505,7 @@ def write_letters(
             details,
             school_name=school,
             officer_name=writer,
+            officer_role=role,
         )
         target = (out / _file_name(pupil, chosen, fmt)).absolute()
         rendered.append((pupil, target, render(chosen, values, fmt)))

@@ -16,6 +16,7 @@ Exit codes: 0 success, 1 a problem with the input (a file, the database, a date)
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable, Sequence
 from datetime import date, time
 from importlib import import_module
@@ -30,6 +31,16 @@ DEFAULT_PERIOD_WEEKS = 4  # triage.casework.letters.DEFAULT_PERIOD_WEEKS
 CHRONOLOGY_FORMATS = ("markdown", "html")  # triage.casework.chronology.FORMATS
 
 Subparsers = argparse._SubParsersAction
+
+
+def print_csv(text: str) -> None:
+    """A CSV on standard output as a spreadsheet wants it (UTF-8 with a byte-order mark:
+    :func:`triage.sanitise.excel_csv`), whether it is piped or redirected to a file."""
+    from triage.sanitise import excel_csv
+
+    sys.stdout.flush()
+    sys.stdout.buffer.write(excel_csv(text))
+    sys.stdout.flush()
 
 
 class UsageError(Exception):
@@ -227,7 +238,7 @@ def add_demo_parser(subparsers: Subparsers, parents: Sequence[argparse.ArgumentP
 
 
 def add_officers_parser(subparsers: Subparsers, parents: Sequence[argparse.ArgumentParser]) -> None:
-    """``triage officers add LOGIN [--role R] | list | remove LOGIN``."""
+    """``triage officers add LOGIN [--role R] | name LOGIN "Full Name" | list | remove LOGIN``."""
     p = subparsers.add_parser("officers", parents=list(parents), help="who may use this database")
     osub = p.add_subparsers(dest="officers_command", metavar="ACTION", required=True)
     oadd = osub.add_parser(
@@ -236,6 +247,13 @@ def add_officers_parser(subparsers: Subparsers, parents: Sequence[argparse.Argum
     oadd.add_argument("login", help="their login name on this machine")
     oadd.add_argument("--role", choices=("lead", "officer", "viewer"), default="officer")
     oadd.add_argument("--display-name", help="the name to show (default: the login)")
+    oname = osub.add_parser(
+        "name",
+        parents=list(parents),
+        help="the full name letters are signed with (your own; a lead: anyone's)",
+    )
+    oname.add_argument("login", help="their login name on this machine")
+    oname.add_argument("full_name", metavar="FULL_NAME", help='e.g. "Priya Shah"')
     osub.add_parser("list", parents=list(parents), help="list the officers")
     orm = osub.add_parser("remove", parents=list(parents), help="remove an officer")
     orm.add_argument("login")

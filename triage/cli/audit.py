@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import json
-import sys
 from pathlib import Path
 
 from rich.console import Console
 from rich.text import Text
 
-from triage.cli.args import EXIT_OK
+from triage.cli.args import EXIT_OK, print_csv
 from triage.sanitise import spreadsheet_safe
 from triage.store import open_store
 
@@ -25,10 +25,12 @@ def run_audit_command(args: argparse.Namespace, db_path: Path) -> int:
     if args.format == "json":
         print(json.dumps(rows, indent=2, ensure_ascii=False))
     elif args.format == "csv":
-        writer = csv.writer(sys.stdout, lineterminator="\n")
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
         writer.writerow(AUDIT_COLUMNS)
         for row in rows:
             writer.writerow([spreadsheet_safe(_csv_value(row[c])) for c in AUDIT_COLUMNS])
+        print_csv(out.getvalue())
     else:
         console = Console(highlight=False, soft_wrap=True)
         for row in rows:

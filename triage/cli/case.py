@@ -39,6 +39,7 @@ from rich.text import Text
 
 from triage.casework import alerts, chronology
 from triage.casework.chronology import CaseError
+from triage.cli.args import print_csv
 from triage.dates import dmy
 from triage.model import year_label
 from triage.private_files import write_private
@@ -184,7 +185,7 @@ def _alerts(store: Store, args: argparse.Namespace) -> int:
         )
         return 0
     if args.alerts_format == "csv":
-        sys.stdout.write(alerts_csv(rows))
+        print_csv(alerts_csv(rows))
         return 0
     console = Console(highlight=False, soft_wrap=True)
     unacknowledged = sum(1 for r in rows if r["acknowledged_by"] is None)

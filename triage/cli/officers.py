@@ -1,5 +1,5 @@
-"""``triage officers add LOGIN | list | remove LOGIN``: who may use this database
-(:mod:`triage.officers`)."""
+"""``triage officers add LOGIN | name LOGIN "Full Name" | list | remove LOGIN``: who may use
+this database, and the names they sign letters with (:mod:`triage.officers`)."""
 
 from __future__ import annotations
 
@@ -18,11 +18,16 @@ def run_officers_command(args: argparse.Namespace, db_path: Path) -> int:
         add_officer,
         list_officers,
         remove_officer,
+        set_display_name,
     )
 
     with open_store(db_path, group=getattr(args, "group", None)) as store:
         if args.officers_command == "list":
             access_of(store)  # an unknown login may not read the list
+        elif args.officers_command == "name":
+            name = set_display_name(store, args.login, args.full_name)
+            print(f"{args.login} signs letters as {name}")
+            return EXIT_OK
         elif args.officers_command == "add":
             officer = add_officer(store, args.login, args.role, args.display_name)
             print(f"{officer.login} is now {officer.role}")

@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import json
-import sys
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from triage.cli.args import EXIT_OK
+from triage.cli.args import EXIT_OK, print_csv
 from triage.model import year_label
 from triage.sanitise import spreadsheet_safe
 from triage.store import StoreError, open_store
@@ -54,10 +54,12 @@ def run_queue_command(args: argparse.Namespace, db_path: Path) -> int:
         )
         return EXIT_OK
     if args.format == "csv":
-        writer = csv.writer(sys.stdout, lineterminator="\n")
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
         writer.writerow(CSV_COLUMNS)
         for entry in morning.entries:
             writer.writerow([spreadsheet_safe(v) for v in entry_as_csv_row(entry)])
+        print_csv(out.getvalue())
         return EXIT_OK
     console = Console(highlight=False)
     console.print(

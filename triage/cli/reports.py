@@ -10,7 +10,8 @@ import os
 import sys
 from pathlib import Path
 
-from triage.cli.args import EXIT_OK, UsageError
+from triage.cli.args import EXIT_OK, UsageError, print_csv
+from triage.sanitise import excel_csv
 from triage.store import StoreError, open_store
 
 
@@ -49,9 +50,13 @@ def run_summary_command(args: argparse.Namespace, db_path: Path) -> int:
         text = parts[0] + "".join(p.split("\n", 1)[1] for p in parts[1:]) if parts else ""
     else:
         text = "\n".join(render(s, args.format, names) for s in summaries)
+    # A CSV goes to a spreadsheet: with a byte-order mark (sanitise.excel_csv).
+    data = excel_csv(text) if args.format == "csv" else text.encode("utf-8")
     if args.out:
-        _write_private(args.out, text.encode("utf-8"))
+        _write_private(args.out, data)
         print(f"summary written to {args.out}", file=sys.stderr)
+    elif args.format == "csv":
+        print_csv(text)
     else:
         sys.stdout.write(text)
     return EXIT_OK

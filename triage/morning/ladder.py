@@ -731,6 +731,7 @@ class StepTimeliness(NamedTuple):  # not a dataclass: see triage.model
     worst_minutes: int | None
     late: tuple[int, ...]  # family ids: done after it was due
     skipped: tuple[int, ...]  # due passed, never done, ladder not ended, still needed
+    on_time: int = 0  # families where it was done for every pupil, none of them late
 
 
 def timeliness(
@@ -756,6 +757,7 @@ def timeliness(
     for step in ladder.steps + ladder.safeguarding:
         applied = 0
         minutes: list[int] = []
+        on_time = 0
         late: list[int] = []
         skipped: list[int] = []
         for fid, lad in ladders.items():
@@ -765,6 +767,7 @@ def timeliness(
             applied += 1
             if all(r.state == DONE for r in rows):
                 minutes.append(max(r.minutes_after_close(close) or 0 for r in rows))
+                on_time += not any(r.late for r in rows)
             if any(r.late for r in rows):
                 late.append(fid)
             if any(r.state == OVERDUE for r in rows):
@@ -780,6 +783,7 @@ def timeliness(
                 max(minutes) if minutes else None,
                 tuple(late),
                 tuple(skipped),
+                on_time,
             )
         )
     return out

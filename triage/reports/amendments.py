@@ -6,6 +6,10 @@ exported before, and records that they now have been; ``everything=True`` repeat
 whole range. Several recodes of one mark (N → I, then corrected to M) come out as one row,
 from the mark's original code to its final one; a mark the MIS already shows with the new
 code needs no entry and is left out.
+
+``Reason`` is what the MIS is told: the register reason the new code stands for
+("Illness (not a medical or dental appointment)"); how the reason was obtained (the call's
+outcome, "Spoke to contact — reason given") is kept apart in ``Outcome``.
 """
 
 from __future__ import annotations
@@ -15,8 +19,9 @@ import io
 from dataclasses import dataclass
 from datetime import date
 
+from triage.codes import CODES
 from triage.officers import require_writer
-from triage.sanitise import spreadsheet_safe
+from triage.sanitise import excel_csv, spreadsheet_safe
 from triage.store import Store, now_iso
 from triage.store.reports import RecodeRow, mark_recodes_exported, recodes_to_amend
 
@@ -29,6 +34,7 @@ COLUMNS = (
     "Original mark",
     "New mark",
     "Reason",
+    "Outcome",
     "Officer",
     "Recorded at",
 )
@@ -43,7 +49,8 @@ class Amendment:
     session: str
     original: str
     new: str
-    reason: str
+    reason: str  # the register reason of the new code, for the MIS
+    outcome: str  # how it was learned: the attempt's outcome, when one was recorded
     officer: str
     recorded_at: str
     recode_ids: tuple[int, ...]
@@ -58,6 +65,7 @@ class Amendment:
             self.original,
             self.new,
             self.reason,
+            self.outcome,
             self.officer,
             self.recorded_at,
         ]
@@ -90,13 +98,21 @@ def pending(
                 session=last.session,
                 original=original,
                 new=new,
-                reason=last.reason or "",
+                reason=register_reason(new),
+                outcome=last.reason or "",
                 officer=last.officer,
                 recorded_at=last.at,
                 recode_ids=tuple(r.id for r in chain),
             )
         )
     return result
+
+
+def register_reason(code: str) -> str:
+    """The reason a code records, as the MIS lists it: "I" -> "Illness (not a medical or
+    dental appointment)" (the national codes' meaning, first letter capitalised)."""
+    meaning = CODES[code].meaning if code in CODES else code
+    return meaning[:1].upper() + meaning[1:]
 
 
 def mark_exported(store: Store, amendments: list[Amendment], file_name: str) -> None:
@@ -119,4 +135,4 @@ def to_csv(amendments: list[Amendment]) -> bytes:
     writer.writerow(COLUMNS)
     for a in amendments:
         writer.writerow([spreadsheet_safe(v) for v in a.row()])
-    return "\ufeff".encode() + out.getvalue().encode("utf-8")
+    return excel_csv(out.getvalue())

@@ -12,10 +12,17 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from triage import rules, settings
-from triage.morning.ladder import ladder_of, register_close, timeliness
+from triage.dates import hhmm
+from triage.morning.ladder import (
+    KIND_LABELS,
+    StepTimeliness,
+    ladder_of,
+    register_close,
+    timeliness,
+)
 from triage.morning.logbook import attempts_for
 from triage.morning.outcomes import CHANNEL_LABELS
 from triage.morning.queue import RegisterNotTaken, load_morning, load_progress, registers_not_taken
@@ -54,6 +61,65 @@ class Improved:
     after: float
 
 
+class TimelinessRow(NamedTuple):  # not a dataclass: see triage.model
+    """One step of the calling ladder in one session, as families experienced it.
+
+    Each family the step applied to is counted once: *not reached* (its due time passed and
+    it was never done while still needed), else *late* (done after its due time), else *on
+    time*; the rest needed it no more (a reason came first) and are in none of the three.
+    Only the late and not-reached families are named: they are what a lead follows up."""
+
+    session: str
+    step: str  # the ladder's key: "call_p1"
+    label: str  # "Call priority-1 contact"
+    due_minutes: int  # after the register closed
+    due_at: str  # the clock time it fell due, "10:00"
+    families: int  # families the step applied to
+    on_time: int
+    late: tuple[str, ...]  # family names (the pupils', comma-separated)
+    not_reached: tuple[str, ...]
+    median_minutes: float | None  # from the register closing to the step being done
+    worst_minutes: int | None
+
+    def as_json(self, names: bool) -> dict[str, Any]:
+        data = self._asdict()
+        data["reached"] = self.on_time + len(self.late)
+        if not names:
+            data["late"], data["not_reached"] = len(self.late), len(self.not_reached)
+        data["skipped"] = data["not_reached"]  # its name before #17, kept for readers of JSON
+        return data
+
+
+def timeliness_rows(
+    session: str,
+    steps: list[StepTimeliness],
+    family_names: dict[int, str],
+    register_closed: datetime,
+) -> list[TimelinessRow]:
+    """The ladder's timeliness (:func:`triage.morning.ladder.timeliness`) as rows to read:
+    each family in exactly one of on time, late, not reached (or none: not needed)."""
+    rows = []
+    for t in steps:
+        not_reached = list(dict.fromkeys(t.skipped))
+        late = [f for f in dict.fromkeys(t.late) if f not in not_reached]
+        rows.append(
+            TimelinessRow(
+                session,
+                t.key,
+                KIND_LABELS.get(t.kind, t.kind),
+                t.due_minutes,
+                hhmm((register_closed + timedelta(minutes=t.due_minutes)).time()),
+                t.applied,
+                t.on_time,
+                tuple(family_names.get(f, str(f)) for f in late),
+                tuple(family_names.get(f, str(f)) for f in not_reached),
+                t.median_minutes,
+                t.worst_minutes,
+            )
+        )
+    return rows
+
+
 @dataclass
 class DaySummary:
     school: str
@@ -76,13 +142,14 @@ class DaySummary:
     last_school_days: list[tuple[_Day, float | None]] = field(default_factory=list)
     full_attendance: list[str] = field(default_factory=list)
     most_improved: list[Improved] = field(default_factory=list)
-    # The calling ladder, per session and step: reached, median/worst minutes, late, skipped.
-    timeliness: list[dict[str, Any]] = field(default_factory=list)
+    # The calling ladder, per session and step: on time, late, not reached.
+    timeliness: list[TimelinessRow] = field(default_factory=list)
     # Registers closed but still not taken in the latest export, by session and group.
     registers_not_taken: list[RegisterNotTaken] = field(default_factory=list)
 
     def as_json(self, names: bool = True) -> dict[str, Any]:
         data = asdict(self)
+        data["timeliness"] = [t.as_json(names) for t in self.timeliness]
         data["date"] = self.date.isoformat()
         data["registers_not_taken"] = [r._asdict() for r in self.registers_not_taken]
         data["last_school_days"] = [
@@ -94,9 +161,6 @@ class DaySummary:
                 for u in self.unexplained
             ]
             data["full_attendance"] = len(self.full_attendance)
-            data["timeliness"] = [
-                {**t, "late": len(t["late"]), "skipped": len(t["skipped"])} for t in self.timeliness
-            ]
             data["most_improved"] = len(self.most_improved)
             data["callbacks_outstanding"] = len(self.callbacks_outstanding)
         return data
@@ -134,26 +198,9 @@ def day_summary(store: Store, on: date, *, limit: int = 10) -> DaySummary:
         family_names = {
             f.id: ", ".join(e.pupil.display_name for e in f.entries) for f in morning.families
         }
-        for t in timeliness(
-            morning,
-            attempts,
-            progress.codes,
-            ladder_of(store),
-            register_close(store, on, session),
-        ):
-            summary.timeliness.append(
-                {
-                    "session": session,
-                    "step": t.key,
-                    "due_minutes": t.due_minutes,
-                    "families": t.applied,
-                    "reached": t.reached,
-                    "median_minutes": t.median_minutes,
-                    "worst_minutes": t.worst_minutes,
-                    "late": [family_names.get(f, str(f)) for f in t.late],
-                    "skipped": [family_names.get(f, str(f)) for f in t.skipped],
-                }
-            )
+        closed = register_close(store, on, session)
+        steps = timeliness(morning, attempts, progress.codes, ladder_of(store), closed)
+        summary.timeliness += timeliness_rows(session, steps, family_names, closed)
         for e in morning.entries:
             status = progress.statuses[e.pupil.id]
             if progress.codes[e.pupil.id] != "N":

@@ -39,6 +39,37 @@ def role_and_name_of(store: Store, login: str) -> tuple[str, str | None] | None:
     return None if row is None else (row[0], row[1])
 
 
+# Before any officer is recorded (single-user mode) there is no officer row to keep a name
+# in: it is kept as a setting of this key and the login, not shown by `triage config`.
+_SINGLE_USER_NAME = "officer_display_name:"
+
+
+def display_name_of(store: Store, login: str) -> str | None:
+    """The name this login gave (officer record first, else the single-user one), or None."""
+    row = store.conn.execute(
+        "SELECT display_name FROM officers WHERE login = ?", (login,)
+    ).fetchone()
+    if row is not None and row[0]:
+        return str(row[0])
+    return store.setting(_SINGLE_USER_NAME + login)
+
+
+def save_display_name(store: Store, login: str, name: str) -> bool:
+    """Record the name on the officer's row; False when the login has no row (nothing
+    written). Call inside the caller's transaction."""
+    cur = store.conn.execute("UPDATE officers SET display_name = ? WHERE login = ?", (name, login))
+    return cur.rowcount > 0
+
+
+def save_single_user_name(store: Store, login: str, name: str) -> None:
+    """Keep the name of a login using a database with no officers recorded."""
+    store.conn.execute(
+        "INSERT INTO settings (key, value) VALUES (?, ?)"
+        " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (_SINGLE_USER_NAME + login, name),
+    )
+
+
 def any_officers(store: Store) -> bool:
     """Whether any officer is recorded (none: the database is in single-user mode)."""
     return store.conn.execute("SELECT 1 FROM officers LIMIT 1").fetchone() is not None
