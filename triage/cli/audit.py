@@ -9,10 +9,10 @@ import json
 import sys
 from pathlib import Path
 
-from rich.console import Console
 from rich.text import Text
 
 from triage.cli.args import EXIT_OK
+from triage.cli.console import people_console
 from triage.sanitise import spreadsheet_safe
 from triage.store import open_store
 
@@ -30,7 +30,7 @@ def run_audit_command(args: argparse.Namespace, db_path: Path) -> int:
         for row in rows:
             writer.writerow([spreadsheet_safe(_csv_value(row[c])) for c in AUDIT_COLUMNS])
     else:
-        console = Console(highlight=False, soft_wrap=True)
+        console = people_console(soft_wrap=True)
         for row in rows:
             line = Text(f"{row['at']}  {row['officer']:<16} {row['action']:<16}")
             line.append(f" {row['summary']}")

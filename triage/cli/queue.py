@@ -10,11 +10,11 @@ import json
 import sys
 from pathlib import Path
 
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from triage.cli.args import EXIT_OK
+from triage.cli.console import people_console
 from triage.model import year_label
 from triage.sanitise import spreadsheet_safe
 from triage.store import StoreError, open_store
@@ -59,7 +59,7 @@ def run_queue_command(args: argparse.Namespace, db_path: Path) -> int:
         for entry in morning.entries:
             writer.writerow([spreadsheet_safe(v) for v in entry_as_csv_row(entry)])
         return EXIT_OK
-    console = Console(highlight=False)
+    console = people_console()
     console.print(
         Text(
             f"{morning.school} — {morning.date:%A %d %B %Y} {morning.session}: "
