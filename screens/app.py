@@ -56,6 +56,7 @@ class TriageApp(App[int]):
         self.officer = officer
         self._clock = clock or local_now
         self._starting = ExitStack()  # the collector's pause at start (on_load, started)
+        self.import_folder: Path | None = None  # the import screen's picker, this session
         # Writes happen on the interface thread: each is one short transaction.
         self.store: Store = open_store(db_path, create=False, officer=officer)
         try:
