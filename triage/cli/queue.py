@@ -79,7 +79,10 @@ def run_queue_command(args: argparse.Namespace, db_path: Path) -> int:
         ("call first", None),
         ("number", 13),
     ):
-        table.add_column(col, no_wrap=True, overflow="ellipsis", min_width=width)
+        # In a narrow terminal the two names wrap onto a second line (Rich narrows wrapping
+        # columns first), so the figures and the number to call are never cut.
+        wraps = width is None
+        table.add_column(col, no_wrap=not wraps, overflow="fold", min_width=width)
     for family in morning.families:
         for n, e in enumerate(family.entries):
             pct = e.attendance.percent if e.attendance is not None else None
