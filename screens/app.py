@@ -6,6 +6,7 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from triage.bulk import cyclic_gc_paused
 
@@ -27,7 +28,12 @@ with cyclic_gc_paused(freeze=True):
     from triage.morning.logbook import release_all
     from triage.morning.queue import Morning, NoMarksError, default_date, load_morning
     from triage.officers import Access, access_of
+    from triage.preferences import PreferencesError, save_preference, saved_theme
     from triage.store import Store, StoreError, open_store, readable_by_others
+
+
+if TYPE_CHECKING:
+    from textual.theme import Theme
 
 
 class TriageApp(App[int]):
@@ -61,12 +67,17 @@ class TriageApp(App[int]):
         # Writes are tried on the interface thread, each one short transaction; one that
         # finds another writer holding the lock waits its turn in a worker (the queue's
         # _write), with a connection of its own (connect()).
+        self.import_folder: Path | None = None  # the import screen's picker, this session
         self.store: Store = open_store(db_path, create=False, officer=officer)
         try:
             self.access: Access = access_of(self.store)  # an unknown login stops here
         except StoreError:
             self.store.close()
             raise
+        # The theme this officer chose last time (their own file, not the school's database).
+        self._saved_theme = saved_theme()
+        if self._saved_theme in self.available_themes:
+            self.theme = self._saved_theme
 
     def now(self) -> datetime:
         """The clock (injected by tests); local time, as officers read it."""
@@ -96,6 +107,7 @@ class TriageApp(App[int]):
         # Pushed over the blank default screen. (As the default mode's screen it would save
         # a few milliseconds, but its widgets can then be mounted twice in a race at start.)
         self.push_screen(QueueScreen())
+        self.theme_changed_signal.subscribe(self, self.remember_theme)
         self._inbox_seen: dict[str, tuple[int, int]] | None = None
         self.set_interval(settings.get_int(self.store, "inbox_check_seconds"), self.check_inbox)
         if readable_by_others(self.db_path):
@@ -121,6 +133,17 @@ class TriageApp(App[int]):
     def _damaged(self, message: str) -> None:
         self.store.damaged = message
         self.notify(message, severity="error", timeout=600, markup=False)
+
+    def remember_theme(self, theme: Theme) -> None:
+        """A theme chosen (in the palette) is this officer's from now on."""
+        if theme.name == self._saved_theme:
+            return
+        try:
+            save_preference("theme", theme.name)
+        except PreferencesError as exc:
+            self.notify(str(exc), severity="warning", markup=False)
+            return
+        self._saved_theme = theme.name
 
     def on_unmount(self) -> None:
         self._starting.close()  # if it never painted

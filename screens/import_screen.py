@@ -1,22 +1,27 @@
 """The import screen (`i`): the inbox at a glance, and any CSV imported by hand.
 
 Lists what is waiting in the inbox, what was imported today and what was rejected today
-(with its first error), checks the inbox now, and offers a file picker over the officer's
-home folder. Imports run in a worker thread with a progress bar; the queue behind refreshes
-itself when the import lands.
+(with its first error), checks the inbox now, and offers a file picker. The picker starts
+in the officer's home folder (or where it was last this session); a path typed or pasted
+above it (``ctrl+l``) opens a folder or imports a file anywhere (``/tmp``, a share, a USB
+stick), and ``backspace`` goes up a folder. Imports run in a worker thread with a progress
+bar; the queue behind refreshes itself when the import lands.
 """
 
 from __future__ import annotations
 
+import os
+import shlex
 from collections.abc import Iterable
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, DirectoryTree, ProgressBar, Static
+from textual.widgets import DataTable, DirectoryTree, Input, ProgressBar, Static
 
 from screens.officer_screen import TriageScreen
 from screens.widgets.footer import SteadyFooter
@@ -24,6 +29,7 @@ from screens.widgets.title_bar import TitleBar
 from triage.imports import inbox
 from triage.imports.csvfile import ImportFileError, read_csv
 from triage.imports.importers import import_files
+from triage.sanitise import excerpt
 from triage.store import StoreError
 
 
@@ -38,11 +44,36 @@ class CsvTree(DirectoryTree):
         ]
 
 
+def typed_path(text: str, here: Path) -> Path | None:
+    """The path an officer typed or pasted, as they meant it: ``~`` is their home, a
+    relative path is inside the folder shown (``..`` is its parent), and what a file
+    manager or a terminal adds when pasting is taken off (quotes round it, a ``file://``
+    address, a backslash before a space). None for nothing typed."""
+    text = text.strip()
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+        text = text[1:-1]
+    if text.startswith("file://"):
+        text = unquote(urlparse(text).path)
+    if not text:
+        return None
+    path = Path(text).expanduser()
+    if not path.exists() and "\\" in text:  # /media/usb/May\ marks.csv
+        try:
+            words = shlex.split(text)
+        except ValueError:
+            words = []
+        if len(words) == 1:
+            path = Path(words[0]).expanduser()
+    return path if path.is_absolute() else here / path
+
+
 class ImportScreen(TriageScreen):
     CSS_PATH = "import_screen.tcss"
     BINDINGS = [
         Binding("escape", "back", "Back to the queue"),
-        Binding("i", "check_now", "Check inbox now"),
+        Binding("i", "check_now", "Check inbox"),
+        Binding("ctrl+l", "type_path", "Type a path"),
+        Binding("backspace", "folder_up", "Up a folder"),
         Binding("tab", "focus_next", "Next pane", show=False),
     ]
 
@@ -61,7 +92,10 @@ class ImportScreen(TriageScreen):
                 yield table
             with Vertical(id="picker-pane"):
                 yield Static(Text("Import a file (enter on a CSV)", style="bold"))
-                yield CsvTree(self.home, id="picker")
+                yield Input(placeholder="type or paste a path (ctrl+l)", id="picker-path")
+                start = self.triage_app.import_folder or self.home
+                yield Static(self.folder_label(start), id="picker-folder")
+                yield CsvTree(start, id="picker")
         yield ProgressBar(id="import-progress", total=100, show_eta=False)
         yield Static("", id="import-result")
         yield SteadyFooter()
@@ -75,6 +109,67 @@ class ImportScreen(TriageScreen):
 
     def action_check_now(self) -> None:
         self.check_inbox()
+
+    @staticmethod
+    def folder_label(folder: Path) -> Text:
+        """The whole path of the folder shown (the tree's top line shows only its name)."""
+        return Text(f"in {folder}", style="dim")
+
+    def action_type_path(self) -> None:
+        self.query_one("#picker-path", Input).focus()
+
+    def action_folder_up(self) -> None:
+        """The folder above the one shown (from the home folder: /home, then /)."""
+        here = Path(self.query_one(CsvTree).path).expanduser().resolve()
+        self.show_folder(here.parent)
+
+    def show_folder(self, folder: Path) -> bool:
+        """Show ``folder`` in the picker (and remember it for this session); False, and
+        one line saying why, for a folder this login may not open."""
+        if not os.access(folder, os.R_OK | os.X_OK):
+            self.notify(
+                f"Cannot open the folder {excerpt(str(folder))}: permission denied",
+                severity="error",
+                markup=False,
+            )
+            return False
+        tree = self.query_one(CsvTree)
+        if Path(tree.path) != folder:
+            tree.path = folder
+        self.query_one("#picker-folder", Static).update(self.folder_label(folder))
+        self.triage_app.import_folder = folder
+        return True
+
+    @on(Input.Submitted, "#picker-path")
+    def path_typed(self, event: Input.Submitted) -> None:
+        """A folder: the picker moves there. A file: it is imported (checked like any
+        other; a file that is not an export is refused with its reason)."""
+        try:
+            path = typed_path(event.value, Path(self.query_one(CsvTree).path))
+            if path is None:
+                return
+            is_folder, is_file = path.is_dir(), path.is_file()
+        except OSError as exc:  # a name too long for the file system, and the like
+            self.notify(
+                f"Cannot use {excerpt(event.value.strip())}: {exc.strerror or exc}",
+                severity="error",
+                markup=False,
+            )
+            return
+        if is_folder:
+            if self.show_folder(path):
+                event.input.value = ""
+                self.query_one(CsvTree).focus()
+        elif is_file:
+            self.show_folder(path.parent)
+            event.input.value = ""
+            self.import_file(path)
+        else:  # left in the box, to mend a typing slip
+            self.notify(
+                f"There is no file or folder at {excerpt(str(path))}",
+                severity="error",
+                markup=False,
+            )
 
     @work(thread=True, exclusive=True, group="inbox")
     def check_inbox(self) -> None:

@@ -23,9 +23,11 @@ DEMO_MORNING = date(2026, 11, 24)  # a Tuesday: the demo's queue is this morning
 
 @pytest.fixture(autouse=True)
 def _no_stray_database(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No test may touch a real per-user database: point the defaults into tmp_path."""
+    """No test may touch a real per-user database or file: point the defaults into tmp_path."""
     monkeypatch.delenv("TRIAGE_DB", raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    # Nor an officer's own preferences (a theme chosen would change every snapshot).
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
     monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
     (tmp_path / "tmp").mkdir(exist_ok=True)
 

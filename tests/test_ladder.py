@@ -669,6 +669,7 @@ def run_ladder(db: Path, *argv: str) -> int:
 def test_config_ladder_show_prints_the_default_ladder(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    open_store(tmp_path / "t.db").close()  # a new school's database (show makes none)
     run_ladder(tmp_path / "t.db", "show")
     assert parse_ladder(capsys.readouterr().out) == DEFAULT_LADDER
 

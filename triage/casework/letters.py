@@ -3,7 +3,7 @@ Markdown, each one recorded on the pupil's case as a ``letter_sent`` action.
 
 Templates are Markdown with ``{{ field }}`` placeholders (:data:`FIELDS`). The renderer is
 deliberately tiny: a placeholder is replaced by its value and nothing else happens — no
-expressions, no loops, no code. The shipped templates live in ``triage/templates/``; a
+expressions, no loops, no code. The shipped templates live in ``triage/casework/templates/``; a
 school overrides one (or adds its own) by putting ``NAME.md`` in the ``templates`` folder
 beside the database, or in the folder given with ``--templates``.
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from triage.dates import DateError, parse_clock, parse_date
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
+DISTRIBUTION = "attendance-triage"  # the name in pyproject.toml, for its installed version
 
 LETTER_FORMATS = ("html", "markdown")  # triage.casework.letters.FORMATS
 DEFAULT_PERIOD_WEEKS = 4  # triage.casework.letters.DEFAULT_PERIOD_WEEKS
@@ -65,6 +66,36 @@ class Command:
 
     def __repr__(self) -> str:
         return f"Command({self.module}:{self.name})"
+
+
+class PrintVersion(argparse.Action):
+    """``--version``: ``triage <version>`` from the installed package's metadata, exit 0.
+    Read only when asked (importlib.metadata scans the installed packages)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: object) -> None:
+        super().__init__(
+            option_strings,
+            dest=argparse.SUPPRESS,
+            default=argparse.SUPPRESS,
+            nargs=0,
+            help="print the version and exit",
+        )
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version(DISTRIBUTION)
+        except PackageNotFoundError:  # run from a source folder that was never installed
+            number = "(version unknown: not installed)"
+        print(f"{parser.prog} {number}")
+        parser.exit()
 
 
 def date_arg(text: str) -> date:
@@ -147,6 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Attendance Triage: first-day calling and attendance casework.",
         parents=[common, when],
     )
+    parser.add_argument("--version", action=PrintVersion)
     parser.set_defaults(func=Command("triage.cli.app:run_open_command"))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     add_import_parser(sub, [common])

@@ -9,10 +9,10 @@ import io
 import json
 from pathlib import Path
 
-from rich.console import Console
 from rich.text import Text
 
 from triage.cli.args import EXIT_OK, print_csv
+from triage.cli.console import people_console
 from triage.sanitise import spreadsheet_safe
 from triage.store import open_store
 
@@ -32,7 +32,7 @@ def run_audit_command(args: argparse.Namespace, db_path: Path) -> int:
             writer.writerow([spreadsheet_safe(_csv_value(row[c])) for c in AUDIT_COLUMNS])
         print_csv(out.getvalue())
     else:
-        console = Console(highlight=False, soft_wrap=True)
+        console = people_console(soft_wrap=True)
         for row in rows:
             line = Text(f"{row['at']}  {row['officer']:<16} {row['action']:<16}")
             line.append(f" {row['summary']}")

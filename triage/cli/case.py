@@ -34,12 +34,12 @@ from collections import Counter
 from datetime import date
 from pathlib import Path
 
-from rich.console import Console
 from rich.text import Text
 
 from triage.casework import alerts, chronology
 from triage.casework.chronology import CaseError
 from triage.cli.args import print_csv
+from triage.cli.console import people_console
 from triage.dates import dmy
 from triage.model import year_label
 from triage.private_files import write_private
@@ -99,7 +99,7 @@ def _case(store: Store, args: argparse.Namespace) -> int:
     if args.case_format == "json":
         print(json.dumps(chronology.case_as_dict(case), indent=2, ensure_ascii=False))
         return 0
-    console = Console(highlight=False, soft_wrap=False)
+    console = people_console()
     for renderable in case_text(case):
         console.print(renderable)
     return 0
@@ -187,7 +187,7 @@ def _alerts(store: Store, args: argparse.Namespace) -> int:
     if args.alerts_format == "csv":
         print_csv(alerts_csv(rows))
         return 0
-    console = Console(highlight=False, soft_wrap=True)
+    console = people_console(soft_wrap=True)
     unacknowledged = sum(1 for r in rows if r["acknowledged_by"] is None)
     console.print(
         Text(

@@ -15,7 +15,9 @@ def run_config_command(args: argparse.Namespace, db_path: Path) -> int:
     from triage import settings
     from triage.morning.ladder import ladder_text
 
-    with open_store(db_path, group=getattr(args, "group", None)) as store:
+    # Only a change creates the database: showing the settings of none makes no file.
+    creating = args.config_command == "set"
+    with open_store(db_path, create=creating, group=getattr(args, "group", None)) as store:
         if args.config_command == "set":
             value = settings.set_value(store, args.key, args.value)
             print(f"{args.key} = {value}")

@@ -21,7 +21,8 @@ from triage.store import open_store
 
 def run_ladder_command(args: argparse.Namespace, db_path: Path) -> int:
     """Run ``triage config ladder``; errors are LadderError (a ValueError) or StoreError."""
-    with open_store(db_path, group=getattr(args, "group", None)) as store:
+    creating = args.ladder_command != "show"  # showing the ladder of no database makes no file
+    with open_store(db_path, create=creating, group=getattr(args, "group", None)) as store:
         if args.ladder_command == "show":
             sys.stdout.write(ladder_text(store))
             return EXIT_OK

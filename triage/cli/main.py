@@ -18,6 +18,7 @@ and ``check`` :mod:`triage.cli.maintenance`; ``demo`` and opening the app
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -28,7 +29,7 @@ from rich.text import Text
 from triage.cli.args import EXIT_INPUT, EXIT_OK, EXIT_USAGE, UsageError, build_parser
 from triage.imports.csvfile import ImportFileError
 from triage.sanitise import excerpt
-from triage.store import StoreError, default_db_path
+from triage.store import NoDatabaseError, StoreError, default_db_path
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -42,6 +43,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.func(args, db_path)
     except ImportFileError as exc:
         err.print(Text(exc.message))
+        return EXIT_INPUT
+    except NoDatabaseError as exc:
+        err.print(Text(f"triage: {next_step_without_a_database(exc, named=hasattr(args, 'db'))}"))
         return EXIT_INPUT
     except (StoreError, ValueError) as exc:
         err.print(Text(f"triage: {exc}"))
@@ -70,6 +74,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("TRIAGE_DEBUG"):
             raise
         return EXIT_INPUT
+
+
+def next_step_without_a_database(exc: NoDatabaseError, *, named: bool) -> str:
+    """What to do when there is no database yet (a first run, or a mistyped ``--db``): the
+    two ways to make one. A path given with ``--db`` is repeated, ready to copy."""
+    db = f" --db {shlex.quote(str(exc.path))}" if named else ""
+    return (
+        f"there is no database at {exc.path} (nothing was created). To try the app on a "
+        f"demo school: triage demo. To start your school's: triage import pupils FILE{db}, "
+        "with FILE the pupils export from your MIS"
+    )
 
 
 def _may_read(db_path: Path) -> None:

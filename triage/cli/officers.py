@@ -21,7 +21,9 @@ def run_officers_command(args: argparse.Namespace, db_path: Path) -> int:
         set_display_name,
     )
 
-    with open_store(db_path, group=getattr(args, "group", None)) as store:
+    # Adding the first officer may create a team's database; listing never makes a file.
+    creating = args.officers_command == "add"
+    with open_store(db_path, create=creating, group=getattr(args, "group", None)) as store:
         if args.officers_command == "list":
             access_of(store)  # an unknown login may not read the list
         elif args.officers_command == "name":

@@ -10,11 +10,11 @@ import io
 import json
 from pathlib import Path
 
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from triage.cli.args import EXIT_OK, print_csv
+from triage.cli.console import people_console
 from triage.model import year_label
 from triage.sanitise import spreadsheet_safe
 from triage.store import StoreError, open_store
@@ -61,7 +61,7 @@ def run_queue_command(args: argparse.Namespace, db_path: Path) -> int:
             writer.writerow([spreadsheet_safe(v) for v in entry_as_csv_row(entry)])
         print_csv(out.getvalue())
         return EXIT_OK
-    console = Console(highlight=False)
+    console = people_console()
     console.print(
         Text(
             f"{morning.school} — {morning.date:%A %d %B %Y} {morning.session}: "
@@ -81,7 +81,10 @@ def run_queue_command(args: argparse.Namespace, db_path: Path) -> int:
         ("call first", None),
         ("number", 13),
     ):
-        table.add_column(col, no_wrap=True, overflow="ellipsis", min_width=width)
+        # In a narrow terminal the two names wrap onto a second line (Rich narrows wrapping
+        # columns first), so the figures and the number to call are never cut.
+        wraps = width is None
+        table.add_column(col, no_wrap=not wraps, overflow="fold", min_width=width)
     for family in morning.families:
         for n, e in enumerate(family.entries):
             pct = e.attendance.percent if e.attendance is not None else None

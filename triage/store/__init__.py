@@ -52,6 +52,15 @@ class StoreBusy(StoreError):
     this write would wait. Nothing was written; the same write may simply be tried again."""
 
 
+class NoDatabaseError(StoreError):
+    """The database file does not exist, and what was asked only reads (nothing is
+    created). The command line adds the next step (``triage demo``, ``triage import``)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"no database at {path}")
+        self.path = path
+
+
 def current_officer() -> str:
     """An officer is the operating-system login of the process's real user id (the name
     used over SSH). Never from ``LOGNAME`` or ``USER``: any user can set those, and
@@ -605,7 +614,7 @@ def open_store(
     created = not db_path.exists()
     if created:
         if not create:
-            raise StoreError(f"no database at {db_path}")
+            raise NoDatabaseError(db_path)
         try:
             _create_private_file(db_path, group)
         except OSError as exc:
