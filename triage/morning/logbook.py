@@ -76,6 +76,12 @@ def _plan_recodes(
                 "after": code,
             }
         )
+    if plan:  # C needs granted leave covering the session (the 2024 regulations)
+        from triage.casework.leave import c_refusal
+
+        refusal = c_refusal(store, [r["pupil_id"] for r in plan], on, session, code)
+        if refusal:
+            raise ValueError(refusal)
     return plan
 
 
