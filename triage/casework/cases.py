@@ -70,6 +70,10 @@ ACTION_KINDS: dict[str, ActionKind] = {
     "social_worker_informed": ActionKind("Social worker informed", None),
     "la_notified_cme": ActionKind("Local authority notified (children missing education)", None),
     "review_held": ActionKind("Case reviewed", None),
+    "medical_evidence_seen": ActionKind("Medical evidence seen (illness)", None),
+    "health_referral": ActionKind(
+        "Local authority told: illness 15 school days (health needs, s19)", None
+    ),
 }
 
 # Recorded support: the Listen-and-understand and Facilitate-support actions. A move up to

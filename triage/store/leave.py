@@ -192,6 +192,13 @@ def set_la_notified(store: Store, timetable_id: int, on: str) -> None:
     )
 
 
+def set_review_dates(store: Store, timetable_id: int, review_dates: str) -> None:
+    store.conn.execute(
+        "UPDATE part_time_timetables SET review_dates = ? WHERE id = ?",
+        (review_dates, timetable_id),
+    )
+
+
 def set_ended(store: Store, timetable_id: int, on: str) -> None:
     store.conn.execute(
         "UPDATE part_time_timetables SET ended_on = ? WHERE id = ?", (on, timetable_id)
@@ -240,22 +247,4 @@ def reviews(
         ids,
     ):
         found.setdefault(tid, []).append((on, note, at, officer))
-    return found
-
-
-def marks_of_code(
-    store: Store, pupil_ids: Iterable[int] | None, code: str, start: str, end: str
-) -> dict[int, list[tuple[str, str]]]:
-    """Each pupil's marks with ``code`` from ``start`` to ``end``, in date order:
-    (date, session). Uses the marks' (pupil, date) order; one query."""
-    sql = "SELECT pupil_id, date, session FROM marks WHERE code = ? AND date BETWEEN ? AND ?"
-    params: list[object] = [code, start, end]
-    if pupil_ids is not None:
-        ids = list(pupil_ids)
-        sql += f" AND pupil_id IN ({placeholders(ids)})"
-        params += ids
-    sql += " ORDER BY pupil_id, date, session"
-    found: dict[int, list[tuple[str, str]]] = {}
-    for pid, d, s in store.conn.execute(sql, params):
-        found.setdefault(pid, []).append((d, s))
     return found
