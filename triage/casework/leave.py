@@ -66,6 +66,7 @@ class LeaveRequest:
     decision_note: str | None = None
     decision_officer: str | None = None  # the officer (a lead) who entered it
     decision_event_id: int | None = None
+    decision_at: datetime | None = None
 
     @property
     def in_advance(self) -> bool:
@@ -143,6 +144,7 @@ def _request_from_row(row: leave_rows.LeaveRow) -> LeaveRequest:
         decision_note=row.decision_note,
         decision_officer=row.decision_officer,
         decision_event_id=row.decision_event_id,
+        decision_at=parse_stamp(row.decision_at) if row.decision_at else None,
     )
 
 
@@ -202,7 +204,9 @@ def request_leave(
         if not store.pupils([pupil_id]):
             raise LeaveError(f"there is no pupil with id {pupil_id}")
         detail = {k: v for k, v in row.items() if k not in ("at", "officer")}
-        event_id = store.audit("leave-request", "pupil", pupil_id, {"before": None, "after": detail})
+        event_id = store.audit(
+            "leave-request", "pupil", pupil_id, {"before": None, "after": detail}
+        )
         request_id = leave_rows.insert_leave_request(store, {**row, "event_id": event_id})
     return leave_request(store, request_id)
 
@@ -297,6 +301,7 @@ def decide_leave(
             note=note,
             event_id=event_id,
             officer=store.officer,
+            at=stamp,
         )
         recode_marks(store, event_id, plan, "leave granted", stamp)
         decided = leave_request(store, request_id)

@@ -235,9 +235,7 @@ def record_review(
             if next_review <= on:
                 raise TimetableError(f"the next review {dmy(next_review)} is not after this one")
             planned = sorted({*before.review_dates, next_review})
-            rows.set_review_dates(
-                store, timetable_id, json.dumps([d.isoformat() for d in planned])
-            )
+            rows.set_review_dates(store, timetable_id, json.dumps([d.isoformat() for d in planned]))
 
     return _change(
         store,
@@ -343,9 +341,7 @@ def describe(t: Timetable) -> str:
         f" (planned); agreed with {t.agreed_with} on {dmy(t.agreed_on)}; reviews "
         + ", ".join(dmy(d) for d in t.review_dates)
     )
-    text += (
-        f"; LA told {dmy(t.la_notified_on)}" if t.la_notified_on else "; LA not yet told"
-    )
+    text += f"; LA told {dmy(t.la_notified_on)}" if t.la_notified_on else "; LA not yet told"
     if t.reviews:
         text += f"; {len(t.reviews)} review(s) held, the last {dmy(t.reviews[-1].on)}"
     if t.ended_on:
@@ -367,7 +363,5 @@ def as_record(t: Timetable) -> dict[str, Any]:
         "ended_on": t.ended_on.isoformat() if t.ended_on else None,
         "note": t.note,
         "recorded_by": t.officer,
-        "reviews": [
-            {"on": r.on.isoformat(), "note": r.note, "by": r.officer} for r in t.reviews
-        ],
+        "reviews": [{"on": r.on.isoformat(), "note": r.note, "by": r.officer} for r in t.reviews],
     }

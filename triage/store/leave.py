@@ -33,12 +33,13 @@ class LeaveRow(NamedTuple):
     decision_note: str | None
     decision_event_id: int | None
     decision_officer: str | None
+    decision_at: str | None
 
 
 _LEAVE_COLUMNS = (
     "id, pupil_id, first_date, first_session, last_date, last_session, reason, asked_by,"
     " asked_on, event_id, at, officer, decision, decided_by, decided_on, decision_note,"
-    " decision_event_id, decision_officer"
+    " decision_event_id, decision_officer, decision_at"
 )
 
 # A session as one text sorts in time order: '2027-01-05 AM' < '2027-01-05 PM'.
@@ -81,11 +82,13 @@ def decide_leave_request(
     note: str | None,
     event_id: int,
     officer: str,
+    at: str,
 ) -> None:
     store.conn.execute(
         "UPDATE leave_requests SET decision = ?, decided_by = ?, decided_on = ?,"
-        " decision_note = ?, decision_event_id = ?, decision_officer = ? WHERE id = ?",
-        (decision, decided_by, decided_on, note, event_id, officer, request_id),
+        " decision_note = ?, decision_event_id = ?, decision_officer = ?, decision_at = ?"
+        " WHERE id = ?",
+        (decision, decided_by, decided_on, note, event_id, officer, at, request_id),
     )
 
 

@@ -420,7 +420,8 @@ def _v10_leave_and_timetables(db: sqlite_utils.Database) -> None:
         " officer TEXT NOT NULL,"
         " decision TEXT,"  # NULL (not decided), 'granted' or 'refused'
         " decided_by TEXT, decided_on TEXT, decision_note TEXT,"
-        " decision_event_id INTEGER REFERENCES events(id), decision_officer TEXT)"
+        " decision_event_id INTEGER REFERENCES events(id), decision_officer TEXT,"
+        " decision_at TEXT)"
     )
     db.execute("CREATE INDEX leave_requests_pupil ON leave_requests (pupil_id, first_date)")
     db.execute(
