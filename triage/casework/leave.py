@@ -111,7 +111,7 @@ def parse_slot(text: str, default_session: str) -> tuple[date, str]:
     try:
         return parse_date(" ".join(words)), session
     except DateError as exc:
-        raise LeaveError(f"{text!r}: {exc}") from exc
+        raise LeaveError(str(exc)) from exc
 
 
 def _clean(text: str | None, what: str) -> str:

@@ -226,6 +226,8 @@ def record_review(
     text = _text(note)
 
     def write(before: Timetable, event_id: int) -> None:
+        if on > parse_stamp(stamp).date():
+            raise TimetableError(f"a review is recorded once held, not for {dmy(on)}")
         if on < before.starts:
             raise TimetableError(f"the review ({dmy(on)}) is before the start")
         if not before.open:
@@ -247,7 +249,9 @@ def record_review(
 
 
 def notify_la(store: Store, timetable_id: int, on: date) -> Timetable:
-    """The local authority was told of the timetable on ``on``."""
+    """The local authority was told of the timetable on ``on`` (not a day to come)."""
+    if on > parse_stamp(local_stamp()).date():
+        raise TimetableError(f"record the local authority as told once it is, not for {dmy(on)}")
     return _change(
         store,
         timetable_id,
