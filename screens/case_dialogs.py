@@ -29,7 +29,7 @@ from triage.dates import dmy, parse_optional_date
 from triage.model import Contact
 
 DIALOG_CSS = """
-Choice, StageDialog, ActionForm, PenaltyForm, Info {
+Choice, StageDialog, ActionForm, PenaltyForm, Info, FieldsForm {
     align: center middle;
 }
 .field-label {
@@ -509,3 +509,49 @@ class ProfessionalForm(Form):
             value("#pro-phone"),
             value("#pro-email"),
         )
+
+
+# --- a form of one-line fields (leave requests, part-time timetables) -------------------------
+
+
+@dataclass(frozen=True)
+class FormField:
+    key: str
+    label: str
+    value: str = ""
+    required: bool = True
+
+
+class FieldsForm(Form):
+    """One-line fields, returned as typed (key -> text). The screen hands them to the domain,
+    which reads the dates and applies the rules; when it refuses, the screen opens the form
+    again with the answers and the one-line reason."""
+
+    def __init__(self, title: str, fields: Sequence[FormField], error: str | None = None) -> None:
+        super().__init__()
+        self.title_text = title
+        self.fields = list(fields)
+        self.error = error
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Static(Text(self.title_text, style="bold"), id="dialog-title")
+            for f in self.fields:
+                yield Static(Text(f.label), classes="field-label")
+                yield Input(value=f.value, id=f"field-{f.key}")
+            yield Static(Text(self.error or ""), id="form-error")
+            yield Static(
+                Text("enter or ctrl+s saves · tab: next field · escape cancels", style="dim")
+            )
+
+    def on_mount(self) -> None:
+        self.query(Input).first().focus()
+
+    def collect(self) -> dict[str, str]:
+        values = {
+            f.key: self.query_one(f"#field-{f.key}", Input).value.strip() for f in self.fields
+        }
+        missing = next((f for f in self.fields if f.required and not values[f.key]), None)
+        if missing is not None:
+            raise ValueError(f"{missing.label.split(' (')[0]} is needed")
+        return values
