@@ -11,7 +11,7 @@ screen opens the dialog again with the officer's answers and the one-line reason
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -223,9 +223,11 @@ class StageDialog(Form):
         review: date | None,
         previous: StageMove | None = None,
         error: str | None = None,
+        stage_names: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__()
         self.name_text = name
+        self.stage_names = stage_names or {}  # DfE stage -> the school's name for it
         self.current = current
         self.stages = list(stages)  # the stages it may move to, nearest first
         self.up = up
@@ -238,11 +240,18 @@ class StageDialog(Form):
         with Vertical(id="dialog"):
             verb = "up" if self.up else "down"
             yield Static(
-                Text(f"Move {self.name_text} {verb} from {self.current}", style="bold"),
+                Text(
+                    f"Move {self.name_text} {verb} from "
+                    f"{self.stage_names.get(self.current, self.current)}",
+                    style="bold",
+                ),
                 id="dialog-title",
             )
             yield Static(Text("To stage (shift+tab here to choose another)"), classes="field-label")
-            stages = OptionList(*[Option(Text(s), id=s) for s in self.stages], id="stage-list")
+            stages = OptionList(
+                *[Option(Text(self.stage_names.get(s, s)), id=s) for s in self.stages],
+                id="stage-list",
+            )
             yield stages
             yield Static(Text("Reason (required)"), classes="field-label")
             yield Input(

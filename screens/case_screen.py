@@ -496,7 +496,8 @@ class CaseScreen(OfficerScreen):
         if not candidates:
             where = "top" if step > 0 else "first"
             self.notify(
-                f"{case.pupil.display_name} is at the {where} stage, {case.stage}.", markup=False
+                f"{case.pupil.display_name} is at the {where} stage, {case.stage_name}.",
+                markup=False,
             )
             return
         self._stage_dialog(step > 0, candidates)
@@ -519,6 +520,7 @@ class CaseScreen(OfficerScreen):
                 review=review,
                 previous=previous,
                 error=error,
+                stage_names=self.case.stage_names,
             ),
             lambda move: self._move(move, up, candidates) if move else None,
         )
@@ -529,13 +531,14 @@ class CaseScreen(OfficerScreen):
         at = self.now()
 
         def moved(change: cases.StageChange) -> None:
-            self.notify(f"Stage: {change.from_stage} → {change.to_stage}", markup=False)
+            names = self.case.stage_names if self.case else {}
+            self.notify(cases.describe_stage_change(change, names).split(".")[0], markup=False)
             self.load()
 
         def refused(exc: Exception) -> None:
             if isinstance(exc, cases.NeedsConfirmation):
                 self.app.push_screen(
-                    Confirm(f"{exc}\n\nMove to {move.to_stage} anyway?"),
+                    Confirm(f"{exc}\n\nMove to {self._stage_name(move.to_stage)} anyway?"),
                     lambda yes: self._move(move, up, candidates, True) if yes else None,
                 )
             else:  # the officer can correct it, or try again: the dialog, as typed
@@ -556,6 +559,9 @@ class CaseScreen(OfficerScreen):
             refused,
             expected=(cases.NeedsConfirmation,),
         )
+
+    def _stage_name(self, stage: str) -> str:
+        return self.case.name_of(stage) if self.case else stage
 
     # --- actions -------------------------------------------------------------------------
 

@@ -173,3 +173,26 @@ async def test_w_records_a_part_time_timetable_and_the_case_shows_it(demo_db) ->
         assert "Part-time timetable" in attendance and "agreed with Sarah" in attendance
     rows = query(demo_db, "SELECT starts, review_dates FROM part_time_timetables")
     assert rows == [("2026-11-02", '["2026-11-16", "2026-11-30"]')]
+
+
+async def test_the_case_shows_the_schools_stage_names_and_stores_the_dfe_stage(demo_db) -> None:
+    from screens.case_dialogs import StageDialog
+    from triage import settings
+    from triage.casework import cases
+
+    pid = pupil_id(demo_db, planted().penalty_10)
+    with open_store(demo_db, create=False, officer="officer.one") as s:
+        settings.set_value(s, "stage_name.expect", "Aspire")
+        settings.set_value(s, "stage_name.monitor", "Keep an eye")
+    app = make_app(demo_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_case(pilot, pid)
+        assert "Stage: Aspire" in text_of(screen.query_one("#case-header", Static))
+        await press(pilot, "greater_than_sign")
+        assert isinstance(app.screen, StageDialog)
+        assert "from Aspire" in text_of(app.screen.query_one("#dialog-title", Static))
+        await type_text(pilot, "pattern on Mondays")
+        await press(pilot, "enter")
+        assert "Stage: Keep an eye" in text_of(screen.query_one("#case-header", Static))
+    with open_store(demo_db, create=False) as s:
+        assert cases.current_stage(s, pid) == cases.MONITOR
