@@ -172,3 +172,20 @@ def test_the_store_refuses_c_without_covering_leave_whatever_the_caller(school) 
     with pytest.raises(StoreError, match="no granted leave"), school.transaction():
         event = school.audit("reason", "pupil", amy, {})
         recode_marks(school, event, [{**plan[0], "after": "C"}], None, "2027-01-05T09:00:00")
+
+
+def test_a_database_from_before_leave_upgrades_and_takes_a_request(tmp_path) -> None:
+    from tests.test_store import _database_at_version
+    from triage.store.schema import MIGRATIONS
+
+    version = next(
+        i for i, m in enumerate(MIGRATIONS) if m.__name__.endswith("leave_and_timetables")
+    )
+    path = tmp_path / "old.db"
+    _database_at_version(path, version)
+    with open_store(path, officer="officer.one") as s:
+        assert s.pupil_by_upn(AMY) is not None
+        request = request_leave(s, 1, (MON, "AM"), (MON, "PM"), "funeral", "Mum", ASKED, at=AT)
+        decided = decide_leave(s, request.id, "granted", "Mrs Head", at=AT)
+        assert decided.request.granted and leave_requests(s)[0].id == request.id
+        assert c_refusal(s, [1], MON, "PM") is None

@@ -128,3 +128,10 @@ def test_only_a_lead_enters_a_decision(demo_db, capsys, decision) -> None:
         "--on", "03/11/2026", "--db", str(demo_db),
     )  # fmt: skip
     assert code == 1 and "only a lead" in err
+
+
+def test_the_chronology_names_the_schools_stage_with_the_dfe_one_behind_it(demo_db, capsys) -> None:
+    assert main(["config", "set", "stage_name.expect", "Aspire", "--db", str(demo_db)]) == 0
+    capsys.readouterr()
+    _c, out, _ = _run(capsys, "chronology", planted().penalty_10, "--db", str(demo_db))
+    assert "Aspire (DfE stage: Expect)" in out
