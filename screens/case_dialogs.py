@@ -534,7 +534,28 @@ class FormField:
 class FieldsForm(Form):
     """One-line fields, returned as typed (key -> text). The screen hands them to the domain,
     which reads the dates and applies the rules; when it refuses, the screen opens the form
-    again with the answers and the one-line reason."""
+    again with the answers and the one-line reason. Two lines a field (a label, a borderless
+    input) so that seven fit an 80x24 terminal; the dialog scrolls if they do not."""
+
+    DEFAULT_CSS = """
+    FieldsForm #dialog {
+        overflow-y: auto;
+    }
+    FieldsForm .field-label {
+        margin-top: 0;
+    }
+    FieldsForm Input {
+        border: none;
+        height: 1;
+        padding: 0 1;
+        background: $panel;
+    }
+    FieldsForm Input:focus {
+        border: none;
+        background: $accent 30%;
+    }
+    """
+    SCOPED_CSS = False
 
     def __init__(self, title: str, fields: Sequence[FormField], error: str | None = None) -> None:
         super().__init__()
