@@ -189,3 +189,34 @@ def test_a_database_from_before_leave_upgrades_and_takes_a_request(tmp_path) -> 
         decided = decide_leave(s, request.id, "granted", "Mrs Head", at=AT)
         assert decided.request.granted and leave_requests(s)[0].id == request.id
         assert c_refusal(s, [1], MON, "PM") is None
+
+
+# --- undo ---------------------------------------------------------------------------------------
+
+
+def test_undo_takes_back_a_decision_and_its_recodes_then_the_request(school) -> None:
+    amy = pid(school, AMY)
+    request_id = _request(school)
+    decide_leave(school, request_id, "granted", "Mrs Head", at=AT)
+    undone = logbook.undo_last(school)
+    assert undone is not None and undone.action == "leave-decision" and undone.marks_restored == 4
+    assert leave_requests(school)[0].decision is None
+    assert c_refusal(school, [amy], TUE, "AM") is not None
+    codes = {c for (c,) in school.conn.execute("SELECT code FROM marks WHERE pupil_id = ?", (amy,))}
+    assert "C" not in codes
+    assert logbook.undo_last(school).action == "leave-request"
+    assert leave_requests(school) == []
+
+
+def test_a_request_decided_since_cannot_be_undone_before_its_decision(school) -> None:
+    add_officer(school, "officer.one", "lead")
+    add_officer(school, "lead.two", "lead")
+    request_id = _request(school)
+    two = open_store(school.path, create=False, officer="lead.two")
+    try:
+        decide_leave(two, request_id, "refused", "Mrs Head", at=AT)
+    finally:
+        two.close()
+    with pytest.raises(StoreError, match="decided since"):
+        logbook.undo_last(school)
+    assert leave_requests(school)[0].decision == "refused"

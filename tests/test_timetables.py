@@ -67,6 +67,11 @@ def _timetable(store: Store, **kw):
     return record_timetable(store, pid(store, AMY), **args)
 
 
+def _evening(day: date) -> datetime:
+    """When a review held on ``day`` is recorded (a review is recorded once held)."""
+    return datetime(day.year, day.month, day.day, 16, 0)
+
+
 def _kinds(store: Store, on: date) -> dict[str, date]:
     return {a.kind: a.arose_on for a in alerts_for(store, on)}
 
@@ -100,15 +105,15 @@ def test_a_review_date_passed_without_a_review_raises_an_alert_the_day_after(sch
 
 def test_a_recorded_review_clears_the_alert_until_the_next_review_date(school) -> None:
     t = _timetable(school)
-    record_review(school, t.id, REVIEW_1, "going well", at=AT)
+    record_review(school, t.id, REVIEW_1, "going well", at=_evening(REVIEW_1))
     assert "timetable_review" not in _kinds(school, REVIEW_2 - timedelta(days=1))
     assert _kinds(school, REVIEW_2)["timetable_review"] == REVIEW_2
 
 
 def test_the_end_date_passed_with_the_timetable_open_raises_an_alert(school) -> None:
     t = _timetable(school)
-    record_review(school, t.id, REVIEW_1, at=AT)
-    record_review(school, t.id, REVIEW_2, at=AT)
+    record_review(school, t.id, REVIEW_1, at=_evening(REVIEW_1))
+    record_review(school, t.id, REVIEW_2, at=_evening(REVIEW_2))
     assert "timetable_overrun" not in _kinds(school, END)
     assert _kinds(school, END + timedelta(days=3))["timetable_overrun"] == END + timedelta(days=1)
     end_timetable(school, t.id, END)
@@ -119,7 +124,7 @@ def test_the_end_date_passed_with_the_timetable_open_raises_an_alert(school) -> 
 
 def test_a_review_can_plan_the_next_one(school) -> None:
     t = _timetable(school, review_dates=[REVIEW_1])
-    record_review(school, t.id, REVIEW_1, next_review=REVIEW_2, at=AT)
+    record_review(school, t.id, REVIEW_1, next_review=REVIEW_2, at=_evening(REVIEW_1))
     assert timetables_of(school)[0].review_dates == (REVIEW_1, REVIEW_2)
 
 
@@ -163,3 +168,15 @@ def test_illness_of_14_whole_days_spread_out_raises_nothing_and_15_does(
     assert "illness_15_days" in _kinds(store, last)
     record_action(store, pid(store, AMY), "health_referral", last, at=AT)
     assert "illness_15_days" not in _kinds(store, last)
+
+
+def test_undo_takes_back_a_review_and_the_review_date_it_planned(school) -> None:
+    from triage.morning import logbook
+
+    t = _timetable(school, review_dates=[REVIEW_1])
+    record_review(school, t.id, REVIEW_1, next_review=REVIEW_2, at=_evening(REVIEW_1))
+    assert logbook.undo_last(school).action == "timetable-review"
+    again = timetables_of(school)[0]
+    assert again.reviews == () and again.review_dates == (REVIEW_1,)
+    assert logbook.undo_last(school).action == "timetable"
+    assert timetables_of(school) == []

@@ -196,16 +196,17 @@ def _change(
     store: Store,
     timetable_id: int,
     action: str,
-    detail: dict[str, Any],
+    detail: Callable[[Timetable], dict[str, Any]],
     write: Callable[[Timetable, int], None],
 ) -> Timetable:
-    """One change to a timetable: its audit event, then ``write(before, event_id)``, which
-    checks and writes (raising leaves nothing written)."""
+    """One change to a timetable: its audit event (``detail(before)``: what an undo needs),
+    then ``write(before, event_id)``, which checks and writes (raising leaves nothing
+    written)."""
     with store.transaction():
         require_writer(store)
         before = timetable(store, timetable_id)
         event_id = store.audit(
-            action, "pupil", before.pupil_id, {"timetable_id": timetable_id, **detail}
+            action, "pupil", before.pupil_id, {"timetable_id": timetable_id, **detail(before)}
         )
         write(before, event_id)
     return timetable(store, timetable_id)
@@ -243,7 +244,12 @@ def record_review(
         store,
         timetable_id,
         "timetable-review",
-        {"reviewed_on": on.isoformat(), "note": text, "next_review": next_review},
+        lambda before: {
+            "reviewed_on": on.isoformat(),
+            "note": text,
+            "next_review": next_review,
+            "review_dates_before": [d.isoformat() for d in before.review_dates],
+        },
         write,
     )
 
@@ -252,12 +258,20 @@ def notify_la(store: Store, timetable_id: int, on: date) -> Timetable:
     """The local authority was told of the timetable on ``on`` (not a day to come)."""
     if on > parse_stamp(local_stamp()).date():
         raise TimetableError(f"record the local authority as told once it is, not for {dmy(on)}")
+
+    def write(before: Timetable, _event_id: int) -> None:
+        if before.la_notified_on is not None:
+            raise TimetableError(
+                f"the local authority was told of it already, on {dmy(before.la_notified_on)}"
+            )
+        rows.set_la_notified(store, timetable_id, on.isoformat())
+
     return _change(
         store,
         timetable_id,
         "timetable-la",
-        {"before": None, "after": {"la_notified_on": on.isoformat()}},
-        lambda _before, _event: rows.set_la_notified(store, timetable_id, on.isoformat()),
+        lambda _before: {"before": None, "after": {"la_notified_on": on.isoformat()}},
+        write,
     )
 
 
@@ -275,7 +289,7 @@ def end_timetable(store: Store, timetable_id: int, on: date) -> Timetable:
         store,
         timetable_id,
         "timetable-end",
-        {"before": None, "after": {"ended_on": on.isoformat()}},
+        lambda _before: {"before": None, "after": {"ended_on": on.isoformat()}},
         write,
     )
 

@@ -94,18 +94,19 @@ def decide_leave_request(
 
 def leave_request(store: Store, request_id: int) -> LeaveRow | None:
     row = store.conn.execute(
-        f"SELECT {_LEAVE_COLUMNS} FROM leave_requests WHERE id = ?", (request_id,)
+        f"SELECT {_LEAVE_COLUMNS} FROM leave_requests WHERE id = ? AND undone_event_id IS NULL",
+        (request_id,),
     ).fetchone()
     return None if row is None else LeaveRow(*row)
 
 
 def leave_requests(store: Store, pupil_ids: Iterable[int] | None = None) -> list[LeaveRow]:
     """Leave requests (of some pupils, or all), the latest leave first."""
-    sql = f"SELECT {_LEAVE_COLUMNS} FROM leave_requests"
+    sql = f"SELECT {_LEAVE_COLUMNS} FROM leave_requests WHERE undone_event_id IS NULL"
     params: list[int] = []
     if pupil_ids is not None:
         params = list(pupil_ids)
-        sql += f" WHERE pupil_id IN ({placeholders(params)})"
+        sql += f" AND pupil_id IN ({placeholders(params)})"
     sql += " ORDER BY first_date DESC, id DESC"
     return [LeaveRow(*r) for r in store.conn.execute(sql, params)]
 
@@ -115,6 +116,7 @@ def granted_leave_covers(store: Store, pupil_id: int, day: str, session: str) ->
     slot = f"{day} {session}"
     row = store.conn.execute(
         "SELECT 1 FROM leave_requests WHERE pupil_id = ? AND decision = 'granted'"
+        " AND undone_event_id IS NULL"
         " AND first_date || ' ' || first_session <= ?"
         " AND last_date || ' ' || last_session >= ? LIMIT 1",
         (pupil_id, slot, slot),
@@ -210,18 +212,20 @@ def set_ended(store: Store, timetable_id: int, on: str) -> None:
 
 def timetable(store: Store, timetable_id: int) -> TimetableRow | None:
     row = store.conn.execute(
-        f"SELECT {_TIMETABLE_COLUMNS} FROM part_time_timetables WHERE id = ?", (timetable_id,)
+        f"SELECT {_TIMETABLE_COLUMNS} FROM part_time_timetables"
+        " WHERE id = ? AND undone_event_id IS NULL",
+        (timetable_id,),
     ).fetchone()
     return None if row is None else TimetableRow(*row)
 
 
 def timetables(store: Store, pupil_ids: Iterable[int] | None = None) -> list[TimetableRow]:
     """Part-time timetables (of some pupils, or all), the latest start first."""
-    sql = f"SELECT {_TIMETABLE_COLUMNS} FROM part_time_timetables"
+    sql = f"SELECT {_TIMETABLE_COLUMNS} FROM part_time_timetables WHERE undone_event_id IS NULL"
     params: list[int] = []
     if pupil_ids is not None:
         params = list(pupil_ids)
-        sql += f" WHERE pupil_id IN ({placeholders(params)})"
+        sql += f" AND pupil_id IN ({placeholders(params)})"
     sql += " ORDER BY starts DESC, id DESC"
     return [TimetableRow(*r) for r in store.conn.execute(sql, params)]
 
@@ -246,8 +250,48 @@ def reviews(
     found: dict[int, list[tuple[str, str | None, str, str]]] = {}
     for tid, on, note, at, officer in store.conn.execute(
         "SELECT timetable_id, reviewed_on, note, at, officer FROM timetable_reviews"
-        f" WHERE timetable_id IN ({placeholders(ids)}) ORDER BY reviewed_on, id",
+        f" WHERE timetable_id IN ({placeholders(ids)}) AND undone_event_id IS NULL"
+        " ORDER BY reviewed_on, id",
         ids,
     ):
         found.setdefault(tid, []).append((on, note, at, officer))
     return found
+
+
+# --- undo ---------------------------------------------------------------------------------------
+
+
+def decided_request_of_event(store: Store, event_id: int) -> bool:
+    """Whether the request an event recorded has a decision now."""
+    row = store.conn.execute(
+        "SELECT 1 FROM leave_requests WHERE event_id = ? AND decision IS NOT NULL", (event_id,)
+    ).fetchone()
+    return row is not None
+
+
+def clear_decision_of_event(store: Store, event_id: int) -> list[int]:
+    """Undo a decision: the request it decided waits for one again. Returns the pupil."""
+    rows = store.conn.execute(
+        "SELECT pupil_id FROM leave_requests WHERE decision_event_id = ?", (event_id,)
+    ).fetchall()
+    store.conn.execute(
+        "UPDATE leave_requests SET decision = NULL, decided_by = NULL, decided_on = NULL,"
+        " decision_note = NULL, decision_event_id = NULL, decision_officer = NULL,"
+        " decision_at = NULL WHERE decision_event_id = ?",
+        (event_id,),
+    )
+    return [r[0] for r in rows]
+
+
+def clear_la_notified(store: Store, timetable_id: int, if_on: str) -> None:
+    store.conn.execute(
+        "UPDATE part_time_timetables SET la_notified_on = NULL WHERE id = ? AND la_notified_on = ?",
+        (timetable_id, if_on),
+    )
+
+
+def clear_ended(store: Store, timetable_id: int, if_on: str) -> None:
+    store.conn.execute(
+        "UPDATE part_time_timetables SET ended_on = NULL WHERE id = ? AND ended_on = ?",
+        (timetable_id, if_on),
+    )

@@ -180,7 +180,15 @@ def last_action_not_undone(store: Store, actions: Sequence[str]) -> tuple[int, s
 
 # Rows written by an action and marked undone (never deleted) by its undo. Table names
 # cannot be parameters: they come from this list only.
-_UNDONE_BY_EVENT = ("attempts", "notes", "actions", "stage_changes")
+_UNDONE_BY_EVENT = (
+    "attempts",
+    "notes",
+    "actions",
+    "stage_changes",
+    "leave_requests",
+    "part_time_timetables",
+    "timetable_reviews",
+)
 
 
 def _undoable_table(table: str) -> str:

@@ -408,7 +408,8 @@ def _v10_leave_and_timetables(db: sqlite_utils.Database) -> None:
     """Leave of absence (the 2024 registration regulations: requested in advance by a
     parent, decided by the head teacher or their delegate; granted leave is ``C``) and
     part-time timetables (``C2``: agreed with the parent, reviewed, an end date, the local
-    authority told). Each row points at the audit event that wrote it."""
+    authority told). Each row points at the audit event that wrote it, and is marked undone
+    (``undone_event_id``), never deleted, by an undo."""
     db.execute(
         "CREATE TABLE leave_requests ("
         " id INTEGER PRIMARY KEY,"
@@ -421,7 +422,7 @@ def _v10_leave_and_timetables(db: sqlite_utils.Database) -> None:
         " decision TEXT,"  # NULL (not decided), 'granted' or 'refused'
         " decided_by TEXT, decided_on TEXT, decision_note TEXT,"
         " decision_event_id INTEGER REFERENCES events(id), decision_officer TEXT,"
-        " decision_at TEXT)"
+        " decision_at TEXT, undone_event_id INTEGER REFERENCES events(id))"
     )
     db.execute("CREATE INDEX leave_requests_pupil ON leave_requests (pupil_id, first_date)")
     db.execute(
@@ -433,7 +434,7 @@ def _v10_leave_and_timetables(db: sqlite_utils.Database) -> None:
         " agreed_with TEXT NOT NULL, agreed_on TEXT NOT NULL,"
         " la_notified_on TEXT, ended_on TEXT, note TEXT,"
         " event_id INTEGER NOT NULL REFERENCES events(id), at TEXT NOT NULL,"
-        " officer TEXT NOT NULL)"
+        " officer TEXT NOT NULL, undone_event_id INTEGER REFERENCES events(id))"
     )
     db.execute("CREATE INDEX part_time_timetables_pupil ON part_time_timetables (pupil_id)")
     db.execute(
@@ -442,7 +443,7 @@ def _v10_leave_and_timetables(db: sqlite_utils.Database) -> None:
         " timetable_id INTEGER NOT NULL REFERENCES part_time_timetables(id),"
         " reviewed_on TEXT NOT NULL, note TEXT,"
         " event_id INTEGER NOT NULL REFERENCES events(id), at TEXT NOT NULL,"
-        " officer TEXT NOT NULL)"
+        " officer TEXT NOT NULL, undone_event_id INTEGER REFERENCES events(id))"
     )
 
 
