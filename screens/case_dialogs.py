@@ -11,7 +11,7 @@ screen opens the dialog again with the officer's answers and the one-line reason
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -29,7 +29,7 @@ from triage.dates import dmy, parse_optional_date
 from triage.model import Contact
 
 DIALOG_CSS = """
-Choice, StageDialog, ActionForm, PenaltyForm, Info {
+Choice, StageDialog, ActionForm, PenaltyForm, Info, FieldsForm {
     align: center middle;
 }
 .field-label {
@@ -223,9 +223,11 @@ class StageDialog(Form):
         review: date | None,
         previous: StageMove | None = None,
         error: str | None = None,
+        stage_names: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__()
         self.name_text = name
+        self.stage_names = stage_names or {}  # DfE stage -> the school's name for it
         self.current = current
         self.stages = list(stages)  # the stages it may move to, nearest first
         self.up = up
@@ -238,11 +240,18 @@ class StageDialog(Form):
         with Vertical(id="dialog"):
             verb = "up" if self.up else "down"
             yield Static(
-                Text(f"Move {self.name_text} {verb} from {self.current}", style="bold"),
+                Text(
+                    f"Move {self.name_text} {verb} from "
+                    f"{self.stage_names.get(self.current, self.current)}",
+                    style="bold",
+                ),
                 id="dialog-title",
             )
             yield Static(Text("To stage (shift+tab here to choose another)"), classes="field-label")
-            stages = OptionList(*[Option(Text(s), id=s) for s in self.stages], id="stage-list")
+            stages = OptionList(
+                *[Option(Text(self.stage_names.get(s, s)), id=s) for s in self.stages],
+                id="stage-list",
+            )
             yield stages
             yield Static(Text("Reason (required)"), classes="field-label")
             yield Input(
@@ -509,3 +518,70 @@ class ProfessionalForm(Form):
             value("#pro-phone"),
             value("#pro-email"),
         )
+
+
+# --- a form of one-line fields (leave requests, part-time timetables) -------------------------
+
+
+@dataclass(frozen=True)
+class FormField:
+    key: str
+    label: str
+    value: str = ""
+    required: bool = True
+
+
+class FieldsForm(Form):
+    """One-line fields, returned as typed (key -> text). The screen hands them to the domain,
+    which reads the dates and applies the rules; when it refuses, the screen opens the form
+    again with the answers and the one-line reason. Two lines a field (a label, a borderless
+    input) so that seven fit an 80x24 terminal; the dialog scrolls if they do not."""
+
+    DEFAULT_CSS = """
+    FieldsForm #dialog {
+        overflow-y: auto;
+    }
+    FieldsForm .field-label {
+        margin-top: 0;
+    }
+    FieldsForm Input {
+        border: none;
+        height: 1;
+        padding: 0 1;
+        background: $panel;
+    }
+    FieldsForm Input:focus {
+        border: none;
+        background: $accent 30%;
+    }
+    """
+    SCOPED_CSS = False
+
+    def __init__(self, title: str, fields: Sequence[FormField], error: str | None = None) -> None:
+        super().__init__()
+        self.title_text = title
+        self.fields = list(fields)
+        self.error = error
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Static(Text(self.title_text, style="bold"), id="dialog-title")
+            for f in self.fields:
+                yield Static(Text(f.label), classes="field-label")
+                yield Input(value=f.value, id=f"field-{f.key}")
+            yield Static(Text(self.error or ""), id="form-error")
+            yield Static(
+                Text("enter or ctrl+s saves · tab: next field · escape cancels", style="dim")
+            )
+
+    def on_mount(self) -> None:
+        self.query(Input).first().focus()
+
+    def collect(self) -> dict[str, str]:
+        values = {
+            f.key: self.query_one(f"#field-{f.key}", Input).value.strip() for f in self.fields
+        }
+        missing = next((f for f in self.fields if f.required and not values[f.key]), None)
+        if missing is not None:
+            raise ValueError(f"{missing.label.split(' (')[0]} is needed")
+        return values

@@ -32,6 +32,8 @@ from screens.case_dialogs import (
     ActionForm,
     ActionInput,
     Choice,
+    FieldsForm,
+    FormField,
     Info,
     PenaltyForm,
     PenaltyInput,
@@ -55,10 +57,10 @@ from screens.outcome_dialog import (
 from screens.widgets.footer import SteadyFooter
 from screens.widgets.title_bar import TitleBar
 from triage import officers
-from triage.casework import alerts, cases, letters, penalties
+from triage.casework import alerts, cases, leave, letters, penalties, timetables
 from triage.casework.chronology import CaseSummary, build_chronology, load_case, render
 from triage.casework.professionals import record_professional
-from triage.dates import dmy
+from triage.dates import dmy, parse_date, parse_optional_date
 from triage.model import (
     PROFESSIONAL_ROLES,
     STAGES,
@@ -110,6 +112,9 @@ class CaseScreen(OfficerScreen):
         Binding("l", "letter", "Letter"),
         Binding("k", "acknowledge", "Acknowledge alert"),
         Binding("h", "chronology", "Chronology"),
+        Binding("o", "leave_request", "Leave request", show=False),
+        Binding("d", "leave_decide", "Decide leave (lead)", show=False),
+        Binding("w", "timetable", "Part-time timetable", show=False),
         Binding("u", "undo", "Undo"),
         Binding("1", "tab('attendance')", "Attendance tab", show=False),
         Binding("2", "tab('register')", "Register tab", show=False),
@@ -129,6 +134,9 @@ class CaseScreen(OfficerScreen):
             "letter",
             "acknowledge",
             "undo",
+            "leave_request",
+            "leave_decide",
+            "timetable",
         }
     )
 
@@ -391,7 +399,15 @@ class CaseScreen(OfficerScreen):
                 f"Logging against the absence of {mark.date:%a %d/%m/%Y} {mark.session}."
             )
             self.app.push_screen(
-                OutcomeDialog(channel, [entry], entry, status.next_contact, mark.date, warning),
+                OutcomeDialog(
+                    channel,
+                    [entry],
+                    entry,
+                    status.next_contact,
+                    mark.date,
+                    warning,
+                    check_reason=self.reason_check(mark.date, mark.session),
+                ),
                 lambda choice: self._logged(mark, choice),
             )
 
@@ -439,8 +455,12 @@ class CaseScreen(OfficerScreen):
 
         title = f"Reason for {case.pupil.display_name}, {mark.date:%a %d/%m/%Y} {mark.session}"
 
+        check = self.reason_check(mark.date, mark.session)
+
         def pick(_holder: str | None) -> None:
-            self.app.push_screen(ReasonPicker(title), picked)
+            self.app.push_screen(
+                ReasonPicker(title, refuse=lambda code: check([self.pupil_id], code)), picked
+            )
 
         self._guarded(mark, pick)
 
@@ -477,7 +497,8 @@ class CaseScreen(OfficerScreen):
         if not candidates:
             where = "top" if step > 0 else "first"
             self.notify(
-                f"{case.pupil.display_name} is at the {where} stage, {case.stage}.", markup=False
+                f"{case.pupil.display_name} is at the {where} stage, {case.stage_name}.",
+                markup=False,
             )
             return
         self._stage_dialog(step > 0, candidates)
@@ -500,6 +521,7 @@ class CaseScreen(OfficerScreen):
                 review=review,
                 previous=previous,
                 error=error,
+                stage_names=self.case.stage_names,
             ),
             lambda move: self._move(move, up, candidates) if move else None,
         )
@@ -510,13 +532,14 @@ class CaseScreen(OfficerScreen):
         at = self.now()
 
         def moved(change: cases.StageChange) -> None:
-            self.notify(f"Stage: {change.from_stage} → {change.to_stage}", markup=False)
+            names = self.case.stage_names if self.case else {}
+            self.notify(cases.describe_stage_change(change, names).split(".")[0], markup=False)
             self.load()
 
         def refused(exc: Exception) -> None:
             if isinstance(exc, cases.NeedsConfirmation):
                 self.app.push_screen(
-                    Confirm(f"{exc}\n\nMove to {move.to_stage} anyway?"),
+                    Confirm(f"{exc}\n\nMove to {self._stage_name(move.to_stage)} anyway?"),
                     lambda yes: self._move(move, up, candidates, True) if yes else None,
                 )
             else:  # the officer can correct it, or try again: the dialog, as typed
@@ -537,6 +560,9 @@ class CaseScreen(OfficerScreen):
             refused,
             expected=(cases.NeedsConfirmation,),
         )
+
+    def _stage_name(self, stage: str) -> str:
+        return self.case.name_of(stage) if self.case else stage
 
     # --- actions -------------------------------------------------------------------------
 
@@ -878,6 +904,214 @@ class CaseScreen(OfficerScreen):
             lambda done: f"{done.action.label}: {status}",
             next_step,
         )
+
+    # --- leave of absence and part-time timetables ---------------------------------------
+
+    def _form(
+        self,
+        title: str,
+        fields: list[FormField],
+        write: Callable[[Store, dict[str, str]], Any],
+        said: Callable[[Any], str],
+        error: str | None = None,
+    ) -> None:
+        """A form of one-line fields, then one write; when the domain refuses, the form
+        again with the answers as typed and the one-line reason."""
+
+        def given(values: dict[str, str] | None) -> None:
+            if values is None:
+                return
+            typed = [FormField(f.key, f.label, values[f.key], f.required) for f in fields]
+
+            def done(result: Any) -> None:
+                self.notify(said(result), timeout=6, markup=False)
+                self.load()
+
+            self.write_soon(
+                lambda store: write(store, values),
+                done,
+                lambda exc: self._form(title, typed, write, said, str(exc)),
+            )
+
+        self.app.push_screen(FieldsForm(title, fields, error), given)
+
+    def action_leave_request(self) -> None:
+        """Record a parent's request for leave of absence (the head teacher decides: d)."""
+        case = self.case
+        if case is None:
+            return
+        at = self.now()
+        fields = [
+            FormField("first", "First day (dd/mm/yyyy, then AM or PM; AM if not said)"),
+            FormField("last", "Last day (dd/mm/yyyy, then AM or PM; PM if not said)"),
+            FormField("reason", "Reason given for the leave"),
+            FormField("asked_by", "Asked by (the parent)"),
+            FormField("asked_on", "Asked on (dd/mm/yyyy)", dmy(self.today())),
+        ]
+
+        def write(store: Store, v: dict[str, str]) -> leave.LeaveRequest:
+            return leave.request_leave(
+                store,
+                self.pupil_id,
+                leave.parse_slot(v["first"], "AM"),
+                leave.parse_slot(v["last"], "PM"),
+                v["reason"],
+                v["asked_by"],
+                parse_date(v["asked_on"]),
+                at=at,
+            )
+
+        self._form(
+            f"Leave request for {case.pupil.display_name}",
+            fields,
+            write,
+            lambda r: f"Recorded: {leave.describe(r)}",
+        )
+
+    def action_leave_decide(self) -> None:
+        """Enter the head teacher's decision on a leave request (a lead, as their delegate)."""
+        case = self.case
+        if case is None:
+            return
+        if not self.triage_app.access.is_lead:
+            self.notify(
+                "Only a lead can enter a decision on leave (as the head teacher's delegate).",
+                severity="error",
+            )
+            return
+        waiting = [r for r in case.leave if r.decision is None]
+        if not waiting:
+            self.notify("No leave request is waiting for a decision (o records one).")
+            return
+
+        def decision_for(request: leave.LeaveRequest) -> None:
+            self.app.push_screen(
+                Choice(
+                    f"Leave {request.dates_text}: the head teacher's decision",
+                    [(d, Text(d)) for d in leave.DECISIONS],
+                ),
+                lambda d: self._decide(request, d) if d else None,
+            )
+
+        if len(waiting) == 1:
+            decision_for(waiting[0])
+            return
+        by_id = {str(r.id): r for r in waiting}
+        self.app.push_screen(
+            Choice(
+                "Decide which request?", [(k, Text(leave.describe(r))) for k, r in by_id.items()]
+            ),
+            lambda k: decision_for(by_id[k]) if k else None,
+        )
+
+    def _decide(self, request: leave.LeaveRequest, decision: str) -> None:
+        today, at = self.today(), self.now()
+        fields = [
+            FormField("by", "Decided by (the head teacher or their delegate)"),
+            FormField("note", "Note (optional)", required=False),
+        ]
+
+        def said(done: leave.LeaveDecision) -> str:
+            text = f"Leave {done.request.decision} by {done.request.decided_by}"
+            return text + (f"; {done.recoded} N mark(s) recoded to C" if done.recoded else "")
+
+        self._form(
+            f"Leave {request.dates_text}: {decision}",
+            fields,
+            lambda store, v: leave.decide_leave(
+                store, request.id, decision, v["by"], note=v["note"], on=today, at=at
+            ),
+            said,
+        )
+
+    def action_timetable(self) -> None:
+        """Record a part-time timetable, or move an open one on (a review, the LA told,
+        its end)."""
+        case = self.case
+        if case is None:
+            return
+        options = [("new", Text("Record a new part-time timetable"))]
+        for t in case.timetables:
+            if t.open:
+                since = f"(timetable from {dmy(t.starts)})"
+                options += [
+                    (f"review:{t.id}", Text(f"Review held {since}")),
+                    (f"la:{t.id}", Text(f"Local authority told {since}")),
+                    (f"end:{t.id}", Text(f"Timetable ended {since}")),
+                ]
+        self.app.push_screen(
+            Choice(f"Part-time timetable for {case.pupil.display_name}", options),
+            lambda picked: self._timetable(picked) if picked else None,
+        )
+
+    def _timetable(self, picked: str) -> None:
+        assert self.case is not None
+        today, at = dmy(self.today()), self.now()
+        what, _, ident = picked.partition(":")
+        said: Callable[[timetables.Timetable], str] = lambda t: (  # noqa: E731
+            f"Recorded: {timetables.describe(t)}"
+        )
+        if what == "new":
+            fields = [
+                FormField("starts", "Starts (dd/mm/yyyy)", today),
+                FormField("end", "Planned end (dd/mm/yyyy)"),
+                FormField("reviews", "Review dates (dd/mm/yyyy, separated by spaces)"),
+                FormField("agreed_with", "Agreed with (the parent)"),
+                FormField("agreed_on", "Agreed on (dd/mm/yyyy)", today),
+                FormField("la", "Local authority told on (dd/mm/yyyy, optional)", required=False),
+                FormField("note", "Note (optional)", required=False),
+            ]
+
+            def write(store: Store, v: dict[str, str]) -> timetables.Timetable:
+                return timetables.record_timetable(
+                    store,
+                    self.pupil_id,
+                    parse_date(v["starts"]),
+                    parse_date(v["end"]),
+                    [parse_date(d) for d in v["reviews"].replace(",", " ").split()],
+                    v["agreed_with"],
+                    parse_date(v["agreed_on"]),
+                    la_notified_on=parse_optional_date(v["la"]),
+                    note=v["note"],
+                    at=at,
+                )
+
+            self._form("A part-time timetable", fields, write, said)
+            return
+        timetable_id = int(ident)
+        if what == "review":
+            fields = [
+                FormField("on", "Review held on (dd/mm/yyyy)", today),
+                FormField("note", "What was decided (optional)", required=False),
+                FormField("next", "Next review (dd/mm/yyyy, optional)", required=False),
+            ]
+            self._form(
+                "Part-time timetable review",
+                fields,
+                lambda store, v: timetables.record_review(
+                    store,
+                    timetable_id,
+                    parse_date(v["on"]),
+                    v["note"],
+                    next_review=parse_optional_date(v["next"]),
+                    at=at,
+                ),
+                said,
+            )
+        elif what == "la":
+            self._form(
+                "The local authority was told of the part-time timetable",
+                [FormField("on", "Told on (dd/mm/yyyy)", today)],
+                lambda store, v: timetables.notify_la(store, timetable_id, parse_date(v["on"])),
+                said,
+            )
+        else:
+            self._form(
+                "The part-time timetable ended (back to full time)",
+                [FormField("on", "Ended on (dd/mm/yyyy)", today)],
+                lambda store, v: timetables.end_timetable(store, timetable_id, parse_date(v["on"])),
+                said,
+            )
 
     def _acknowledge(self, alert: alerts.Alert) -> None:
         at = self.now()

@@ -10,7 +10,7 @@ the sort order. Escape clears the filters, then goes back.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
 
 from rich.text import Text
@@ -28,6 +28,7 @@ from screens.widgets.title_bar import TitleBar
 from triage.casework.alerts import ALERT_KINDS, ALERT_LABELS
 from triage.casework.chronology import CaseloadRow, load_caseload
 from triage.model import STAGES, stage_rank, year_label
+from triage.settings import stage_names
 from triage.store import StoreError
 
 COLUMNS = (
@@ -104,6 +105,7 @@ class CaseloadScreen(TriageScreen):
         self.text_filter = ""
         self.sort = "alerts"
         self.loaded = False
+        self.stage_names: dict[str, str] = {}  # DfE stage -> the school's name for it
 
     def compose(self) -> ComposeResult:
         yield TitleBar()
@@ -136,15 +138,17 @@ class CaseloadScreen(TriageScreen):
             with app.connect() as store:
                 on = self.on_date or app.requested_date or default_day(store, app)
                 rows = load_caseload(store, on)
+                names = stage_names(store)
         except (StoreError, ValueError) as exc:
             app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
             return
-        app.call_from_thread(self.show, rows, on)
+        app.call_from_thread(self.show, rows, on, names)
 
-    def show(self, rows: list[CaseloadRow], on: date) -> None:
+    def show(self, rows: list[CaseloadRow], on: date, names: dict[str, str] | None = None) -> None:
         if self not in self.app.screen_stack:
             return  # closed while it was being read
         self.rows = rows
+        self.stage_names = names or {}
         self.on_date = on
         self.loaded = True
         self.sub_title = f"as on {on:%a %d %b %Y}"
@@ -195,13 +199,15 @@ class CaseloadScreen(TriageScreen):
         keep = self.current_pupil_id()
         table.clear()
         for row in self.visible_rows():
-            table.add_row(*self.cells(row), key=str(row.pupil.id))
+            table.add_row(*self.cells(row, self.stage_names), key=str(row.pupil.id))
         if keep is not None and str(keep) in table.rows:
             table.move_cursor(row=table.get_row_index(str(keep)))
         self.update_summary()
 
     @staticmethod
-    def cells(row: CaseloadRow) -> list:
+    def cells(row: CaseloadRow, names: Mapping[str, str] | None = None) -> list:
+        """The row's cells; ``names``: the school's names for the stages (DfE -> name)."""
+        names = names or {}
         p = row.pupil
         waiting = row.open_alerts
         seen = len(row.alerts) - len(waiting)
@@ -212,14 +218,17 @@ class CaseloadScreen(TriageScreen):
         pct = row.year.percent
         return [
             Text(p.display_name),
-            Text(p.stage),
+            Text(names.get(p.stage, p.stage)),
             alerts_text,
             Text("" if pct is None else f"{pct:.0f}", style=_att_style(row)),
             str(row.rolling_unauthorised),
             "" if row.next_review is None else f"{row.next_review:%d/%m/%y}",
             Text(f"{year_label(p.year_group)} {p.reg_group or ''}"),
             Text(first.label if first else ""),
-            Text(row.suggestion.stage if row.suggestion else "", style="magenta"),
+            Text(
+                names.get(row.suggestion.stage, row.suggestion.stage) if row.suggestion else "",
+                style="magenta",
+            ),
         ]
 
     def update_summary(self) -> None:
@@ -237,8 +246,9 @@ class CaseloadScreen(TriageScreen):
                 style="dim",
             )
         text.append(f"\nshowing {visible} · sort: {SORTS[self.sort][0]} (o)")
+        names = {**self.stage_names, **ALERT_LABELS}  # what each filter's value is called
         chosen = [
-            f"{name}: {ALERT_LABELS[value] if name == 'alert' else value}"
+            f"{name}: {names.get(value, value)}"
             for name, value in self.filters.items()
             if value is not None
         ]

@@ -185,6 +185,21 @@ class OfficerScreen(TriageScreen):
         else:
             go(None)
 
+    def reason_check(self, on: date, session: str) -> Callable[[Sequence[int], str], str | None]:
+        """What the reason pickers ask before a code is recorded for some pupils' session:
+        why it cannot be (C with no granted leave covering it), or None. The write refuses
+        it too; asking first lets the picker stay open and offer G or O."""
+
+        def check(pupil_ids: Sequence[int], code: str) -> str | None:
+            from triage.casework.leave import c_refusal  # only when a reason is picked
+
+            try:
+                return c_refusal(self.store, list(pupil_ids), on, session, code)
+            except StoreError:  # a busy or damaged file: the write will say so
+                return None
+
+        return check
+
     def release_claims(self, pupil_ids: Sequence[int], on: date, session: str) -> None:
         """Let the pupils go (the dialog closed); a claim that cannot be released now lapses
         by itself after the claim minutes."""

@@ -72,8 +72,10 @@ class OutcomeDialog(ModalScreen[OutcomeChoice | None]):
         contact: Contact | None,
         on_date: date,
         warning: str | None = None,
+        check_reason: Callable[[tuple[int, ...], str], str | None] | None = None,
     ) -> None:
         super().__init__()
+        self.check_reason = check_reason  # why a code cannot be recorded for these pupils
         self.channel = channel
         self.family = family
         self.pupil = pupil
@@ -147,7 +149,11 @@ class OutcomeDialog(ModalScreen[OutcomeChoice | None]):
             self._step_aside()
             who = self._who().plain  # "For … only": the picker alone says whose reason
             title = f"Reason given ({who[:1].lower()}{who[1:]})"
-            self.app.push_screen(ReasonPicker(title), lambda code: self._with_reason(choice, code))
+            check = self.check_reason
+            refuse = (lambda code: check(pupils, code)) if check else None
+            self.app.push_screen(
+                ReasonPicker(title, refuse=refuse), lambda code: self._with_reason(choice, code)
+            )
         elif chosen.asks_time:
             self._step_aside()
             self.app.push_screen(
@@ -189,10 +195,27 @@ class ReasonPicker(ModalScreen[str | None]):
     CSS_PATH = "outcome_dialog.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, title: str = "Reason given") -> None:
+    def __init__(
+        self, title: str = "Reason given", refuse: Callable[[str], str | None] | None = None
+    ) -> None:
         super().__init__()
         self.title_text = title
         self.by_key = {r.key: r for r in REASONS}
+        # Why a code cannot be recorded here (C without granted leave), or None: the
+        # picker stays open with the reason, so the officer picks G or O instead.
+        self.refuse = refuse
+
+    def _pick(self, code: str) -> None:
+        refusal = self.refuse(code) if self.refuse else None
+        if refusal is None:
+            self.dismiss(code)
+            return
+        shown = self.query("#reason-refused").results(Static)
+        line = next(iter(shown), None)
+        if line is None:
+            line = Static(id="reason-refused")
+            self.query_one("#dialog").mount(line, after="#dialog-choices")
+        line.update(Text(refusal))
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
@@ -236,7 +259,7 @@ class ReasonPicker(ModalScreen[str | None]):
         reason = self.by_key.get(event.key)
         if reason is not None:
             event.stop()
-            self.dismiss(reason.code)
+            self._pick(reason.code)
 
     @on(Input.Changed, "#reason-search")
     def _search_changed(self, event: Input.Changed) -> None:
@@ -247,11 +270,14 @@ class ReasonPicker(ModalScreen[str | None]):
         results = self.query_one("#reason-results", OptionList)
         if results.option_count:
             index = results.highlighted or 0
-            self.dismiss(results.get_option_at_index(index).id)
+            code = results.get_option_at_index(index).id
+            if code is not None:
+                self._pick(code)
 
     @on(OptionList.OptionSelected, "#reason-results")
     def _picked(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
+        if event.option.id is not None:
+            self._pick(event.option.id)
 
     def _filter(self, text: str) -> None:
         needle = text.strip().lower()

@@ -602,7 +602,15 @@ class QueueScreen(OfficerScreen):
         def open_dialog(family: list[QueueEntry], holder: str | None) -> None:
             warning = f"{holder} is on this family too." if holder else None
             self.app.push_screen(
-                dialogs().OutcomeDialog(channel, family, entry, contact, morning.date, warning),
+                dialogs().OutcomeDialog(
+                    channel,
+                    family,
+                    entry,
+                    contact,
+                    morning.date,
+                    warning,
+                    check_reason=self.reason_check(morning.date, morning.session),
+                ),
                 lambda choice: self._logged(family, entry, choice),
             )
 
@@ -745,6 +753,8 @@ class QueueScreen(OfficerScreen):
         if entry is None or morning is None:
             return
 
+        check = self.reason_check(morning.date, morning.session)
+
         def pick(family: list[QueueEntry], holder: str | None) -> None:
             def picked(code: str | None) -> None:
                 self._release(family)
@@ -765,7 +775,11 @@ class QueueScreen(OfficerScreen):
                 )
 
             self.app.push_screen(
-                dialogs().ReasonPicker(f"Reason for {entry.pupil.display_name}"), picked
+                dialogs().ReasonPicker(
+                    f"Reason for {entry.pupil.display_name}",
+                    refuse=lambda code: check([entry.pupil.id], code),
+                ),
+                picked,
             )
 
         self._guarded(entry, pick)

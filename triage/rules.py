@@ -46,6 +46,7 @@ MISSING_EDUCATION_DAYS = 10
 PENALTY_NOTICE_SESSIONS = 10
 PENALTY_NOTICE_WEEKS = 10
 N_RECODE_SCHOOL_DAYS = 5
+ILLNESS_SCHOOL_DAYS = 15
 
 
 # --- School days and attendance figures ------------------------------------------------
@@ -167,6 +168,23 @@ def unauthorised_run(
 def missing_education_threshold_reached(days: int) -> bool:
     """Working together to improve school attendance: 10 or more consecutive school days."""
     return days >= MISSING_EDUCATION_DAYS
+
+
+# --- Illness ----------------------------------------------------------------------------
+
+
+def illness_days_reached_on(illness_marks: Sequence[Mark]) -> date | None:
+    """The day a pupil's illness absence (``I``) reached :data:`ILLNESS_SCHOOL_DAYS` school
+    days, or None. Arranging education for children who cannot attend school because of
+    health needs (statutory guidance; Education Act 1996 s19): 15 school days or more in a
+    school year, consecutive or cumulative, when the local authority's duty may apply.
+
+    Days are counted as sessions / 2 (a morning off ill is half a day), so the day is the
+    date of the 30th ``I`` session; ``illness_marks`` are the pupil's ``I`` marks of one
+    school year. See docs/rules.md."""
+    needed = ILLNESS_SCHOOL_DAYS * 2
+    ordered = sorted(illness_marks, key=lambda m: (m.date, m.session))
+    return ordered[needed - 1].date if len(ordered) >= needed else None
 
 
 # --- Penalty notices -------------------------------------------------------------------

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from triage.dates import DateError, hhmm, parse_clock
+from triage.model import STAGES
 from triage.officers import require_lead
 from triage.sanitise import printable
 from triage.store import Store
@@ -116,6 +117,23 @@ SETTINGS: dict[str, Setting] = {
     )
 }
 
+# The school's own words for the six stages of support (Working together to improve school
+# attendance names them; schools word them differently: "Aspire" for Expect, "Offer
+# support" for Facilitate support). The stored stage is always the DfE one; these are what
+# screens and outputs show, and every export carries the DfE stage beside it (stage_dfe).
+STAGE_KEYS: dict[str, str] = dict(
+    zip(STAGES, ("expect", "monitor", "listen", "facilitate", "formalise", "enforce"), strict=True)
+)
+for _stage, _key in STAGE_KEYS.items():
+    SETTINGS[f"stage_name.{_key}"] = Setting(
+        f"stage_name.{_key}", _stage, _text, f"the school's name for the stage {_stage!r}"
+    )
+
+
+def stage_names(store: Store) -> dict[str, str]:
+    """DfE stage -> the school's name for it (the DfE name unless the school set its own)."""
+    return {stage: get(store, f"stage_name.{key}") for stage, key in STAGE_KEYS.items()}
+
 
 def get(store: Store, key: str) -> str:
     """A setting's value, made printable (one stored by an older version may not be)."""
@@ -140,6 +158,16 @@ def set_value(store: Store, key: str, value: str) -> str:
         checked = SETTINGS[key].check(printable(value))  # the school's name reaches terminals
     except SettingError as exc:
         raise SettingError(f"{key}: {exc}") from exc
+    if key.startswith("stage_name."):
+        taken = {
+            name.casefold(): stage
+            for stage, name in stage_names(store).items()
+            if f"stage_name.{STAGE_KEYS[stage]}" != key
+        }
+        if checked.casefold() in taken:
+            raise SettingError(
+                f"{key}: {checked!r} already names the stage {taken[checked.casefold()]}"
+            )
     require_lead(store)
     store.set_setting(key, checked)
     return checked

@@ -20,6 +20,7 @@ from datetime import date, datetime
 
 from triage import rules
 from triage.casework.cases import next_reviews, open_actions
+from triage.casework.timetables import PART_TIME_CODE, timetable_alerts, timetables_of
 from triage.codes import ATTENDING_CODES, POSSIBLE_CODES, UNAUTHORISED_CODES
 from triage.dates import dmy, local_stamp
 from triage.model import Mark
@@ -34,6 +35,10 @@ ALERT_LABELS: dict[str, str] = {
     "severe_absence": "Severe absence",
     "persistent_absence": "Persistent absence",
     "overdue_n": "N older than 5 school days",
+    "illness_15_days": "Illness 15 school days: tell the local authority (health needs)",
+    "c2_without_timetable": "C2 marks with no part-time timetable",
+    "timetable_overrun": "Part-time timetable past its end date",
+    "timetable_review": "Part-time timetable review overdue",
     "review_due": "Review due",
     "nti_ended": "Notice to Improve period ended",
 }
@@ -107,6 +112,7 @@ def pupil_alerts(pupil_id: int, marks: Sequence[Mark], cal: Calendar) -> list[Al
         penalty_alert(pupil_id, marks, cal),
         missing_education_alert(pupil_id, marks, cal),
         overdue_n_alert(pupil_id, marks, cal),
+        illness_alert(pupil_id, marks, cal),
     ]
     return [a for a in found if a is not None]
 
@@ -305,6 +311,17 @@ def alerts_for(
     ]
 
     wanted = set(on_roll)
+    found += _illness_alerts(store, ids, cal, wanted)
+    c2 = alert_rows.marks_with_code(store, ids, PART_TIME_CODE, cal.year_start, on)
+    found += [
+        Alert(a.pupil_id, a.kind, a.arose_on, a.message)
+        for a in timetable_alerts(
+            timetables_of(store, ids),
+            {pid: [m.date for m in marks] for pid, marks in c2.items()},
+            on,
+        )
+        if a.pupil_id in wanted
+    ]
     for pid, review in next_reviews(store, ids).items():
         if pid in wanted and review <= on:
             found.append(Alert(pid, "review_due", review, f"Case review due {dmy(review)}."))
@@ -326,6 +343,47 @@ def alerts_for(
     found = [replace(a, acknowledged=acks.get((a.pupil_id, a.kind, a.arose_on))) for a in found]
     order = {k: i for i, k in enumerate(ALERT_KINDS)}
     found.sort(key=lambda a: (order[a.kind], a.arose_on, a.pupil_id))
+    return found
+
+
+ILLNESS_CODE = "I"
+
+
+def illness_alert(pupil_id: int, marks: Sequence[Mark], cal: Calendar) -> Alert | None:
+    """Arranging education for children who cannot attend school because of health needs:
+    15 school days of illness (``I``) in the school year, consecutive or cumulative
+    (:func:`triage.rules.illness_days_reached_on`; days = sessions / 2).
+
+    arose_on: the day of the 30th ``I`` session of the school year."""
+    year = [m for m in marks if cal.year_start <= m.date <= cal.on and m.code == ILLNESS_CODE]
+    reached = rules.illness_days_reached_on(year)
+    if reached is None:
+        return None
+    days = len(year) / 2
+    return Alert(
+        pupil_id,
+        "illness_15_days",
+        reached,
+        f"{days:g} school days of illness this school year ({len(year)} sessions): the local "
+        "authority's duty to arrange education may apply (s19); tell it, and record "
+        "medical evidence seen and the referral.",
+    )
+
+
+def _illness_alerts(
+    store: Store, ids: Sequence[int] | None, cal: Calendar, wanted: set[int]
+) -> list[Alert]:
+    """Illness alerts, none once the referral to the local authority is recorded on or
+    after the day the alert arose."""
+    illness = alert_rows.marks_with_code(store, ids, ILLNESS_CODE, cal.year_start, cal.on)
+    referred: dict[int, date] = {}
+    for action in open_actions(store, "health_referral"):
+        referred[action.pupil_id] = max(action.on, referred.get(action.pupil_id, action.on))
+    found = []
+    for pid, marks in illness.items():
+        alert = illness_alert(pid, marks, cal) if pid in wanted else None
+        if alert and referred.get(pid, date.min) < alert.arose_on:
+            found.append(alert)
     return found
 
 

@@ -73,6 +73,10 @@ ACTION_KINDS: dict[str, ActionKind] = {
     "social_worker_informed": ActionKind("Social worker informed", None),
     "la_notified_cme": ActionKind("Local authority notified (children missing education)", None),
     "review_held": ActionKind("Case reviewed", None),
+    "medical_evidence_seen": ActionKind("Medical evidence seen (illness)", None),
+    "health_referral": ActionKind(
+        "Local authority told: illness 15 school days (health needs, s19)", None
+    ),
 }
 
 # Recorded support: the Listen-and-understand and Facilitate-support actions. A move up to
@@ -581,8 +585,13 @@ def describe_action(action: Action) -> str:
     return "; ".join(parts)
 
 
-def describe_stage_change(change: StageChange) -> str:
-    text = f"Stage: {change.from_stage} → {change.to_stage}. {change.reason}"
+def describe_stage_change(change: StageChange, names: Mapping[str, str] | None = None) -> str:
+    """One line of plain text; ``names``: the school's names for the stages (DfE -> name)."""
+    names = names or {}
+    text = (
+        f"Stage: {names.get(change.from_stage, change.from_stage)} → "
+        f"{names.get(change.to_stage, change.to_stage)}. {change.reason}"
+    )
     if change.review_date:
         text += f" Review by {dmy(change.review_date)}."
     if change.holiday:
@@ -674,6 +683,42 @@ def ladder_to_do(store: Store, pupil_id: int, on: date, now: datetime) -> list[S
     ]
 
 
+def _leave_and_timetable_entries(store: Store, pupil_id: int) -> list[TimelineEntry]:
+    """Leave requests and their decisions; part-time timetables and their reviews."""
+    from triage.casework import leave, timetables
+
+    entries = []
+    for r in leave.leave_requests(store, [pupil_id]):
+        text = f"Leave requested (request {r.id}): {r.dates_text}; {r.reason}; asked by "
+        text += f"{r.asked_by} on {dmy(r.asked_on)}"
+        if not r.in_advance:
+            text += " (after the leave began: cannot be granted)"
+        entries.append(TimelineEntry(r.at, r.officer, "leave", text, r.event_id))
+        if r.decision and r.decision_at:
+            text = f"Leave {r.decision} (request {r.id}, {r.dates_text}) by {r.decided_by}"
+            text += f" on {dmy(r.decided_on)}" + (f"; {r.decision_note}" if r.decision_note else "")
+            entries.append(
+                TimelineEntry(
+                    r.decision_at, r.decision_officer or "", "leave", text, r.decision_event_id
+                )
+            )
+    for t in timetables.timetables_of(store, [pupil_id]):
+        entries.append(
+            TimelineEntry(t.at, t.officer, "timetable", timetables.describe(t), t.event_id)
+        )
+        for review in t.reviews:
+            text = f"Part-time timetable {t.id} reviewed on {dmy(review.on)}"
+            entries.append(
+                TimelineEntry(
+                    review.at,
+                    review.officer,
+                    "timetable",
+                    text + (f": {review.note}" if review.note else ""),
+                )
+            )
+    return entries
+
+
 def timeline(
     store: Store, pupil_id: int, *, ladder: bool = False, now: datetime | None = None
 ) -> list[TimelineEntry]:
@@ -720,12 +765,20 @@ def timeline(
         entries.append(TimelineEntry(parse_stamp(at), officer, "recode", text, event_id))
     for event_id, at, officer, note in case_rows.notes_of(store, pupil_id):
         entries.append(TimelineEntry(parse_stamp(at), officer, "note", f"Note: {note}", event_id))
+    from triage import settings  # settings reads officers, which this module's callers use
+
+    names = settings.stage_names(store)
     for change in stage_history(store, pupil_id):
         entries.append(
             TimelineEntry(
-                change.at, change.officer, "stage", describe_stage_change(change), change.event_id
+                change.at,
+                change.officer,
+                "stage",
+                describe_stage_change(change, names),
+                change.event_id,
             )
         )
+    entries.extend(_leave_and_timetable_entries(store, pupil_id))
     for action in actions_of(store, pupil_id):
         entries.append(
             TimelineEntry(

@@ -38,8 +38,8 @@ import json
 import re
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -47,7 +47,11 @@ from triage import rules, settings
 from triage.casework import alerts, cases
 from triage.casework.alerts import Alert
 from triage.casework.cases import Action, Patterns, Suggestion, TimelineEntry
+from triage.casework.leave import LeaveRequest, leave_requests
+from triage.casework.leave import as_record as leave_record
 from triage.casework.professionals import professionals_for
+from triage.casework.timetables import Timetable, timetables_of
+from triage.casework.timetables import as_record as timetable_record
 from triage.codes import UNAUTHORISED_CODES
 from triage.dates import dmy, local_now
 from triage.model import AttendanceSummary, Contact, Mark, Professional, Pupil, year_label
@@ -114,6 +118,17 @@ class CaseSummary:
     timeline: tuple[TimelineEntry, ...]  # newest first
     professionals: tuple[Professional, ...] = ()  # social worker, virtual school
     to_do: tuple[cases.StepToDo, ...] = ()  # the calling ladder's steps not done yet, on ``on``
+    leave: tuple[LeaveRequest, ...] = ()  # leave requests, the latest leave first
+    timetables: tuple[Timetable, ...] = ()  # part-time timetables, the latest first
+    stage_names: Mapping[str, str] = field(default_factory=dict)  # DfE -> the school's
+
+    def name_of(self, stage: str) -> str:
+        """The school's name for a (DfE) stage."""
+        return self.stage_names.get(stage, stage)
+
+    @property
+    def stage_name(self) -> str:
+        return self.name_of(self.stage)
 
     @property
     def open_alerts(self) -> tuple[Alert, ...]:
@@ -182,6 +197,9 @@ def load_case(store: Store, pupil_id: int, on: date, now: datetime | None = None
         timeline=tuple(cases.timeline(store, pupil_id, ladder=True, now=now)),
         professionals=tuple(professionals_for(store, [pupil_id]).get(pupil_id, [])),
         to_do=tuple(cases.ladder_to_do(store, pupil_id, on, now)),
+        leave=tuple(leave_requests(store, [pupil_id])),
+        timetables=tuple(timetables_of(store, [pupil_id])),
+        stage_names=settings.stage_names(store),
     )
 
 
@@ -214,10 +232,12 @@ def case_as_dict(case: CaseSummary) -> dict[str, Any]:
         },
         "date": case.on.isoformat(),
         "stage": {
-            "current": case.stage,
+            "current": case.stage_name,
+            "current_dfe": case.stage,  # the DfE stage behind the school's name
             "since": case.stage_since.isoformat() if case.stage_since else None,
             "next_review": case.next_review.isoformat() if case.next_review else None,
-            "suggested": case.suggestion.stage if case.suggestion else None,
+            "suggested": case.name_of(case.suggestion.stage) if case.suggestion else None,
+            "suggested_dfe": case.suggestion.stage if case.suggestion else None,
             "suggested_because": case.suggestion.reason if case.suggestion else None,
         },
         "attendance": {
@@ -254,7 +274,8 @@ def case_as_dict(case: CaseSummary) -> dict[str, Any]:
                 "name": s.display_name,
                 "year": year_label(s.year_group),
                 "reg_group": s.reg_group,
-                "stage": s.stage,
+                "stage": case.name_of(s.stage),
+                "stage_dfe": s.stage,
                 "on_roll": s.on_roll(case.on),
             }
             for s in case.siblings
@@ -274,6 +295,8 @@ def case_as_dict(case: CaseSummary) -> dict[str, Any]:
             }
             for a in case.actions
         ],
+        "leave_requests": [leave_record(r) for r in case.leave],
+        "part_time_timetables": [timetable_record(t) for t in case.timetables],
         "timeline": [
             {"at": e.when.isoformat(), "officer": e.officer, "kind": e.kind, "text": e.text}
             for e in case.timeline
@@ -449,6 +472,8 @@ HEADINGS = {
     "recode": "Mark recoded",
     "note": "Note",
     "stage": "Stage of support",
+    "leave": "Leave of absence",
+    "timetable": "Part-time timetable",
     "status": "Status changed",
 }
 
@@ -558,7 +583,7 @@ def build_chronology(
         pupil=pupil,
         school=settings.get(store, "school_name"),
         contacts=tuple(store.contacts_by_pupil([pupil_id]).get(pupil_id, [])),
-        stage=cases.current_stage(store, pupil_id),
+        stage=_stage_words(store, cases.current_stage(store, pupil_id)),
         since=since,
         until=until,
         prepared_by=store.officer,
@@ -566,6 +591,12 @@ def build_chronology(
         half_terms=tuple(half_terms(marks, days, since, until)),
         entries=tuple(entries),
     )
+
+
+def _stage_words(store: Store, stage: str) -> str:
+    """The school's name for the stage, with the DfE stage behind it when they differ."""
+    name = settings.stage_names(store).get(stage, stage)
+    return name if name == stage else f"{name} (DfE stage: {stage})"
 
 
 # --- rendering ---------------------------------------------------------------------------------

@@ -106,7 +106,17 @@ FIELDS: dict[str, str] = {
     "meeting_date": "the meeting's date, e.g. Tuesday 1 December 2026 (--meeting-date)",
     "meeting_time": "the meeting's time, e.g. 9:30am (--meeting-time)",
     "meeting_place": "where the meeting is (--meeting-place, default the school's name)",
+    "leave_dates": "the leave asked for, e.g. Monday 11 January 2027 (afternoon) to …: the "
+    "pupil's latest decided leave request",
+    "leave_reason": "the reason the parent gave for the leave",
+    "leave_asked_by": "the parent who asked for the leave",
+    "leave_asked_on": "the day they asked",
+    "leave_decision": "granted or refused",
+    "leave_decided_by": "who decided (the head teacher or their delegate)",
+    "leave_decided_on": "the day it was decided",
 }
+# Filled from the pupil's latest decided leave request: a letter using one needs it.
+LEAVE_FIELDS = frozenset(f for f in FIELDS if f.startswith("leave_"))
 # Fields with no value unless an option gives one: a template that uses one needs it.
 NEEDS_OPTION = {"meeting_date": "--meeting-date", "meeting_time": "--meeting-time"}
 
@@ -424,6 +434,35 @@ def _file_name(pupil: Pupil, template: Template, fmt: str) -> str:
     return f"{re.sub(r'[^A-Za-z0-9]', '_', pupil.upn)}-{template.name}.{FORMATS[fmt]}"
 
 
+def _leave_decided(store: Store, pupil: Pupil):  # -> LeaveRequest
+    from triage.casework.leave import leave_requests
+
+    decided = [r for r in leave_requests(store, [pupil.id]) if r.decision is not None]
+    if not decided:
+        raise LetterError(
+            f"{pupil.display_name} has no decided leave request: record the head teacher's "
+            "decision first (triage leave decide)"
+        )
+    return max(decided, key=lambda r: (r.decision_at or r.at, r.id))
+
+
+def leave_fields(request) -> dict[str, str]:  # request: triage.casework.leave.LeaveRequest
+    """The :data:`LEAVE_FIELDS` of a decided leave request."""
+    words = {"AM": "morning", "PM": "afternoon"}
+    return {
+        "leave_dates": (
+            f"{long_date(request.first_date)} ({words[request.first_session]}) to "
+            f"{long_date(request.last_date)} ({words[request.last_session]})"
+        ),
+        "leave_reason": request.reason,
+        "leave_asked_by": request.asked_by,
+        "leave_asked_on": long_date(request.asked_on),
+        "leave_decision": request.decision or "",
+        "leave_decided_by": request.decided_by or "",
+        "leave_decided_on": long_date(request.decided_on) if request.decided_on else "",
+    }
+
+
 def write_letters(
     store: Store,
     template: str,
@@ -507,6 +546,8 @@ def write_letters(
             officer_name=writer,
             officer_role=role,
         )
+        if fields_used & LEAVE_FIELDS:
+            values.update(leave_fields(_leave_decided(store, pupil)))
         target = (out / _file_name(pupil, chosen, fmt)).absolute()
         rendered.append((pupil, target, render(chosen, values, fmt)))
 

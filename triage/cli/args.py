@@ -192,6 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_letter_parser(sub, [common])
     add_case_parsers(sub, [common])
     add_config_parser(sub, [common])
+    add_leave_parsers(sub, [common])
     add_maintenance_parsers(sub, [common])
     return parser
 
@@ -443,6 +444,72 @@ def add_case_parsers(subparsers: Subparsers, parents: Sequence[argparse.Argument
     )
     for p in (case, al, chron, status):
         p.set_defaults(func=Command("triage.cli.case:run_case_command"))
+
+
+def add_leave_parsers(subparsers: Subparsers, parents: Sequence[argparse.ArgumentParser]) -> None:
+    """``triage leave request|decide|list`` and ``triage timetable add|review|notify-la|end|
+    list``: leave of absence and part-time timetables (:mod:`triage.cli.leave`)."""
+    p = subparsers.add_parser(
+        "leave", parents=list(parents), help="leave of absence: requests and decisions"
+    )
+    lsub = p.add_subparsers(dest="leave_command", metavar="ACTION", required=True)
+    req = lsub.add_parser("request", parents=list(parents), help="record a parent's request")
+    req.add_argument("upn")
+    req.add_argument(
+        "--from", dest="first", required=True, metavar="D", help="first day [AM|PM] (AM)"
+    )
+    req.add_argument("--to", dest="last", required=True, metavar="D", help="last day [AM|PM] (PM)")
+    req.add_argument("--reason", required=True, help="why the leave is asked for")
+    req.add_argument("--asked-by", required=True, help="the parent who asked")
+    req.add_argument(
+        "--asked-on", type=date_arg, metavar="D", help="when they asked (default: today)"
+    )
+    dec = lsub.add_parser(
+        "decide", parents=list(parents), help="the head teacher's decision (a lead enters it)"
+    )
+    dec.add_argument("id", type=int, help="the request's number")
+    dec.add_argument("decision", choices=("granted", "refused"))
+    dec.add_argument("--by", required=True, help="who decided: the head teacher or delegate")
+    dec.add_argument("--on", type=date_arg, metavar="D", help="the day decided (default: today)")
+    dec.add_argument("--note", help="a line to keep with the decision")
+    lst = lsub.add_parser("list", parents=list(parents), help="list leave requests")
+    lst.add_argument("--upn", help="one pupil's only")
+    lst.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(func=Command("triage.cli.leave:run_leave_command"))
+
+    t = subparsers.add_parser("timetable", parents=list(parents), help="part-time timetables (C2)")
+    tsub = t.add_subparsers(dest="timetable_command", metavar="ACTION", required=True)
+    add = tsub.add_parser("add", parents=list(parents), help="record a part-time timetable")
+    add.add_argument("upn")
+    add.add_argument("--start", type=date_arg, required=True, metavar="D")
+    add.add_argument("--end", type=date_arg, required=True, metavar="D", help="planned end")
+    add.add_argument(
+        "--review",
+        type=date_arg,
+        action="append",
+        required=True,
+        metavar="D",
+        help="a review date (repeat for each)",
+    )
+    add.add_argument("--agreed-with", required=True, help="the parent who agreed")
+    add.add_argument("--agreed-on", type=date_arg, required=True, metavar="D")
+    add.add_argument("--la-notified", type=date_arg, metavar="D", help="when the LA was told")
+    add.add_argument("--note")
+    rev = tsub.add_parser("review", parents=list(parents), help="record a review held")
+    rev.add_argument("id", type=int)
+    rev.add_argument("--on", type=date_arg, required=True, metavar="D")
+    rev.add_argument("--note")
+    rev.add_argument("--next", type=date_arg, metavar="D", help="the next review date")
+    la = tsub.add_parser("notify-la", parents=list(parents), help="the LA was told")
+    la.add_argument("id", type=int)
+    la.add_argument("--on", type=date_arg, required=True, metavar="D")
+    end = tsub.add_parser("end", parents=list(parents), help="the timetable ended")
+    end.add_argument("id", type=int)
+    end.add_argument("--on", type=date_arg, required=True, metavar="D")
+    tl = tsub.add_parser("list", parents=list(parents), help="list part-time timetables")
+    tl.add_argument("--upn", help="one pupil's only")
+    tl.add_argument("--format", choices=("text", "json"), default="text")
+    t.set_defaults(func=Command("triage.cli.leave:run_timetable_command"))
 
 
 def add_config_parser(subparsers: Subparsers, parents: Sequence[argparse.ArgumentParser]) -> None:

@@ -18,7 +18,7 @@ A case is drawn by :func:`triage.render.case.case_text`: the case screen's heade
 panels, so the terminal app and the command line show a case the same way.
 
 JSON shapes (stable): ``case`` is :func:`triage.casework.chronology.case_as_dict`; ``alerts`` is
-``{"date", "alerts": [{kind, label, upn, name, year, reg_group, stage, arose_on, message,
+``{"date", "alerts": [{kind, label, upn, name, year, reg_group, stage, stage_dfe, arose_on, message,
 acknowledged_by, acknowledged_at}], "counts": {kind: n}}``; the CSV has the same columns
 as each alert (:data:`ALERT_COLUMNS`).
 """
@@ -45,6 +45,7 @@ from triage.model import year_label
 from triage.private_files import write_private
 from triage.render.case import case_text
 from triage.sanitise import spreadsheet_safe
+from triage.settings import stage_names
 from triage.store import Store, open_store
 
 ALERT_COLUMNS = (
@@ -55,6 +56,7 @@ ALERT_COLUMNS = (
     "year",
     "reg_group",
     "stage",
+    "stage_dfe",
     "arose_on",
     "message",
     "acknowledged_by",
@@ -138,6 +140,7 @@ def alert_rows(store: Store, on: date, only_open: bool = False) -> list[dict[str
     if only_open:
         found = [a for a in found if a.acknowledged is None]
     pupils = {p.id: p for p in store.pupils({a.pupil_id for a in found})} if found else {}
+    names = stage_names(store)
     rows = []
     for a in found:
         p = pupils[a.pupil_id]
@@ -150,7 +153,8 @@ def alert_rows(store: Store, on: date, only_open: bool = False) -> list[dict[str
                 "name": p.display_name,
                 "year": year_label(p.year_group),
                 "reg_group": p.reg_group,
-                "stage": p.stage,
+                "stage": names.get(p.stage, p.stage),
+                "stage_dfe": p.stage,
                 "arose_on": d["arose_on"],
                 "message": d["message"],
                 "acknowledged_by": d["acknowledged_by"],

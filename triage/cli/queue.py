@@ -29,12 +29,14 @@ def run_queue_command(args: argparse.Namespace, db_path: Path) -> int:
         flags_of,
         load_morning,
     )
+    from triage.settings import stage_names
 
     with open_store(db_path, create=False) as store:
         try:
             morning = load_morning(store, args.date, args.session)
         except NoMarksError as exc:
             raise StoreError(str(exc)) from exc
+        names = stage_names(store)
     if args.format == "json":
         print(
             json.dumps(
@@ -44,7 +46,7 @@ def run_queue_command(args: argparse.Namespace, db_path: Path) -> int:
                     "session": morning.session,
                     "pupils": len(morning.entries),
                     "families": [
-                        {"family": f.id, "pupils": [entry_as_dict(e) for e in f.entries]}
+                        {"family": f.id, "pupils": [entry_as_dict(e, names) for e in f.entries]}
                         for f in morning.families
                     ],
                 },
@@ -58,7 +60,7 @@ def run_queue_command(args: argparse.Namespace, db_path: Path) -> int:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(CSV_COLUMNS)
         for entry in morning.entries:
-            writer.writerow([spreadsheet_safe(v) for v in entry_as_csv_row(entry)])
+            writer.writerow([spreadsheet_safe(v) for v in entry_as_csv_row(entry, names)])
         print_csv(out.getvalue())
         return EXIT_OK
     console = people_console()

@@ -18,7 +18,7 @@ from triage.morning.ladder import ESCALATION_OF, FamilyLadder, LadderError, dsl_
 from triage.morning.outcomes import CHANNEL_LABELS, RECODABLE, outcome
 from triage.officers import require_writer
 from triage.sanitise import printable
-from triage.store import Store
+from triage.store import Store, StoreError
 from triage.store.logbook import (
     attempts_in_session,
     delete_all_claims_of,
@@ -41,6 +41,15 @@ from triage.store.logbook import (
     withdraw_acks_of,
 )
 
+# Leave of absence and part-time timetables (triage.casework.leave, .timetables).
+LEAVE_AND_TIMETABLE_ACTIONS = (
+    "leave-request",
+    "leave-decision",
+    "timetable",
+    "timetable-review",
+    "timetable-la",
+    "timetable-end",
+)
 UNDOABLE = (
     "attempt",
     "reason",
@@ -51,6 +60,7 @@ UNDOABLE = (
     "action-status",
     "ack",
     "dsl-told",
+    *LEAVE_AND_TIMETABLE_ACTIONS,
 )
 
 
@@ -87,6 +97,12 @@ def _plan_recodes(
                 "after": code,
             }
         )
+    if plan:  # C needs granted leave covering the session (the 2024 regulations)
+        from triage.casework.leave import c_refusal
+
+        refusal = c_refusal(store, [r["pupil_id"] for r in plan], on, session, code)
+        if refusal:
+            raise ValueError(refusal)
     return plan
 
 
@@ -356,7 +372,49 @@ def _undo_case_rows(store: Store, target: int, action: str, undo_id: int, pupils
                 pupils.add(int(entity_id))
     elif action == "ack":
         pupils.update(withdraw_acks_of(store, target))
+    elif action in LEAVE_AND_TIMETABLE_ACTIONS:
+        _undo_leave_and_timetables(store, target, action, undo_id, pupils)
     return restored
+
+
+def _undo_leave_and_timetables(
+    store: Store, target: int, action: str, undo_id: int, pupils: set[int]
+) -> None:
+    """A leave request or timetable (or review) is marked undone; a decision is taken back
+    (the request waits for one again; its recodes to C are put back by the caller); the
+    local authority's notification or a timetable's end is cleared if it is still the one
+    the event set. A request decided since cannot be undone: the decision comes first."""
+    import json  # only undo reads an event's detail back
+
+    from triage.store import leave as leave_rows
+
+    entity_id, detail_json = event_subject(store, target) or (None, None)
+    if entity_id is not None:
+        pupils.add(int(entity_id))
+    detail = json.loads(detail_json) if detail_json else {}
+    timetable_id = detail.get("timetable_id")
+    after = detail.get("after") or {}
+    if action == "leave-request":
+        if leave_rows.decided_request_of_event(store, target):
+            raise StoreError(
+                "that leave request has been decided since: undo the decision first "
+                "(a lead), then the request"
+            )
+        mark_undone(store, "leave_requests", target, undo_id)
+    elif action == "leave-decision":
+        leave_rows.clear_decision_of_event(store, target)
+    elif action == "timetable":
+        mark_undone(store, "part_time_timetables", target, undo_id)
+    elif action == "timetable-review":
+        mark_undone(store, "timetable_reviews", target, undo_id)
+        if timetable_id is not None and detail.get("review_dates_before") is not None:
+            leave_rows.set_review_dates(
+                store, timetable_id, json.dumps(detail["review_dates_before"])
+            )
+    elif action == "timetable-la" and timetable_id is not None:
+        leave_rows.clear_la_notified(store, timetable_id, after.get("la_notified_on", ""))
+    elif action == "timetable-end" and timetable_id is not None:
+        leave_rows.clear_ended(store, timetable_id, after.get("ended_on", ""))
 
 
 def attempts_for(

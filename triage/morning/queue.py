@@ -7,7 +7,7 @@ gathers its inputs, so the CLI and the app show exactly the same queue.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
@@ -195,8 +195,12 @@ def flags_of(entry: QueueEntry) -> list[str]:
     return [label for attr, label in FLAG_LABELS if getattr(entry.pupil, attr)]
 
 
-def entry_as_dict(entry: QueueEntry) -> dict[str, Any]:
-    """The stable JSON shape of one queued pupil (documented in docs/queue.md)."""
+def entry_as_dict(
+    entry: QueueEntry, stage_names: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """The stable JSON shape of one queued pupil (documented in docs/queue.md). ``stage`` is
+    the school's name for the stage (``stage_names``: :func:`triage.settings.stage_names`),
+    ``stage_dfe`` the DfE stage behind it."""
     p = entry.pupil
     attendance = entry.attendance  # None only while a long queue is still being counted
     pct = attendance.percent if attendance else None
@@ -205,7 +209,8 @@ def entry_as_dict(entry: QueueEntry) -> dict[str, Any]:
         **p.identity(),
         "flags": flags_of(entry),
         "safeguarding": p.safeguarding,
-        "stage": p.stage,
+        "stage": (stage_names or {}).get(p.stage, p.stage),
+        "stage_dfe": p.stage,
         "consecutive_days": entry.consecutive_days,
         "attendance_percent": None if pct is None else round(pct, 1),
         "persistent_absence": attendance.persistent_absence if attendance else None,
@@ -226,6 +231,7 @@ CSV_COLUMNS = [
     "reg_group",
     "flags",
     "stage",
+    "stage_dfe",
     "consecutive_days",
     "attendance_percent",
     "unauthorised_sessions_10_weeks",
@@ -237,8 +243,8 @@ CSV_COLUMNS = [
 ]
 
 
-def entry_as_csv_row(entry: QueueEntry) -> list[str]:
-    d = entry_as_dict(entry)
+def entry_as_csv_row(entry: QueueEntry, stage_names: Mapping[str, str] | None = None) -> list[str]:
+    d = entry_as_dict(entry, stage_names)
     row = [
         str(d["family"]),
         d["upn"],
@@ -248,6 +254,7 @@ def entry_as_csv_row(entry: QueueEntry) -> list[str]:
         d["reg_group"] or "",
         " ".join(d["flags"]),
         d["stage"],
+        d["stage_dfe"],
         str(d["consecutive_days"]),
         "" if d["attendance_percent"] is None else f"{d['attendance_percent']:.1f}",
         str(d["unauthorised_sessions_10_weeks"]),

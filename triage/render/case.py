@@ -93,7 +93,7 @@ def as_on_text(case: CaseSummary) -> Text:
 
 def stage_text(case: CaseSummary) -> Text:
     text = Text("Stage: ")
-    text.append(case.stage, style="bold")
+    text.append(case.stage_name, style="bold")
     if case.stage_since is not None:
         text.append(f" since {_dmy(case.stage_since)} ({case.days_at_stage} days)")
     else:
@@ -103,7 +103,7 @@ def stage_text(case: CaseSummary) -> Text:
         text.append(" (due)", style="bold yellow")
     if case.suggestion is not None:
         text.append(" · suggested: ")
-        text.append(case.suggestion.stage, style="bold magenta")
+        text.append(case.name_of(case.suggestion.stage), style="bold magenta")
     return text
 
 
@@ -118,7 +118,21 @@ def attendance_text(case: CaseSummary) -> Text:
     if case.suggestion is not None:
         panels.append(suggestion_text(case))
     panels += [alerts_text(case), patterns_text(case)]
+    if case.leave or case.timetables:
+        panels.append(leave_text(case))
     return Text("\n").join(panels)
+
+
+def leave_text(case: CaseSummary) -> Text:
+    """Leave requests and part-time timetables, one a line (only when there are some)."""
+    from triage.casework import leave, timetables
+
+    text = Text("Leave and part-time timetables", style="bold")
+    for t in case.timetables:
+        text.append("\n  " + timetables.describe(t))
+    for r in case.leave:
+        text.append("\n  " + leave.describe(r))
+    return text
 
 
 def figures_text(case: CaseSummary) -> Text:
@@ -216,7 +230,7 @@ def suggestion_text(case: CaseSummary) -> Text:
     if case.suggestion is None:
         return Text()
     why = Text("Suggested stage: ", style="bold")
-    why.append(case.suggestion.stage, style="bold magenta")
+    why.append(case.name_of(case.suggestion.stage), style="bold magenta")
     why.append(f" — {case.suggestion.reason}. The stage moves only when you move it.")
     return why
 
@@ -427,7 +441,7 @@ def siblings_text(case: CaseSummary) -> Text:
     text = Text("Siblings", style="bold")
     for s in case.siblings:
         text.append(f"\n  {s.display_name}  {s.upn}  Year {year_label(s.year_group)}")
-        text.append(f" {s.reg_group or ''}  {s.stage}")
+        text.append(f" {s.reg_group or ''}  {case.name_of(s.stage)}")
         if not s.on_roll(case.on):
             text.append("  (left)", style="dim")
     return text

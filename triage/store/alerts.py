@@ -75,6 +75,21 @@ def unauthorised_marks(
     return result
 
 
+def marks_with_code(
+    store: Store, ids: Sequence[int] | None, code: str, start: date, end: date
+) -> dict[int, list[Mark]]:
+    """Marks of one code (``I``: illness; ``C2``: part-time timetable) from ``start`` to
+    ``end``, in date order, grouped by pupil (every pupil's, or ``ids``')."""
+    result: dict[int, list[Mark]] = {}
+    for pid, d, session in store.conn.execute(
+        "SELECT pupil_id, date, session FROM marks WHERE code = ? AND date >= ? AND date <= ?"
+        f"{_pupil_clause(ids)} ORDER BY pupil_id, date, session",
+        (code, start.isoformat(), end.isoformat(), *(ids or ())),
+    ):
+        result.setdefault(pid, []).append(Mark(pid, date.fromisoformat(d), session, code))
+    return result
+
+
 def acknowledgements(store: Store) -> list[AckRow]:
     """Every acknowledgement of every pupil."""
     return list(map(AckRow._make, store.conn.execute(f"SELECT {_ACK_COLUMNS} FROM alert_acks")))

@@ -13,8 +13,11 @@ from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from triage.model import Attempt
-from triage.store import Store
+from triage.store import Store, StoreError
+from triage.store.leave import granted_leave_covers
 from triage.store.sql import placeholders
+
+LEAVE_CODE = "C"  # leave of absence in exceptional circumstances: only with granted leave
 
 # --- marks and their recodes ---------------------------------------------------------------
 
@@ -37,7 +40,20 @@ def recode_marks(
 ) -> None:
     """Give each mark its new code, and keep the recode (``pupil_id``, ``date``,
     ``session``, ``before``, ``after``) against the action's audit event so an undo can put
-    it back. ``date_codes`` learns the new code (the school-day reads come from it)."""
+    it back. ``date_codes`` learns the new code (the school-day reads come from it).
+
+    A mark becomes ``C`` only where a granted leave request covers its session (the 2024
+    registration regulations: leave is granted by the head teacher, in advance): checked
+    here too, so no path can write one without it (:mod:`triage.casework.leave`)."""
+    recodes = list(recodes)
+    for r in recodes:
+        if r["after"] == LEAVE_CODE and not granted_leave_covers(
+            store, r["pupil_id"], r["date"], r["session"]
+        ):
+            raise StoreError(
+                f"no granted leave covers {r['date']} {r['session']}: C (leave granted) "
+                "cannot be recorded; record G (holiday not granted) or O instead"
+            )
     for r in recodes:
         store.conn.execute(
             "UPDATE marks SET code = ?, amended = 1"
@@ -164,7 +180,15 @@ def last_action_not_undone(store: Store, actions: Sequence[str]) -> tuple[int, s
 
 # Rows written by an action and marked undone (never deleted) by its undo. Table names
 # cannot be parameters: they come from this list only.
-_UNDONE_BY_EVENT = ("attempts", "notes", "actions", "stage_changes")
+_UNDONE_BY_EVENT = (
+    "attempts",
+    "notes",
+    "actions",
+    "stage_changes",
+    "leave_requests",
+    "part_time_timetables",
+    "timetable_reviews",
+)
 
 
 def _undoable_table(table: str) -> str:

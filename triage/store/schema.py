@@ -404,6 +404,49 @@ def _v9_professionals(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v10_leave_and_timetables(db: sqlite_utils.Database) -> None:
+    """Leave of absence (the 2024 registration regulations: requested in advance by a
+    parent, decided by the head teacher or their delegate; granted leave is ``C``) and
+    part-time timetables (``C2``: agreed with the parent, reviewed, an end date, the local
+    authority told). Each row points at the audit event that wrote it, and is marked undone
+    (``undone_event_id``), never deleted, by an undo."""
+    db.execute(
+        "CREATE TABLE leave_requests ("
+        " id INTEGER PRIMARY KEY,"
+        " pupil_id INTEGER NOT NULL REFERENCES pupils(id),"
+        " first_date TEXT NOT NULL, first_session TEXT NOT NULL,"
+        " last_date TEXT NOT NULL, last_session TEXT NOT NULL,"
+        " reason TEXT NOT NULL, asked_by TEXT NOT NULL, asked_on TEXT NOT NULL,"
+        " event_id INTEGER NOT NULL REFERENCES events(id), at TEXT NOT NULL,"
+        " officer TEXT NOT NULL,"
+        " decision TEXT,"  # NULL (not decided), 'granted' or 'refused'
+        " decided_by TEXT, decided_on TEXT, decision_note TEXT,"
+        " decision_event_id INTEGER REFERENCES events(id), decision_officer TEXT,"
+        " decision_at TEXT, undone_event_id INTEGER REFERENCES events(id))"
+    )
+    db.execute("CREATE INDEX leave_requests_pupil ON leave_requests (pupil_id, first_date)")
+    db.execute(
+        "CREATE TABLE part_time_timetables ("
+        " id INTEGER PRIMARY KEY,"
+        " pupil_id INTEGER NOT NULL REFERENCES pupils(id),"
+        " starts TEXT NOT NULL, planned_end TEXT NOT NULL,"
+        " review_dates TEXT NOT NULL,"  # JSON list of ISO dates
+        " agreed_with TEXT NOT NULL, agreed_on TEXT NOT NULL,"
+        " la_notified_on TEXT, ended_on TEXT, note TEXT,"
+        " event_id INTEGER NOT NULL REFERENCES events(id), at TEXT NOT NULL,"
+        " officer TEXT NOT NULL, undone_event_id INTEGER REFERENCES events(id))"
+    )
+    db.execute("CREATE INDEX part_time_timetables_pupil ON part_time_timetables (pupil_id)")
+    db.execute(
+        "CREATE TABLE timetable_reviews ("
+        " id INTEGER PRIMARY KEY,"
+        " timetable_id INTEGER NOT NULL REFERENCES part_time_timetables(id),"
+        " reviewed_on TEXT NOT NULL, note TEXT,"
+        " event_id INTEGER NOT NULL REFERENCES events(id), at TEXT NOT NULL,"
+        " officer TEXT NOT NULL, undone_event_id INTEGER REFERENCES events(id))"
+    )
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v1_core,
     _v2_audit,
@@ -414,5 +457,6 @@ MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v7_unmarked,
     _v8_roster_details,
     _v9_professionals,
+    _v10_leave_and_timetables,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
