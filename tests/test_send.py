@@ -290,6 +290,34 @@ def test_a_refused_recipient_is_failed_and_the_rest_are_sent(
     assert sorted(box.to()) == sorted([SMITHS, GREENS, JONES])
 
 
+def test_a_mail_server_that_cannot_be_reached_stops_the_batch_and_keeps_every_message(
+    school: Store, mailbox: tuple[Mailbox, int]
+) -> None:
+    box, port = mailbox
+    set_value(school, "smtp_port", str(_free_port()))  # nothing listens there
+    report = send_texts(school)
+    assert report.results == () and report.stopped is not None
+    assert report.stopped.startswith("cannot use the mail server 127.0.0.1:")
+    rows = session_outbox(school, ON, AM)
+    assert [(r.state, r.tries) for r in rows] == [("queued", 0)] * 3
+    set_value(school, "smtp_port", str(port))
+    assert send_texts(school).count("accepted") == 3
+    assert len(box.received) == 3
+
+
+def test_send_now_on_one_family_before_its_text_is_due(
+    school: Store, mailbox: tuple[Mailbox, int]
+) -> None:
+    box, _ = mailbox
+    morning = load_morning(school, ON, AM)
+    smiths = family_of(morning, pid(school, AMY)).id
+    plan = plan_messages(school, "text", ON, AM, now=at(9, 20), family_ids=[smiths], early=True)
+    assert [m.forenames for m in plan.messages] == ["Amy and Ben"]
+    send_messages(school, plan)
+    assert box.to() == [SMITHS]
+    assert plan_messages(school, "text", ON, AM, now=at(9, 20), family_ids=[smiths]).messages == ()
+
+
 def test_dry_run_sends_nothing_and_writes_nothing(
     school: Store, mailbox: tuple[Mailbox, int]
 ) -> None:
@@ -605,7 +633,10 @@ def test_a_wrong_notify_key_stops_at_the_first_message_without_showing_the_key(
     (tmp_path / "notify-key").write_text(wrong)
     report = send_texts(school)
     assert report.count("accepted") == 0
-    errors = [r.error or "" for r in session_outbox(school, ON, AM)]
+    rows = session_outbox(school, ON, AM)
+    assert report.stopped == "Notify 403: Invalid token"
+    assert [(r.state, r.tries) for r in rows] == [("queued", 0)] * 3  # not the messages' fault
+    errors = [r.error or "" for r in rows]
     assert errors[0] == "Notify 403: Invalid token"
     assert all(wrong not in e and "0000-0000" not in e for e in errors)
     assert notify.received == []

@@ -157,6 +157,9 @@ class SmtpProvider:
                 raise Refused(
                     f"recipient refused: {code} {_short(reply.decode(errors='replace'), None)}"
                 )
+        except UnicodeError as exc:  # smtplib sends addresses as ASCII
+            self._reset()
+            raise Refused(f"the address {message.address!r} is not plain ASCII") from exc
         except (smtplib.SMTPException, OSError) as exc:
             self._drop()
             raise Unavailable(

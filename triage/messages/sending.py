@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import NamedTuple
@@ -42,7 +42,7 @@ from triage.messages.providers import (
 )
 from triage.messages.secrets import read_secret
 from triage.model import Contact, Family
-from triage.morning.ladder import OVERDUE
+from triage.morning.ladder import OVERDUE, PENDING
 from triage.morning.logbook import record_attempt
 from triage.morning.queue import load_morning, load_progress
 from triage.officers import require_writer
@@ -137,11 +137,17 @@ def plan_messages(
     *,
     now: datetime | None = None,
     templates_dir: Path | None = None,
+    family_ids: Collection[int] | None = None,
+    early: bool = False,
 ) -> Plan:
     """What :func:`send_messages` would send now (``now`` naive is local time): for each
     family still to be reached whose ladder has a ``channel`` step overdue and not done,
     the earliest such step's message to the family's priority-1 contact. One message per
-    family per run: a later step goes on a later run, once this one is done."""
+    family per run: a later step goes on a later run, once this one is done.
+
+    ``family_ids`` limits it to those families (the queue's send-now on one family);
+    ``early`` takes the next step of the channel not done even if it is not due yet (an
+    officer's choice to send now, never the bulk send's)."""
     if channel not in CHANNELS:
         raise MessageError(f"channel {channel!r} is not text or email")
     route = text_route(store) if channel == "text" else "smtp"
@@ -164,7 +170,10 @@ def plan_messages(
 
     planned: list[Planned] = []
     skipped: list[Skipped] = []
+    wanted = (OVERDUE, PENDING) if early else (OVERDUE,)
     for family in morning.families:
+        if family_ids is not None and family.id not in family_ids:
+            continue
         ladder = progress.ladders.get(family.id)
         if ladder is None or ladder.ended:
             continue
@@ -172,7 +181,7 @@ def plan_messages(
         if not absent:
             continue
         steps = [s for s in ladder.steps if s.pupil_id is None and s.step.kind == channel]
-        due = next((s for s in steps if s.state == OVERDUE), None)
+        due = next((s for s in steps if s.state in wanted), None)
         if due is None:
             continue
         contact = _priority_1(family)
@@ -429,7 +438,10 @@ def _send_one(
         _failed(store, row, exc.message, at)
         return Result(message, FAILED, exc.message)
     except Unavailable as exc:
-        _failed(store, row, exc.message, at)
+        # Not this message's fault: it goes back to the queue, and the try does not count.
+        with store.transaction():
+            sql.unclaim(store, row.id, exc.message)
+            store.audit("message-not-sent", "outbox", row.id, {"error": exc.message})
         return exc.message
     except InDoubt as exc:
         with store.transaction():

@@ -154,6 +154,16 @@ def claim(
     return cur.rowcount == 1
 
 
+def unclaim(store: Store, outbox_id: int, error: str) -> None:
+    """Put a message taken to send back in the queue, untried (the provider could not be
+    reached, or refused the login: it did not go), keeping why."""
+    store.conn.execute(
+        "UPDATE outbox SET state = ?, tries = tries - 1, error = ?, claimed_by = NULL,"
+        " claimed_at = NULL, handed_over_at = NULL WHERE id = ? AND state = ?",
+        (QUEUED, error, outbox_id, SENDING),
+    )
+
+
 def mark_handed_over(store: Store, outbox_id: int, claimed_by: str, at: str) -> None:
     store.conn.execute(
         "UPDATE outbox SET handed_over_at = ? WHERE id = ? AND state = ? AND claimed_by = ?",
