@@ -12,7 +12,6 @@ import asyncio
 import base64
 import json
 import re
-import os
 import signal
 import socket
 import subprocess
@@ -34,6 +33,7 @@ from aiosmtpd.smtp import AuthResult
 from tests.conftest import database_dump, imported, pid, query
 from triage.messages.sending import (
     MessageError,
+    Report,
     plan_messages,
     resolve_in_doubt,
     send_messages,
@@ -120,7 +120,7 @@ class Mailbox:
         self.held.set()
         await asyncio.get_running_loop().run_in_executor(None, self.release.wait, 30)
 
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:  # noqa: ANN001,N802
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:  # noqa: N802
         if address in self.refuse:
             return "550 5.1.1 <" + address + ">: no such mailbox"
         self._rcpts += 1
@@ -130,7 +130,7 @@ class Mailbox:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: ANN001,N802
+    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802
         self._datas += 1
         text = envelope.content.decode("utf-8", errors="replace")
         self.received.append((list(envelope.rcpt_tos), message_from_string(text)))
@@ -142,7 +142,7 @@ class Mailbox:
         return [r for rcpts, _ in self.received for r in rcpts]
 
 
-def _authenticate(server, session, envelope, mechanism, auth_data) -> AuthResult:  # noqa: ANN001
+def _authenticate(server, session, envelope, mechanism, auth_data) -> AuthResult:
     ok = auth_data.login == LOGIN.encode() and auth_data.password == PASSWORD.encode()
     return AuthResult(success=ok, handled=False)
 
@@ -198,8 +198,10 @@ def _password(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TRIAGE_TEST_SMTP_PASSWORD", PASSWORD)
 
 
-def send_texts(store: Store, now: datetime = at(9, 50), **kw: Any):  # noqa: ANN201
-    return send_messages(store, plan_messages(store, "text", ON, AM, now=now), **kw)
+def send_texts(store: Store, now: datetime | None = None, **kw: Any) -> Report:
+    """The bulk send at 09:50 (the first text due at 09:45), unless ``now`` says."""
+    plan = plan_messages(store, "text", ON, AM, now=now or at(9, 50))
+    return send_messages(store, plan, **kw)
 
 
 # --- sending over SMTP ----------------------------------------------------------------------
