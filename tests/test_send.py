@@ -680,3 +680,56 @@ def test_a_database_from_before_the_outbox_upgrades_and_keeps_one_message_per_ke
             assert outbox.insert_queued(s, [message, message], "2026-11-24T09:45:00+00:00") == [1]
         with pytest.raises(sqlite3.IntegrityError), s.transaction():
             s.conn.execute("UPDATE outbox SET state = 'lost' WHERE id = 1")
+
+
+def test_a_claim_from_another_machine_is_stale_only_after_15_minutes(school: Store) -> None:
+    from triage.messages.sending import recover_stale
+    from triage.store import outbox
+
+    plan = plan_messages(school, "text", ON, AM, now=at(9, 50))
+    with school.transaction():
+        ids = outbox.insert_queued(
+            school,
+            [
+                outbox.NewMessage(
+                    m.key,
+                    ON,
+                    AM,
+                    m.step_key,
+                    "text",
+                    m.route,
+                    m.recipient,
+                    m.contact.id,
+                    m.contact.name,
+                    m.pupil_ids,
+                    m.template,
+                    None,
+                    m.body,
+                )
+                for m in plan.messages
+            ],
+            "2026-11-24T09:50:00+00:00",
+        )
+        for outbox_id in ids:
+            outbox.claim(
+                school, outbox_id, "other-host:4242", "2026-11-24T09:50:00+00:00", ["queued"]
+            )
+        outbox.mark_handed_over(school, ids[1], "other-host:4242", "2026-11-24T09:50:01+00:00")
+    assert recover_stale(school, now=datetime.fromisoformat("2026-11-24T10:00:00+00:00")) == []
+    moved = recover_stale(school, now=datetime.fromisoformat("2026-11-24T10:06:00+00:00"))
+    assert [(r.id, r.state) for r in moved] == [
+        (ids[0], "queued"),
+        (ids[1], "in_doubt"),
+        (ids[2], "queued"),
+    ]
+
+
+def test_a_server_that_refuses_the_sender_stops_the_batch_without_spending_tries(
+    school: Store, mailbox: tuple[Mailbox, int]
+) -> None:
+    box, _ = mailbox
+    set_value(school, "smtp_login", "")  # the server wants a login: it refuses MAIL FROM
+    report = send_texts(school)
+    assert report.stopped is not None and "refused the sender" in report.stopped
+    assert [(r.state, r.tries) for r in session_outbox(school, ON, AM)] == [("queued", 0)] * 3
+    assert box.received == []

@@ -32,7 +32,7 @@ from triage.sanitise import excerpt
 
 SMTP_TIMEOUT_SECONDS = 30
 NOTIFY_TIMEOUT_SECONDS = 30
-LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+LOCAL_HOST = "127.0.0.1"  # the one host a mail server may be used without TLS
 # A Notify API key: "name-" then the service id and the secret, each a UUID.
 _NOTIFY_KEY = re.compile(
     r".+-[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}-[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}"
@@ -98,7 +98,7 @@ class SmtpProvider:
     """One connection for the whole batch, opened at the first message."""
 
     def __init__(self, settings: SmtpSettings, password: str | None, route: str = "smtp") -> None:
-        if settings.security == "none" and settings.host not in LOCAL_HOSTS:
+        if settings.security == "none" and settings.host != LOCAL_HOST:
             raise Unavailable(
                 "smtp_security none is only for a mail server on 127.0.0.1: use starttls or tls"
             )
@@ -147,9 +147,11 @@ class SmtpProvider:
         try:
             code, reply = conn.mail(self.settings.from_address)
             if code != 250:
+                # The sender is refused for every message (no login, a wrong from address).
                 conn.rset()
-                raise Refused(
-                    f"sender refused: {code} {_short(reply.decode(errors='replace'), None)}"
+                raise Unavailable(
+                    f"the mail server refused the sender {self.settings.from_address}: "
+                    f"{code} {_short(reply.decode(errors='replace'), None)}"
                 )
             code, reply = conn.rcpt(message.address)
             if code not in (250, 251):

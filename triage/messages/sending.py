@@ -27,7 +27,7 @@ from typing import NamedTuple
 
 from triage import settings
 from triage.codes import NOT_YET_PROVIDED
-from triage.dates import local_now, utc_stamp
+from triage.dates import local_now, parse_stamp, utc_stamp
 from triage.messages import templates
 from triage.messages.numbers import for_gateway, for_notify, read_number
 from triage.messages.providers import (
@@ -154,7 +154,11 @@ def plan_messages(
     moment = now or local_now()
     morning = load_morning(store, on, session, counted=False)
     progress = load_progress(store, morning, moment)
-    folder = templates_dir if templates_dir is not None else store.path.parent / "templates"
+    if templates_dir is not None and not templates_dir.is_dir():
+        raise MessageError(f"there is no templates folder {templates_dir}")
+    from triage.casework.letters import school_templates_folder  # one folder for both
+
+    folder = templates_dir if templates_dir is not None else school_templates_folder(store)
     chosen = {
         name: templates.load(name, folder)
         for name in (
@@ -349,7 +353,7 @@ def send_messages(
             dry_run=True,
         )
     require_writer(store)
-    recover_stale(store, at=at)
+    recover_stale(store)
     sending = provider(store, plan.route) if plan.to_send else None
     me = sender_id()
     new = [m for m in plan.messages if m.state is None]
@@ -424,7 +428,8 @@ def _send_one(
     """One message: claimed, handed over, and its answer recorded. A string back means the
     provider is unreachable (the message is ``failed``; the batch stops)."""
     with store.transaction():
-        if not sql.claim(store, row.id, me, utc_stamp(at), (QUEUED, FAILED)):
+        # The claim's time is the clock's, whatever ``at`` says: others judge it by theirs.
+        if not sql.claim(store, row.id, me, utc_stamp(), (QUEUED, FAILED)):
             return Result(message, SENDING, "taken by another sender")
 
     def handed_over() -> None:
@@ -489,12 +494,12 @@ def _record_sent(store: Store, row: OutboxRow, reference: str, at: datetime | No
 # --- after a crash -------------------------------------------------------------------------
 
 
-def recover_stale(store: Store, *, at: datetime | None = None) -> list[OutboxRow]:
+def recover_stale(store: Store, *, now: datetime | None = None) -> list[OutboxRow]:
     """Messages left ``sending`` by a sender that has stopped (its process is gone, or its
     claim is older than :data:`STALE_CLAIM`): one never handed over goes back to
     ``queued`` (it never left); one handed over becomes ``in_doubt`` (it may have gone)
     and waits for an officer. Returns the rows it moved."""
-    moment = at or local_now()
+    moment = now or local_now()
     moved: list[OutboxRow] = []
     for row in sql.in_state(store, SENDING):
         if not _sender_gone(row, moment):
@@ -515,9 +520,8 @@ def recover_stale(store: Store, *, at: datetime | None = None) -> list[OutboxRow
 def _sender_gone(row: OutboxRow, now: datetime) -> bool:
     host, _, pid = (row.claimed_by or "").rpartition(":")
     if row.claimed_at is not None:
-        claimed = datetime.fromisoformat(row.claimed_at)
         aware = now if now.tzinfo is not None else now.astimezone()
-        if aware - claimed > STALE_CLAIM:
+        if aware - parse_stamp(row.claimed_at) > STALE_CLAIM:
             return True
     if host == socket.gethostname() and pid.isdigit():
         if int(pid) == os.getpid():
