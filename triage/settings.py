@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 from triage.dates import DateError, hhmm, parse_clock
 from triage.model import STAGES
 from triage.officers import require_lead
-from triage.sanitise import printable
+from triage.sanitise import is_email, printable
 from triage.store import Store
 
 
@@ -73,6 +73,77 @@ def _yes_no(value: str) -> str:
     raise SettingError("must be yes or no")
 
 
+def _choice(*choices: str) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        word = value.strip().lower()
+        if word not in choices:
+            raise SettingError(f"must be one of {', '.join(choices)}")
+        return word
+
+    return check
+
+
+def _host(value: str) -> str:
+    value = value.strip()
+    if value and not re.fullmatch(r"[A-Za-z0-9.\-]+|\[[0-9A-Fa-f:.]+\]", value):
+        raise SettingError("a host name such as smtp.example.org (or empty)")
+    return value
+
+
+def _port(value: str) -> str:
+    return _minutes(1, 65535)(value)
+
+
+def _optional_email(value: str) -> str:
+    value = value.strip()
+    if value and not is_email(value):
+        raise SettingError("must be an email address such as attendance@school.example")
+    return value
+
+
+def _domain(value: str) -> str:
+    value = value.strip().lower().removeprefix("@")
+    if value and not re.fullmatch(r"[a-z0-9-]+(\.[a-z0-9-]+)+", value):
+        raise SettingError("must be a domain such as sms.example.net (or empty)")
+    return value
+
+
+def secret_source(value: str) -> str:
+    """Where a password or key is read from: ``file:/absolute/path`` (a file readable by
+    its owner only) or ``env:NAME`` (an environment variable). The secret itself is never
+    stored in the database, so nothing else is accepted."""
+    value = value.strip()
+    if not value:
+        return ""
+    kind, _, where = value.partition(":")
+    if kind == "env" and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", where):
+        return value
+    if kind == "file" and where.startswith(("/", "~")):
+        return f"file:{Path(where).expanduser()}"
+    raise SettingError(
+        "must be file:/path/to/a/file (readable by its owner only) or env:VARIABLE_NAME; "
+        "never the password itself"
+    )
+
+
+def _template_id(value: str) -> str:
+    value = value.strip().lower()
+    if value and not re.fullmatch(
+        r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", value
+    ):
+        raise SettingError("a Notify template ID looks like 1f2e3d4c-0000-4000-8000-123456789abc")
+    return value
+
+
+def _base_url(value: str) -> str:
+    value = value.strip().rstrip("/")
+    if re.fullmatch(r"https://[A-Za-z0-9.\-]+(:\d+)?", value):
+        return value
+    if re.fullmatch(r"http://127\.0\.0\.1(:\d+)?", value):
+        return value  # a local test server only: a key never crosses a network in clear
+    raise SettingError("must be an https:// address (http:// only for 127.0.0.1)")
+
+
 class Setting(NamedTuple):
     key: str
     default: str
@@ -113,6 +184,65 @@ SETTINGS: dict[str, Setting] = {
             "no",
             _yes_no,
             "whether marks on a Saturday or Sunday are imported (a school open at weekends)",
+        ),
+        # Sending texts and emails (docs/messages.md). Passwords and keys are never stored:
+        # only where to read them from.
+        Setting(
+            "school_phone",
+            "",
+            lambda v: " ".join(v.split()),
+            "the school's phone number, for messages",
+        ),
+        Setting("smtp_host", "", _host, "the mail server that sends emails (and gateway texts)"),
+        Setting("smtp_port", "587", _port, "its port: 587 for starttls, 465 for tls"),
+        Setting(
+            "smtp_security",
+            "starttls",
+            _choice("starttls", "tls", "none"),
+            "starttls, tls or none (none only for a server on 127.0.0.1)",
+        ),
+        Setting(
+            "smtp_login", "", lambda v: v.strip(), "the login on the mail server (empty: none)"
+        ),
+        Setting(
+            "smtp_password_source",
+            "",
+            secret_source,
+            "where its password is read: file:/path (owner-only) or env:NAME",
+        ),
+        Setting("smtp_from", "", _optional_email, "the address messages are sent from"),
+        Setting(
+            "sms_route",
+            "none",
+            _choice("none", "gateway", "notify"),
+            "how texts go: none, gateway (email-to-SMS over SMTP) or notify (GOV.UK Notify)",
+        ),
+        Setting(
+            "sms_gateway_domain", "", _domain, "the gateway's domain: texts go to NUMBER@domain"
+        ),
+        Setting(
+            "sms_gateway_number_form",
+            "447",
+            _choice("447", "07"),
+            "how the gateway wants numbers: 447700900123 or 07700900123",
+        ),
+        Setting(
+            "notify_key_source",
+            "",
+            secret_source,
+            "where the Notify API key is read: file:/path (owner-only) or env:NAME",
+        ),
+        Setting(
+            "notify_sms_template_id",
+            "",
+            _template_id,
+            "the Notify text template, whose body is ((body))",
+        ),
+        Setting(
+            "notify_base_url",
+            "https://api.notifications.service.gov.uk",
+            _base_url,
+            "GOV.UK Notify's API address",
         ),
     )
 }

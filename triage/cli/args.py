@@ -194,6 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_config_parser(sub, [common])
     add_leave_parsers(sub, [common])
     add_maintenance_parsers(sub, [common])
+    add_send_parser(sub, [common])
     return parser
 
 
@@ -557,3 +558,45 @@ def add_maintenance_parsers(
         "check", parents=list(parents), help="integrity and foreign-key checks"
     )
     check.set_defaults(func=Command("triage.cli.maintenance:run_check_command"))
+
+
+def add_send_parser(subparsers: Subparsers, parents: Sequence[argparse.ArgumentParser]) -> None:
+    """``triage send texts|emails [--date D] [--session S] [--dry-run] [--templates DIR]``,
+    ``triage send outbox [--date D] [--session S]`` and
+    ``triage send resolve ID --arrived|--not-arrived`` (docs/messages.md)."""
+    p = subparsers.add_parser(
+        "send",
+        parents=list(parents),
+        help="send the ladder's due texts or emails (from cron, or by hand)",
+    )
+    ssub = p.add_subparsers(dest="send_command", metavar="WHAT", required=True)
+    for what, about in (
+        ("texts", "the due text step to every family still to be reached"),
+        ("emails", "the due email step to every family still to be reached"),
+    ):
+        q = ssub.add_parser(what, parents=list(parents), help=about)
+        q.add_argument("--date", type=date_arg, help="dd/mm/yyyy or YYYY-MM-DD (default: today)")
+        q.add_argument("--session", type=session_arg, help="AM or PM (default: the latest)")
+        q.add_argument(
+            "--dry-run", action="store_true", help="print what would go, to whom; send nothing"
+        )
+        q.add_argument(
+            "--templates",
+            type=Path,
+            help="the school's templates folder (default: templates beside the database)",
+        )
+    out = ssub.add_parser(
+        "outbox", parents=list(parents), help="what was sent, failed or is in doubt"
+    )
+    out.add_argument("--date", type=date_arg, help="dd/mm/yyyy or YYYY-MM-DD (default: today)")
+    out.add_argument("--session", type=session_arg, help="AM or PM (default: the latest)")
+    res = ssub.add_parser(
+        "resolve", parents=list(parents), help="say whether a message in doubt arrived"
+    )
+    res.add_argument("id", type=whole_number(1, 2**62), metavar="ID")
+    answer = res.add_mutually_exclusive_group(required=True)
+    answer.add_argument("--arrived", action="store_true", help="it arrived: record it as sent")
+    answer.add_argument(
+        "--not-arrived", action="store_true", help="it did not: the next run sends it"
+    )
+    p.set_defaults(func=Command("triage.cli.send:run_send_command"))

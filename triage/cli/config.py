@@ -26,9 +26,10 @@ def run_config_command(args: argparse.Namespace, db_path: Path) -> int:
     if args.format == "json":
         print(json.dumps(rows, indent=2, ensure_ascii=False))
         return EXIT_OK
+    width = max(len(row["key"]) for row in rows) + 1
     for row in rows:
         mark = "*" if row["default"] else " "
-        print(f"{row['key']:<22}{mark} {row['value'] or '(empty)':<28} {row['description']}")
+        print(f"{row['key']:<{width}}{mark} {row['value'] or '(empty)':<28} {row['description']}")
     print("* = default")
     with open_store(db_path, create=False) as store:
         default = store.setting("ladder") is None

@@ -131,51 +131,23 @@ def log_attempt(
         raise ValueError(f"{chosen.label}: a callback time is needed")
     if not pupil_ids:
         raise ValueError("no pupil to log for")
-    stamp = local_stamp(at)
-    number = contact.numbers[0] if contact and contact.numbers else None
-    stored_channel = "escalation" if outcome_key in _ESCALATION_KEYS else channel
     with store.transaction():
         require_writer(store)
-        plan = (
-            _plan_recodes(store, pupil_ids, on, session, reason_code)
-            if reason_code is not None
-            else []
-        )
-        # One audit event per officer action, written first so every row can point at it.
-        event_id = store.audit(
-            "attempt",
-            "pupil",
-            pupil_ids[0],
-            {
-                "pupils": list(pupil_ids),
-                "date": on.isoformat(),
-                "session": session,
-                "channel": stored_channel,
-                "outcome": chosen.label,
-                "contact": contact.name if contact else None,
-                "reason_code": reason_code,
-                "recodes": plan,
-                "note": note,
-                "callback_at": local_stamp(callback_at) if callback_at else None,
-            },
-        )
-        insert_attempts(
+        event_id, plan = record_attempt(
             store,
-            event_id,
             pupil_ids,
             on,
             session,
-            at=stamp,
-            channel=stored_channel,
-            outcome=outcome_key,
-            contact_id=contact.id if contact else None,
-            contact_name=contact.name if contact else None,
-            number=number,
+            channel,
+            outcome_key,
+            contact.id if contact else None,
+            contact.name if contact else None,
+            contact.numbers[0] if contact and contact.numbers else None,
             reason_code=reason_code,
             note=note,
-            callback_at=local_stamp(callback_at) if callback_at else None,
+            callback_at=callback_at,
+            at=at,
         )
-        recode_marks(store, event_id, plan, chosen.label, stamp)
         delete_claims_of(store, release_claims, on, session)
     changed = [r["pupil_id"] for r in plan]
     return Logged(
@@ -253,6 +225,72 @@ def tell_dsl(
         )
         delete_claims_of(store, release_claims, on, session)
     return Logged(event_id, tuple(pupil_ids), (), "DSL told")
+
+
+def record_attempt(
+    store: Store,
+    pupil_ids: Sequence[int],
+    on: date,
+    session: str,
+    channel: str,
+    outcome_key: str,
+    contact_id: int | None,
+    contact_name: str | None,
+    number: str | None,
+    *,
+    reason_code: str | None = None,
+    note: str | None = None,
+    callback_at: datetime | None = None,
+    at: datetime | None = None,
+    detail: dict[str, Any] | None = None,
+) -> tuple[int, list[dict[str, Any]]]:
+    """The writes of :func:`log_attempt` on the caller's transaction: its audit event (with
+    ``detail`` added), an attempt per pupil, and the recodes of a reason. Returns the
+    event's id and the recodes. The outbox (:mod:`triage.messages.sending`) records a sent
+    message with it in the same transaction as the message's ``accepted`` state."""
+    chosen = outcome(channel, outcome_key)
+    stamp = local_stamp(at)
+    stored_channel = "escalation" if outcome_key in _ESCALATION_KEYS else channel
+    plan = (
+        _plan_recodes(store, pupil_ids, on, session, reason_code) if reason_code is not None else []
+    )
+    # One audit event per officer action, written first so every row can point at it.
+    event_id = store.audit(
+        "attempt",
+        "pupil",
+        pupil_ids[0],
+        {
+            "pupils": list(pupil_ids),
+            "date": on.isoformat(),
+            "session": session,
+            "channel": stored_channel,
+            "outcome": chosen.label,
+            "contact": contact_name,
+            "reason_code": reason_code,
+            "recodes": plan,
+            "note": note,
+            "callback_at": local_stamp(callback_at) if callback_at else None,
+            **(detail or {}),
+        },
+    )
+    insert_attempts(
+        store,
+        event_id,
+        pupil_ids,
+        on,
+        session,
+        at=stamp,
+        channel=stored_channel,
+        outcome=outcome_key,
+        contact_id=contact_id,
+        contact_name=contact_name,
+        number=number,
+        reason_code=reason_code,
+        note=note,
+        callback_at=local_stamp(callback_at) if callback_at else None,
+    )
+    recode_marks(store, event_id, plan, chosen.label, stamp)
+    return event_id, plan
 
 
 def record_reason(

@@ -447,6 +447,47 @@ def _v10_leave_and_timetables(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v11_outbox(db: sqlite_utils.Database) -> None:
+    """The outbox of texts and emails the app sends (issue #21): each message is written
+    before it is handed to the provider, then marked with what happened, so a crash never
+    sends one twice nor loses one (docs/messages.md). ``key`` is unique: one message per
+    session, ladder step, channel and recipient. ``handed_over_at`` is set the moment the
+    provider may have the message: a message left ``sending`` without it never left."""
+    db.execute(
+        """
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            key TEXT NOT NULL UNIQUE,
+            date TEXT NOT NULL,
+            session TEXT NOT NULL CHECK (session IN ('AM', 'PM')),
+            step_key TEXT NOT NULL,
+            channel TEXT NOT NULL CHECK (channel IN ('text', 'email')),
+            route TEXT NOT NULL,           -- smtp, gateway or notify
+            recipient TEXT NOT NULL,       -- the number (+447...) or email address
+            contact_id INTEGER REFERENCES contacts(id),
+            contact_name TEXT,
+            pupil_ids TEXT NOT NULL,       -- JSON list: the family's pupils it is about
+            template TEXT NOT NULL,
+            subject TEXT,
+            body TEXT NOT NULL,
+            state TEXT NOT NULL CHECK
+                (state IN ('queued', 'sending', 'accepted', 'failed', 'in_doubt')),
+            tries INTEGER NOT NULL DEFAULT 0,
+            reference TEXT,                -- the provider's, once accepted
+            error TEXT,                    -- the provider's, short and printable
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            claimed_by TEXT,               -- host:pid of the process sending it
+            claimed_at TEXT,
+            handed_over_at TEXT,
+            finished_at TEXT,
+            event_id INTEGER REFERENCES events(id)  -- the attempt's event, once accepted
+        )
+        """
+    )
+    db.execute("CREATE INDEX outbox_session ON outbox(date, session, channel)")
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v1_core,
     _v2_audit,
@@ -458,5 +499,6 @@ MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v8_roster_details,
     _v9_professionals,
     _v10_leave_and_timetables,
+    _v11_outbox,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
