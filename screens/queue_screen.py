@@ -454,7 +454,8 @@ class QueueScreen(OfficerScreen):
         a = status.last_attempt
         if a is None:
             return ""
-        return f"{a.at:%H:%M} {a.channel} {a.outcome.replace('_', ' ')} ({a.officer})"
+        # When and who first: a narrow column keeps those (the Status column says what).
+        return f"{a.at:%H:%M} {a.officer}: {a.channel} {a.outcome.replace('_', ' ')}"
 
     def update_summary(self) -> None:
         """The counts line: one line at 80 columns, so in short words (the help gives them
