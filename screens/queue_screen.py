@@ -34,6 +34,7 @@ from triage.morning.queue import (
     display_order,
     family_of,
     flags_of,
+    keep_family_numbers,
     load_progress,
     refresh_families,
 )
@@ -241,11 +242,14 @@ class QueueScreen(OfficerScreen):
         # later reload (a new export arriving) runs in a worker.
         # A long queue is painted before its attendance figures are counted (they do not
         # decide the order); count_figures fills them in straight after.
+        # A family seen for the first time is numbered now and its number kept just after
+        # the first paint (keep_numbers): the write's commit waits for the disk.
         try:
-            morning = self.triage_app.load_morning(self.store, counted=False)
+            morning = self.triage_app.load_morning(self.store, counted=False, keep_numbers=False)
             if len(morning.entries) <= FIRST_ROWS:
                 morning = add_counts(self.store, morning)  # a short queue: no need to wait
             self.show(morning)
+            self.call_after_refresh(self.keep_numbers, morning)
         except StoreError as exc:
             self.notify(str(exc), severity="error", timeout=30, markup=False)
         # Start-up ends with this first frame, the queue's or the error's: the app's pause
@@ -287,6 +291,18 @@ class QueueScreen(OfficerScreen):
         # After the queue is on screen: the count reads a year of marks in a thread, which
         # would otherwise hold the interpreter while the first rows are being painted.
         self.call_after_refresh(self.count_alerts)
+
+    @work(thread=True, exclusive=True, group="numbers")
+    def keep_numbers(self, morning: Morning) -> None:
+        """Keep the family numbers the first paint showed (docs/queue.md); should another
+        officer have numbered a new family first, read the queue again to show theirs."""
+        try:
+            with self.triage_app.connect() as store:
+                kept = keep_family_numbers(store, morning)
+        except StoreError:
+            return  # the next load keeps them
+        if not kept:
+            self.app.call_from_thread(self.load)
 
     @work(thread=True, exclusive=True, group="counts")
     def count_figures(self, morning: Morning) -> None:

@@ -169,7 +169,7 @@ async def test_the_collector_runs_again_when_the_first_load_fails(demo_db) -> No
     from triage.store import StoreError
 
     class Refusing(TriageApp):
-        def load_morning(self, store=None, *, counted=True):
+        def load_morning(self, store=None, *, counted=True, keep_numbers=True):
             raise StoreError("database is locked")
 
     app = Refusing(demo_db, DEMO_MORNING, clock=MORNING_CLOCK)

@@ -171,3 +171,53 @@ def test_upgrading_from_v9_adds_the_family_numbers(tmp_path) -> None:
     with open_store(path) as s:
         assert s.user_version == 10
         assert {"family_numbers", "family_number_counters"} <= set(s.db.table_names())
+
+
+# --- the queue screen: numbered before its first paint, kept just after ----------------------
+
+
+def test_a_first_load_without_keeping_writes_nothing_and_keeping_writes_the_same(demo) -> None:
+    from triage.morning.queue import keep_family_numbers
+
+    shown = load_morning(demo, DEMO_MORNING, AM, keep_numbers=False)
+    assert demo.count("family_numbers") == 0  # no write before the first paint
+    assert keep_family_numbers(demo, shown)
+    assert numbers_by_pupil(load_morning(demo, DEMO_MORNING, AM)) == numbers_by_pupil(shown)
+    assert demo.count("family_numbers") == len(shown.entries)
+
+
+def test_keeping_says_so_when_another_officer_numbered_a_new_family_first(demo, tmp_path) -> None:
+    from triage.morning.queue import keep_family_numbers
+
+    queued = numbers_by_pupil(load_morning(demo, DEMO_MORNING, AM))  # families 1 … 16 kept
+    # Two pupils not queued, the later export's one (`earlier`) called before the other.
+    newcomers = [
+        p
+        for p in demo.pupils()
+        if p.safeguarding and p.on_roll(DEMO_MORNING) and p.id not in queued
+    ]
+    later_one, earlier = (
+        newcomers[0],
+        next(p for p in newcomers[1:] if (p.year_group or 99) < (newcomers[0].year_group or 99)),
+    )
+    mark_absent(demo, tmp_path, later_one)
+    shown = load_morning(demo, DEMO_MORNING, AM, keep_numbers=False)  # later_one would be 17
+    assert numbers_by_pupil(shown)[later_one.id] == 17
+    with open_store(demo.path, officer="officer.two") as other:
+        mark_absent(other, tmp_path, earlier)  # and theirs numbers both, earlier first
+        theirs = numbers_by_pupil(load_morning(other, DEMO_MORNING, AM))
+    assert (theirs[earlier.id], theirs[later_one.id]) == (17, 18)
+    assert not keep_family_numbers(demo, shown)
+    assert numbers_by_pupil(load_morning(demo, DEMO_MORNING, AM)) == theirs
+
+
+async def test_the_queue_screen_keeps_the_numbers_it_first_showed(demo_db) -> None:
+    from tests.pilot import loaded, make_app
+
+    app = make_app(demo_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        shown = numbers_by_pupil(app.screen.morning)
+    with open_store(demo_db, create=False) as s:
+        assert s.count("family_numbers") == len(shown)
+        assert numbers_by_pupil(load_morning(s, DEMO_MORNING, AM, keep_numbers=False)) == shown

@@ -68,12 +68,15 @@ def load_morning(
     today: date | None = None,
     *,
     counted: bool = True,
+    keep_numbers: bool = True,
 ) -> Morning:
     """The queue for a date and session (by default today's, or the latest with marks,
     and its latest session). With ``counted=False`` the figures that do not decide the
     order (attendance this term, unauthorised sessions in 10 school weeks, overdue ``N``)
     are left as ``None`` for :func:`add_counts` to fill in once the queue is on screen: a
-    long queue is painted a third sooner (60 ms at 2,000 queued pupils)."""
+    long queue is painted a third sooner (60 ms at 2,000 queued pupils). With
+    ``keep_numbers=False`` a family seen for the first time is numbered but the number is not
+    yet kept (no write before the first paint): :func:`keep_family_numbers` keeps it."""
     on = on or default_date(store, today)
     session = (session or default_session(store, on)).upper()
     if session not in ("AM", "PM"):
@@ -85,9 +88,18 @@ def load_morning(
         pupils,
         store.contacts_by_pupil(ids) if ids else {},
         queue_figures(store, ids, on, counted=counted) if ids else {},
-        lambda members: kept_family_numbers(store, on, session, members),
+        lambda members: kept_family_numbers(store, on, session, members, write=keep_numbers),
     )
     return Morning(settings.get(store, "school_name"), on, session, families)
+
+
+def keep_family_numbers(store: Store, morning: Morning) -> bool:
+    """Keep the numbers of a queue loaded with ``keep_numbers=False``. False when the numbers
+    kept are not the ones it shows (another officer numbered a new family first, in
+    another order): read the queue again."""
+    families = [[e.pupil.id for e in f.entries] for f in morning.families]
+    kept = kept_family_numbers(store, morning.date, morning.session, families)
+    return kept == [f.id for f in morning.families]
 
 
 def number_families(
@@ -123,15 +135,21 @@ def number_families(
 
 
 def kept_family_numbers(
-    store: Store, on: date, session: str, families: Sequence[Sequence[int]]
+    store: Store,
+    on: date,
+    session: str,
+    families: Sequence[Sequence[int]],
+    *,
+    write: bool = True,
 ) -> list[int]:
     """The families' numbers for the day (see :func:`number_families`), kept in the store
     so that every officer and every reload agree. Usually only read; a family seen for the
     first time is numbered in one short transaction that reads the kept numbers again
-    first, so two officers loading at once give it the same number."""
+    first, so two officers loading at once give it the same number (``write=False``: the
+    numbers it would get, not yet kept)."""
     kept, last = queue_store.family_numbers(store, on, session)
     numbers, changed, _last = number_families(families, kept, last)
-    if not changed:
+    if not changed or not write:
         return numbers
     try:
         with store.transaction():
