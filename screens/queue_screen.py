@@ -226,7 +226,11 @@ class QueueScreen(OfficerScreen):
 
     def on_resize(self, event: events.Resize) -> None:
         """A wider or narrower window: columns give way or come back (COLUMNS)."""
-        widths = column_widths(event.size.width)
+        # Also sent on return to the queue after a resize under a case (tested).
+        self.lay_out_columns(event.size.width)
+
+    def lay_out_columns(self, window_width: int) -> None:
+        widths = column_widths(window_width)
         if widths == self.column_layout:
             return
         table = self.query_one("#queue", DataTable)

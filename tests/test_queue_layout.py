@@ -182,3 +182,16 @@ async def test_family_one_keeps_its_number_at_the_bottom_once_resolved(demo_db: 
             for e in app.screen.morning.entries
             if e.pupil.id == first.entries[0].pupil.id
         } == {1}
+
+
+async def test_a_resize_while_a_case_is_open_relays_the_queue_on_return(demo_db: Path) -> None:
+    app = make_app(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        await press(pilot, "enter")  # the case covers the queue
+        await settle(pilot, ("case",))
+        await pilot.resize_terminal(200, 40)
+        await pilot.pause()
+        await press(pilot, "escape")
+        await settle(pilot)
+        assert shown_columns(app) == list(column_widths(200))
