@@ -65,7 +65,8 @@ COLUMNS = (
     QueueColumn("flag", "!", 3, 3, 3, 0),
     QueueColumn("fam", "Fam", 3, 3, 3, 0),
     QueueColumn("name", "Name", 16, 11, 24, 0),
-    QueueColumn("status", "Status", 10, 9, 18, 0),  # short words, and "[login]" when room
+    # Short words; the width when there is room is for another officer's "[login]" on it.
+    QueueColumn("status", "Status", 22, 10, 26, 0),
     QueueColumn("next", "Next step", 14, 13, 16, 0),
     QueueColumn("contact", "Try next", 20, 12, 26, 0),
     QueueColumn("rel", "Who", 8, 8, 8, 1),
@@ -79,7 +80,7 @@ COLUMNS = (
 CELL_PADDING = 1  # DataTable's, each side of every cell
 SCROLLBAR = 2  # kept free always: a long queue's scroll bar must not push columns off
 # Always-shown columns narrow in this order when the window is narrower than their widths.
-NARROWING = ("contact", "name", "next", "status")
+NARROWING = ("status", "contact", "name", "next")
 # Width to spare goes to these first (who to call and the child), up to `most`.
 WIDENING = ("contact", "name", "status", "last", "stage", "next", "number")
 
@@ -451,7 +452,7 @@ class QueueScreen(OfficerScreen):
             style = "bold reverse yellow"
         if pupil_id in self.not_saved:
             return Text("NOT SAVED", style="bold reverse red")  # ctrl+r: the message says
-        text = Text(short_status(status), style=style)
+        text = Text(short_status(status), style=style, overflow="ellipsis")
         holder = self.progress.claims.get(pupil_id)
         if holder:
             text.append(f" [{holder}]", style="bold magenta")

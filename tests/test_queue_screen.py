@@ -672,7 +672,7 @@ async def test_another_officers_outcome_shows_after_the_live_check_without_a_key
 ) -> None:
     pid = morning.entries[0].pupil.id
     one, two = make_app(demo_db), make_app(demo_db, officer="officer.two")
-    async with one.run_test(size=(120, 40)) as p1:
+    async with one.run_test(size=(160, 40)) as p1:  # wide enough for the last attempt
         await loaded(p1)
         assert status(one, pid) == "to call"
         async with two.run_test(size=(120, 40)) as p2:
