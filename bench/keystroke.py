@@ -58,7 +58,7 @@ from textual.widgets import DataTable
 
 from screens.app import TriageApp
 from screens.outcome_dialog import ReasonPicker
-from screens.queue_screen import COLUMNS, QueueScreen
+from screens.queue_screen import COLUMNS, QueueScreen, column_widths
 from triage.demo_school import build_demo_database
 
 TARGET_DOWN = 1.2
@@ -293,8 +293,10 @@ class BareTable(App[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for key, heading, width in COLUMNS:  # the queue's own column definitions
-            table.add_column(heading, key=key, width=width)
+        # The queue's own columns, as it lays them out at this size.
+        headings = {column.key: column.heading for column in COLUMNS}
+        for key, width in column_widths(SIZE[0]).items():
+            table.add_column(headings[key], key=key, width=width)
         for key, cells in self.rows_to_show:
             table.add_row(*cells, key=key)
         table.focus()

@@ -235,14 +235,28 @@ class TriageApp(App[int]):
     def action_dismiss_notices(self) -> None:
         self.clear_notifications()
 
-    def load_morning(self, store: Store | None = None, *, counted: bool = True) -> Morning:
+    def load_morning(
+        self, store: Store | None = None, *, counted: bool = True, keep_numbers: bool = True
+    ) -> Morning:
         """Read the queue: with the app's own connection on the interface thread (the first
         load, before the first paint), or from a worker thread with a connection of its own.
-        ``counted``: see :func:`triage.morning.queue.load_morning`."""
+        ``counted``, ``keep_numbers``: see :func:`triage.morning.queue.load_morning`."""
         if store is not None:
-            return load_morning(store, self.requested_date, self.requested_session, counted=counted)
+            return load_morning(
+                store,
+                self.requested_date,
+                self.requested_session,
+                counted=counted,
+                keep_numbers=keep_numbers,
+            )
         with self.connect() as own:
-            return load_morning(own, self.requested_date, self.requested_session, counted=counted)
+            return load_morning(
+                own,
+                self.requested_date,
+                self.requested_session,
+                counted=counted,
+                keep_numbers=keep_numbers,
+            )
 
 
 def log_unexpected_error(error: BaseException | None) -> Path:

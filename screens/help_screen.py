@@ -43,9 +43,11 @@ QUEUE_COLUMNS = (
     ("Name", "the pupil's preferred name, dimmed once resolved."),
     (
         "Status",
-        "where the pupil stands: to call, no answer ×2, callback 10:30 (highlighted once "
-        "due), reason given → I, arrived, home visit needed. [login]: another officer is "
-        "working on this family now.",
+        "where the pupil stands, in short words: to call; tried 2 (two no answers); ring "
+        "10:30 (a callback, highlighted once due); reason → I (a reason given, the mark "
+        "recoded); arrived; late (U); visit due; not home; CONCERN; reached. [login]: "
+        "another officer is working on this family now. The full words are on the case "
+        "(enter); saving… and NOT SAVED are below.",
     ),
     (
         "Next step",
@@ -54,6 +56,7 @@ QUEUE_COLUMNS = (
         "l shows the whole ladder.",
     ),
     ("Try next", "the contact to try next, in priority order; a no answer moves it on."),
+    ("Who", "that contact's relationship to the pupil (Mum, Dad, …), in a wide window."),
     ("Number", "that contact's first number."),
     ("Yr/Grp", "year group and registration group."),
     (
@@ -68,21 +71,25 @@ QUEUE_COLUMNS = (
 
 QUEUE_COUNTS = (
     ("to call", "pupils nobody has tried yet this session."),
-    ("in progress", "tried (no answer, a callback, a text sent) but no reason yet."),
-    ("reached", "a reason obtained: the N mark recoded."),
+    ("tried", "tried (no answer, a callback, a text sent) but no reason yet."),
+    ("explained", "a reason obtained: the N mark recoded."),
     ("arrived", "a later export shows the pupil in school."),
-    ("unexplained", "still without a reason: to call and in progress together."),
-    ("ladder overdue", "families with a calling-ladder step past its due time."),
+    ("overdue", "families with a calling-ladder step past its due time."),
+    ("alerts (w)", "case alerts nobody has acknowledged yet; w opens the caseload."),
     (
-        "registers",
+        "not taken",
         "registers not taken after they closed, by session and group: PM 7A (28).",
     ),
-    ("alerts", "case alerts nobody has acknowledged yet; w opens the caseload."),
-    ("viewer", "you may look but not record (or single-user mode: nobody else is set up)."),
+    ("viewer, read-only", "you may look but not record."),
+    ("single-user", "nobody is set up as an officer yet: whoever opens the file may write."),
 )
 
 QUEUE_MARKS = (
-    ("saving…", "the write is on its way to the database."),
+    (
+        "saving…",
+        "another officer (or a backup) holds the database: the entry waits its turn while "
+        "you go on working; the row clears when it is saved.",
+    ),
     (
         "NOT SAVED",
         "the write failed (another officer's write held the database too long, or the disk "

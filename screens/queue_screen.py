@@ -11,10 +11,10 @@ from collections.abc import Callable, Iterable
 from collections.abc import Set as AbstractSet
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Input, Static
@@ -33,7 +33,7 @@ from triage import settings
 from triage.model import QueueEntry, year_label
 from triage.morning import logbook
 from triage.morning.ladder import DslDue, acknowledged, dsl_due, dsl_not_due
-from triage.morning.outcomes import TO_CALL, Status
+from triage.morning.outcomes import TO_CALL, Status, short_status
 from triage.morning.queue import (
     Morning,
     Progress,
@@ -41,6 +41,7 @@ from triage.morning.queue import (
     display_order,
     family_of,
     flags_of,
+    keep_family_numbers,
     load_progress,
     refresh_families,
 )
@@ -50,23 +51,94 @@ if TYPE_CHECKING:
     from screens.outcome_dialog import OutcomeChoice
     from triage.store import Store
 
-# (key, heading, width). Status and the contact to try come early so they show at 80
-# columns. Fixed widths: the table never re-measures its cells when a status changes (with
-# 2,000 queued pupils that re-measuring cost more than the store write behind the key).
+
+class QueueColumn(NamedTuple):
+    """A column of the queue and how it gives way as the window narrows."""
+
+    key: str
+    heading: str
+    width: int  # its width when there is room for it
+    least: int  # the narrowest a column always shown goes before the table scrolls
+    most: int  # the widest it grows to when there is width to spare
+    keep: int  # 0: always shown; 1, 2 …: the order the others come back as the window widens
+
+
+# The one place the queue's columns are decided, in the order they are shown. Name,
+# status, next step, who to call and the number are what an officer dials from: always
+# shown, at 80 columns too (narrowed to `least`). The others come back as the window
+# widens (keep 1 first), and go in the opposite order; each is on the case (enter).
+# Fixed widths: the table never re-measures its cells when a status changes (with 2,000
+# queued pupils that re-measuring cost more than the store write behind the key).
 COLUMNS = (
-    ("flag", "!", 3),
-    ("fam", "Fam", 3),
-    ("name", "Name", 18),
-    ("status", "Status", 36),  # room for the longest outcome, or a status and "[login]"
-    ("next", "Next step", 22),
-    ("contact", "Try next", 24),
-    ("number", "Number", 13),
-    ("year", "Yr/Grp", 7),
-    ("days", "Days", 4),
-    ("att", "Att%", 4),
-    ("stage", "Stage", 21),
-    ("last", "Last attempt", 40),
+    QueueColumn("flag", "!", 3, 3, 3, 0),
+    QueueColumn("fam", "Fam", 3, 3, 3, 0),
+    QueueColumn("name", "Name", 16, 11, 24, 0),
+    # Short words; the width when there is room is for another officer's "[login]" on it.
+    QueueColumn("status", "Status", 22, 10, 26, 0),
+    QueueColumn("next", "Next step", 14, 13, 16, 0),
+    QueueColumn("contact", "Try next", 20, 12, 26, 0),
+    QueueColumn("rel", "Who", 8, 8, 8, 1),
+    QueueColumn("number", "Number", 12, 12, 14, 0),
+    QueueColumn("last", "Last attempt", 14, 14, 40, 2),
+    QueueColumn("stage", "Stage", 13, 13, 21, 3),
+    QueueColumn("year", "Yr/Grp", 7, 7, 7, 4),
+    QueueColumn("days", "Days", 4, 4, 4, 5),
+    QueueColumn("att", "Att%", 4, 4, 4, 6),
 )
+CELL_PADDING = 1  # DataTable's, each side of every cell
+SCROLLBAR = 2  # kept free always: a long queue's scroll bar must not push columns off
+# Always-shown columns narrow in this order when the window is narrower than their widths.
+NARROWING = ("status", "contact", "name", "next")
+# Width to spare goes to these first (who to call and the child), up to `most`.
+WIDENING = ("contact", "name", "status", "last", "stage", "next", "number")
+
+
+def column_widths(window_width: int) -> dict[str, int]:
+    """The queue's columns for a window ``window_width`` wide: key -> width, in the order
+    shown. The always-shown columns at their widths (narrowed when they must), then the
+    others while they fit, then width to spare to the columns that use it."""
+    room = window_width - SCROLLBAR
+    shown = {c.key: c.width for c in COLUMNS if c.keep == 0}
+
+    def used() -> int:
+        return sum(w + 2 * CELL_PADDING for w in shown.values())
+
+    least = {c.key: c.least for c in COLUMNS}
+    for key in NARROWING:
+        shown[key] = max(least[key], shown[key] - max(0, used() - room))
+    for column in sorted((c for c in COLUMNS if c.keep), key=lambda c: c.keep):
+        if used() + column.width + 2 * CELL_PADDING > room:
+            break  # in order: a less wanted column never shows while a wanted one cannot
+        shown[column.key] = column.width
+    most = {c.key: c.most for c in COLUMNS}
+    for key in WIDENING:
+        if key in shown:
+            shown[key] = min(most[key], shown[key] + max(0, room - used()))
+    return {c.key: shown[c.key] for c in COLUMNS if c.key in shown}
+
+
+# How the Who column says a relationship; any other is shown as the MIS gives it.
+RELATIONSHIPS = {
+    "mother": "Mum",
+    "father": "Dad",
+    "stepmother": "Stepmum",
+    "step-mother": "Stepmum",
+    "stepfather": "Stepdad",
+    "step-father": "Stepdad",
+    "grandmother": "Gran",
+    "grandfather": "Grandad",
+    "grandparent": "G'parent",
+    "foster carer": "Foster",
+    "social worker": "SW",
+}
+
+
+def relationship_word(relationship: str | None) -> str:
+    if not relationship:
+        return ""
+    return RELATIONSHIPS.get(relationship.strip().casefold(), relationship)
+
+
 FIRST_ROWS = 60  # rows painted first; the rest follow straight after
 LIVE_CHECK_SECONDS = 1.0  # another officer's change shows within 2 s
 CLOCK_CHECK_TICKS = 15  # with nothing written, re-check what the clock makes due every 15 s
@@ -101,6 +173,11 @@ class QueueScreen(OfficerScreen):
     DEFAULT_CSS = Path(__file__).with_suffix(".tcss").read_text(encoding="utf-8")
     COMMANDS = {queue_commands}
     BINDINGS = [
+        # Help and quit first: the footer shows keys in this order and cuts what does not
+        # fit at the right; every key is in the help. (`q` is the app's, repeated here for
+        # its place in the footer.)
+        Binding("question_mark", "help", "Help"),
+        Binding("q", "app.quit", "Quit"),
         *CONTACT_BINDINGS,
         Binding("b", "callback", "Callback"),
         Binding("u", "undo", "Undo"),
@@ -114,7 +191,6 @@ class QueueScreen(OfficerScreen):
         Binding("w", "caseload", "Caseload"),
         Binding("l", "ladder", "Ladder", show=False),
         Binding("D", "dsl_told", "DSL told", show=False),
-        Binding("question_mark", "help", "Help"),
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
     ]
@@ -138,6 +214,7 @@ class QueueScreen(OfficerScreen):
         self.last_done = ""  # the last action saved, shown under the counts
         self.alerts_open: int | None = None  # unacknowledged alerts, counted in a worker
         self._quiet_ticks = 0
+        self.column_layout: dict[str, int] = {}  # key -> width of the columns shown
 
     # --- building ------------------------------------------------------------------------
 
@@ -145,11 +222,35 @@ class QueueScreen(OfficerScreen):
         yield TitleBar()
         yield Static("Loading the queue…", id="queue-summary")
         yield DslBanner(id="dsl-banner")
-        table: DataTable = LineTable(id="queue", cursor_type="row", zebra_stripes=True)
-        for key, heading, width in COLUMNS:
-            table.add_column(Text(heading), key=key, width=width)
+        table: DataTable = LineTable(
+            id="queue", cursor_type="row", zebra_stripes=True, cell_padding=CELL_PADDING
+        )
+        # Laid out for the terminal's width now, so the first paint needs no second layout.
+        self._add_columns(table, column_widths(self.app.size.width))
         yield table
         yield SteadyFooter()
+
+    def _add_columns(self, table: DataTable, widths: dict[str, int]) -> None:
+        self.column_layout = widths
+        headings = {c.key: c.heading for c in COLUMNS}
+        for key, width in widths.items():
+            table.add_column(Text(headings[key]), key=key, width=width)
+
+    def on_resize(self, event: events.Resize) -> None:
+        """A wider or narrower window: columns give way or come back (COLUMNS)."""
+        # Also sent on return to the queue after a resize under a case (tested).
+        self.lay_out_columns(event.size.width)
+
+    def lay_out_columns(self, window_width: int) -> None:
+        widths = column_widths(window_width)
+        if widths == self.column_layout:
+            return
+        table = self.query_one("#queue", DataTable)
+        keep = self.current_pupil_id()
+        table.clear(columns=True)
+        self._add_columns(table, widths)
+        if self.morning is not None and self.progress is not None:
+            self.rebuild(keep)
 
     def on_mount(self) -> None:
         # The first load happens before the first paint: nothing can be typed yet, and a
@@ -157,11 +258,14 @@ class QueueScreen(OfficerScreen):
         # later reload (a new export arriving) runs in a worker.
         # A long queue is painted before its attendance figures are counted (they do not
         # decide the order); count_figures fills them in straight after.
+        # A family seen for the first time is numbered now and its number kept just after
+        # the first paint (keep_numbers): the write's commit waits for the disk.
         try:
-            morning = self.triage_app.load_morning(self.store, counted=False)
+            morning = self.triage_app.load_morning(self.store, counted=False, keep_numbers=False)
             if len(morning.entries) <= FIRST_ROWS:
                 morning = add_counts(self.store, morning)  # a short queue: no need to wait
             self.show(morning)
+            self.call_after_refresh(self.keep_numbers, morning)
         except StoreError as exc:
             self.notify(str(exc), severity="error", timeout=30, markup=False)
         # Start-up ends with this first frame, the queue's or the error's: the app's pause
@@ -207,6 +311,18 @@ class QueueScreen(OfficerScreen):
         # would otherwise hold the interpreter while the first rows are being painted.
         self.call_after_refresh(self.count_alerts)
 
+    @work(thread=True, exclusive=True, group="numbers")
+    def keep_numbers(self, morning: Morning) -> None:
+        """Keep the family numbers the first paint showed (docs/queue.md); should another
+        officer have numbered a new family first, read the queue again to show theirs."""
+        try:
+            with self.triage_app.connect() as store:
+                kept = keep_family_numbers(store, morning)
+        except StoreError:
+            return  # the next load keeps them
+        if not kept:
+            self.app.call_from_thread(self.load)
+
     @work(thread=True, exclusive=True, group="counts")
     def count_figures(self, morning: Morning) -> None:
         """The figures a first paint went without (attendance %), counted off the
@@ -223,10 +339,10 @@ class QueueScreen(OfficerScreen):
             return  # loaded again meanwhile, counted this time
         self.morning = counted
         self.entries = {e.pupil.id: e for e in counted.entries}
-        table = self.query_one("#queue", DataTable)
+        if "att" not in self.column_layout:
+            return  # not shown at this width; the rows are built from the counted morning
         for pid, entry in self.entries.items():
-            if str(pid) in table.rows:
-                table.update_cell(str(pid), "att", self.attendance_text(entry))
+            self.set_cell(pid, "att", self.attendance_text(entry))
 
     @work(thread=True, exclusive=True, group="alerts")
     def count_alerts(self) -> None:
@@ -302,20 +418,39 @@ class QueueScreen(OfficerScreen):
         p = entry.pupil
         status = self.progress.statuses[p.id]
         contact = status.next_contact
-        return [
-            Text(" ".join(flags_of(entry)[:1]) if p.safeguarding else "", style="bold red"),
-            FamilyCell(str(entry.family_id) if first_of_family else "│", p.id),
-            Text(p.display_name, style="dim" if status.resolved else ""),
-            self.status_text(p.id, status),
-            self.next_step_text(entry),
-            Text(f"{contact.name} ({contact.relationship or '?'})" if contact else ""),
-            Text(contact.numbers[0] if contact and contact.numbers else ""),
-            Text(f"{year_label(p.year_group)} {p.reg_group or ''}"),
-            Text(str(entry.consecutive_days)),
-            self.attendance_text(entry),
-            Text(p.stage),
-            Text(self.last_attempt_text(status)),
-        ]
+        every: dict[str, Callable[[], Text]] = {
+            "flag": lambda: Text(
+                " ".join(flags_of(entry)[:1]) if p.safeguarding else "", style="bold red"
+            ),
+            "fam": lambda: FamilyCell(str(entry.family_id) if first_of_family else "│", p.id),
+            "name": lambda: self.name_text(entry, status),
+            "status": lambda: self.status_text(p.id, status),
+            "next": lambda: self.next_step_text(entry),
+            "contact": lambda: Text(contact.name if contact else "", overflow="ellipsis"),
+            "rel": lambda: Text(
+                relationship_word(contact.relationship) if contact else "", overflow="ellipsis"
+            ),
+            "number": lambda: Text(contact.numbers[0] if contact and contact.numbers else ""),
+            "last": lambda: Text(self.last_attempt_text(status), overflow="ellipsis"),
+            "stage": lambda: Text(p.stage),
+            "year": lambda: Text(f"{year_label(p.year_group)} {p.reg_group or ''}"),
+            "days": lambda: Text(str(entry.consecutive_days)),
+            "att": lambda: self.attendance_text(entry),
+        }
+        return [every[key]() for key in self.column_layout]
+
+    @staticmethod
+    def name_text(entry: QueueEntry, status: Status) -> Text:
+        # "…" where a narrow window cuts a name, so a cut name is never taken for a whole one
+        return Text(
+            entry.pupil.display_name, style="dim" if status.resolved else "", overflow="ellipsis"
+        )
+
+    def set_cell(self, pupil_id: int, key: str, value: Text) -> None:
+        """Repaint one cell in place, if its row and column are shown."""
+        table = self.query_one("#queue", DataTable)
+        if key in self.column_layout and str(pupil_id) in table.rows:
+            table.update_cell(str(pupil_id), key, value)
 
     @staticmethod
     def attendance_text(entry: QueueEntry) -> Text:
@@ -330,10 +465,10 @@ class QueueScreen(OfficerScreen):
         if status.callback_due is not None and status.callback_due <= self.now():
             style = "bold reverse yellow"
         if pupil_id in self.not_saved:
-            return Text("NOT SAVED: ctrl+r retries", style="bold reverse red")
+            return Text("NOT SAVED", style="bold reverse red")  # ctrl+r: the message says
         if pupil_id in self.saving:
-            return Text("saving… (another writer holds the database)", style="bold yellow")
-        text = Text(status.label, style=style)
+            return Text("saving…", style="bold yellow")  # another writer holds the database
+        text = Text(short_status(status), style=style, overflow="ellipsis")
         holder = self.progress.claims.get(pupil_id)
         if holder:
             text.append(f" [{holder}]", style="bold magenta")
@@ -346,45 +481,48 @@ class QueueScreen(OfficerScreen):
         step = ladder.next_step if ladder is not None else None
         if step is None:
             return Text("")
+        # The time first: in a narrow column the end of the step's name gives way, not it.
         if step.state == "overdue":
-            return Text(f"{step.step.label} {step.due:%H:%M}!", style="bold reverse red")
-        return Text(f"{step.step.label} {step.due:%H:%M}")
+            return Text(f"{step.due:%H:%M} {step.step.short_label}!", style="bold reverse red")
+        return Text(f"{step.due:%H:%M} {step.step.short_label}")
 
     @staticmethod
     def last_attempt_text(status: Status) -> str:
         a = status.last_attempt
         if a is None:
             return ""
-        return f"{a.at:%H:%M} {a.channel} {a.outcome.replace('_', ' ')} ({a.officer})"
+        # When and who first: a narrow column keeps those (the Status column says what).
+        return f"{a.at:%H:%M} {a.officer}: {a.channel} {a.outcome.replace('_', ' ')}"
 
     def update_summary(self) -> None:
+        """The counts line: one line at 80 columns, so in short words (the help gives them
+        in full); what does not fit is cut at the end, so the most wanted come first."""
         if self.morning is None or self.progress is None:
             return
         m, p = self.morning, self.progress
-        unexplained = p.count_of("to call") + p.count_of("in progress")
         # School, date and session are in the header above; this line is the counts.
-        text = Text(f"{m.session}: ")
-        text.append(f"to call {p.count_of('to call')}", style="bold")
-        text.append(f" · in progress {p.count_of('in progress')}")
-        text.append(f" · reason obtained {p.count_of('reason obtained')}", style="green")
-        text.append(f" · arrived {p.count_of('arrived')}")
-        text.append(f" · still unexplained {unexplained}", style="bold")
-        if self.hide_resolved:
-            text.append(" · resolved hidden (h)", style="dim")
+        text = Text(f"{m.session} ")
+        text.append(f"{p.count_of('to call')} to call", style="bold")
+        text.append(f" · {p.count_of('in progress')} tried")
+        text.append(f" · {p.count_of('reason obtained')} explained", style="green")
+        if p.count_of("arrived"):
+            text.append(f" · {p.count_of('arrived')} arrived")
         if p.overdue_families:
-            text.append(f" · ladder overdue {p.overdue_families}", style="bold red")
+            text.append(f" · {p.overdue_families} overdue", style="bold red")
+        if self.alerts_open:
+            text.append(f" · {self.alerts_open} alerts (w)", style="bold magenta")
         if p.not_taken:
             registers = ", ".join(r.label for r in p.not_taken)
-            text.append(f" · registers not taken: {registers}", style="bold yellow")
-        if self.alerts_open:
-            text.append(f" · alerts {self.alerts_open} (w)", style="bold magenta")
+            text.append(f" · not taken: {registers}", style="bold yellow")
         access = self.triage_app.access
-        if access.single_user:
-            text.append(" · single-user mode", style="dim")
-        elif not access.can_write:
-            text.append(f" · {access.login}: viewer, read-only", style="bold")
+        if not access.single_user and not access.can_write:
+            text.append(" · viewer, read-only", style="bold")
         if self.filter_text:
             text.append(f" · filter: {self.filter_text}", style="dim")
+        if self.hide_resolved:
+            text.append(" · resolved hidden (h)", style="dim")
+        if access.single_user:
+            text.append(" · single-user", style="dim")
         self.query_one("#queue-summary", Static).update(text)
 
     # --- refreshing after a change ---------------------------------------------------------
@@ -423,32 +561,31 @@ class QueueScreen(OfficerScreen):
                 continue
             status = self.progress.statuses[pid]
             entry = self.entries[pid]
-            table.update_cell(str(pid), "status", self.status_text(pid, status))
-            table.update_cell(str(pid), "last", Text(self.last_attempt_text(status)))
             contact = status.next_contact
-            table.update_cell(
-                str(pid),
-                "contact",
-                Text(f"{contact.name} ({contact.relationship or '?'})" if contact else ""),
+            self.set_cell(pid, "status", self.status_text(pid, status))
+            self.set_cell(pid, "last", Text(self.last_attempt_text(status), overflow="ellipsis"))
+            self.set_cell(
+                pid, "contact", Text(contact.name if contact else "", overflow="ellipsis")
             )
-            table.update_cell(
-                str(pid),
-                "number",
-                Text(contact.numbers[0] if contact and contact.numbers else ""),
+            self.set_cell(
+                pid,
+                "rel",
+                Text(
+                    relationship_word(contact.relationship) if contact else "", overflow="ellipsis"
+                ),
             )
-            table.update_cell(
-                str(pid),
-                "name",
-                Text(entry.pupil.display_name, style="dim" if status.resolved else ""),
+            self.set_cell(
+                pid, "number", Text(contact.numbers[0] if contact and contact.numbers else "")
             )
+            self.set_cell(pid, "name", self.name_text(entry, status))
         changed_families = {
             fid
             for fid, lad in self.progress.ladders.items()
             if old.ladders.get(fid) is not lad and old.ladders.get(fid) != lad
         }
         for pid, entry in self.entries.items():
-            if entry.family_id in changed_families and str(pid) in table.rows:
-                table.update_cell(str(pid), "next", self.next_step_text(entry))
+            if entry.family_id in changed_families:
+                self.set_cell(pid, "next", self.next_step_text(entry))
         if changed or changed_families:
             self.resort()
         self.update_summary()

@@ -27,7 +27,16 @@ NOW = datetime(2026, 11, 24, 9, 20)  # 09:20 on the demo morning (naive = local 
 
 # The app's own worker groups. A DirectoryTree (the import screen) runs a loader worker
 # that never ends, so waiting for "every worker" would hang there: wait for these.
-APP_WORKER_GROUPS = ("load", "counts", "alerts", "inbox", "case", "summary", "writes")
+APP_WORKER_GROUPS = (
+    "load",
+    "numbers",
+    "counts",
+    "alerts",
+    "inbox",
+    "case",
+    "summary",
+    "writes",
+)
 
 
 class Clock:

@@ -78,7 +78,7 @@ async def test_help_explains_every_queue_column_the_flags_and_the_marks(demo_db:
         assert flag in text
     for mark in ("overdue", "NOT SAVED", "ctrl+r", "saving…", "DSL banner", "D on the family"):
         assert mark in text
-    for count in ("to call", "reached", "ladder overdue", "alerts"):
+    for count in ("to call", "tried", "explained", "overdue", "alerts (w)", "not taken"):
         assert any(line.startswith(count) for line in lines), count
 
 

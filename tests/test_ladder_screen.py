@@ -28,9 +28,9 @@ async def test_each_family_shows_its_next_step_and_when_it_is_due(demo_db) -> No
     async with app.run_test(size=(120, 40)) as pilot:
         await _loaded(pilot)
         table = app.screen.query_one("#queue", DataTable)
-        first = str(table.get_cell_at((0, 4)))
-        assert first == "Text 09:45"  # 30 minutes after the 09:15 register close
-        assert "ladder overdue" not in str(app.screen.query_one("#queue-summary").render())
+        first = str(table.get_cell(table.ordered_rows[0].key, "next"))
+        assert first == "09:45 Text"  # 30 minutes after the 09:15 register close
+        assert "overdue" not in str(app.screen.query_one("#queue-summary").render())
 
 
 async def test_families_whose_step_falls_overdue_move_up(demo_db) -> None:
@@ -49,7 +49,7 @@ async def test_families_whose_step_falls_overdue_move_up(demo_db) -> None:
         order = screen.row_order()
         last = screen.morning.families[-1].entries[0].pupil.id
         assert order.index(last) < order.index(texted.entries[0].pupil.id)
-        assert "ladder overdue 15" in str(screen.query_one("#queue-summary").render())
+        assert "15 overdue" in str(screen.query_one("#queue-summary").render())
 
 
 def banner(app: TriageApp) -> DslBanner:

@@ -132,5 +132,5 @@ async def test_the_queue_header_names_the_registers_not_taken(demo_db: Path, tmp
     app = make_app(demo_db, clock=lambda: datetime.combine(DEMO_MORNING, AFTER_PM_CLOSE.time()))
     async with app.run_test(size=(160, 40)) as pilot:
         await loaded(pilot)
-        header = " ".join(screen_text(app).split())  # the header wraps where it must
-        assert f"registers not taken: PM {pupil.reg_group} (1)" in header
+        header = " ".join(screen_text(app).split())
+        assert f"not taken: PM {pupil.reg_group} (1)" in header

@@ -221,7 +221,7 @@ class QueueEntry(NamedTuple):
     """One pupil in the morning queue, with the figures an officer needs before calling."""
 
     pupil: Pupil
-    family_id: int  # the queue position of the family, 1-based
+    family_id: int  # the family's number for the day (kept: triage.morning.queue)
     contacts: tuple[Contact, ...]
     consecutive_days: int
     # None only in a queue loaded uncounted for its first paint (the screen alone does so)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import NamedTuple
 
@@ -586,12 +586,15 @@ def order_queue(
     absent: Sequence[Pupil],
     contacts_by_pupil: Mapping[int, Sequence[Contact]],
     figures: Mapping[int, QueueFigures],
+    number_families: Callable[[list[list[int]]], Sequence[int]] | None = None,
 ) -> list[Family]:
     """The queue in calling order, given each absent pupil's :class:`QueueFigures`.
 
     Absent pupils who share a priority-1 contact form a family (:func:`family_groups`);
     entries within a family follow :func:`queue_key`, and each family sits at its best
-    member's position, so siblings stay together. Family ids are 1-based queue positions.
+    member's position, so siblings stay together. Family ids are what ``number_families``
+    gives the families (their pupil ids, in queue order): the numbers kept for the day
+    (:func:`triage.morning.queue.load_morning`); without it, 1-based queue positions.
     """
     contacts_of = {
         p.id: tuple(sorted(contacts_by_pupil.get(p.id, ()), key=_contact_order)) for p in absent
@@ -605,12 +608,17 @@ def order_queue(
     for _key, pupil in rows:
         members.setdefault(families[pupil.id], []).append(pupil)
 
+    numbers: Sequence[int] = (
+        number_families([[p.id for p in family] for family in members.values()])
+        if number_families is not None
+        else range(1, len(members) + 1)
+    )
     queue: list[Family] = []
-    for position, family_pupils in enumerate(members.values(), start=1):
+    for number, family_pupils in zip(numbers, members.values(), strict=True):
         entries = tuple(
             QueueEntry(
                 pupil=pupil,
-                family_id=position,
+                family_id=number,
                 contacts=contacts_of[pupil.id],
                 consecutive_days=figures[pupil.id].consecutive_days,
                 attendance=figures[pupil.id].attendance,
@@ -619,7 +627,7 @@ def order_queue(
             )
             for pupil in family_pupils
         )
-        queue.append(Family(id=position, entries=entries))
+        queue.append(Family(id=number, entries=entries))
     return queue
 
 

@@ -49,6 +49,16 @@ KIND_LABELS = {
     "police_welfare_check": "Police welfare check",
     "social_worker_informed": "Social worker informed",
 }
+SHORT_KIND_LABELS = {
+    "text": "Text",
+    "call_priority_1": "Call P1",
+    "call_all": "Call all",
+    "email": "Email",
+    "dsl_alert": "Tell DSL",
+    "home_visit": "Visit",
+    "police_welfare_check": "Police",
+    "social_worker_informed": "Tell SW",
+}
 # Escalations are about one child: done per pupil. Every other kind is one action that
 # covers the family (a call to the shared priority-1 contact is logged for each sibling).
 PUPIL_KINDS = frozenset({"dsl_alert", "police_welfare_check", "social_worker_informed"})
@@ -94,6 +104,11 @@ class Step(NamedTuple):  # not a dataclass: see triage.model
     @property
     def label(self) -> str:
         return KIND_LABELS[self.kind]
+
+    @property
+    def short_label(self) -> str:
+        """The label in a word or two, for the queue's Next step column."""
+        return SHORT_KIND_LABELS[self.kind]
 
     def applies(self, pupil: Pupil, consecutive_days: int) -> bool:
         return any(

@@ -189,6 +189,43 @@ def status_of(
     return Status(label, IN_PROGRESS, next_contact, last_attempt=last, no_answers=no_answers)
 
 
+# The queue's Status column: a word or two for what happened last, keyed by outcome. An
+# outcome in which somebody answered is "reached" unless it has a word of its own.
+SHORT_OUTCOMES = {
+    "text_sent": "texted",
+    "email_sent": "emailed",
+    "dsl_informed": "DSL told",
+    "social_worker_informed": "SW told",
+    "police_welfare_check": "police",
+}
+
+
+def short_status(status: Status) -> str:
+    """``status`` in at most 10 characters, for the queue's Status column (the full words
+    are on the case and in the help): to call, tried 2, reached, ring 10:30, reason → I…"""
+    label = status.label
+    if status.phase == TO_CALL:
+        return TO_CALL
+    if status.phase == RESOLVED:
+        if label.startswith("reason given → "):
+            return "reason → " + label.removeprefix("reason given → ")
+        return {"arrived late (U)": "late (U)"}.get(label, label)
+    if status.callback_due is not None and label.startswith("callback "):
+        return f"ring {status.callback_due:%H:%M}"
+    last = status.last_attempt
+    if label == "concern — escalate":
+        return "CONCERN"
+    if label == "visit: no one home":
+        return "not home"
+    if label == "home visit needed":
+        return "visit due"
+    if label.startswith("no answer"):
+        return f"tried {status.no_answers}"
+    if last is not None and last.outcome in SHORT_OUTCOMES:
+        return SHORT_OUTCOMES[last.outcome]
+    return "reached"
+
+
 def _outcome_or_none(channel: str, key: str) -> Outcome | None:
     try:
         return outcome(channel, key)

@@ -7,7 +7,7 @@ gathers its inputs, so the CLI and the app show exactly the same queue.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
@@ -23,7 +23,8 @@ from triage.morning.ladder import (
 )
 from triage.morning.logbook import attempts_for, claims_for
 from triage.morning.outcomes import RESOLVED, TO_CALL, Status, status_of
-from triage.store import Store
+from triage.store import Store, StoreError
+from triage.store import queue as queue_store
 from triage.store.imports import unmarked_by_group
 
 
@@ -67,12 +68,15 @@ def load_morning(
     today: date | None = None,
     *,
     counted: bool = True,
+    keep_numbers: bool = True,
 ) -> Morning:
     """The queue for a date and session (by default today's, or the latest with marks,
     and its latest session). With ``counted=False`` the figures that do not decide the
     order (attendance this term, unauthorised sessions in 10 school weeks, overdue ``N``)
     are left as ``None`` for :func:`add_counts` to fill in once the queue is on screen: a
-    long queue is painted a third sooner (60 ms at 2,000 queued pupils)."""
+    long queue is painted a third sooner (60 ms at 2,000 queued pupils). With
+    ``keep_numbers=False`` a family seen for the first time is numbered but the number is not
+    yet kept (no write before the first paint): :func:`keep_family_numbers` keeps it."""
     on = on or default_date(store, today)
     session = (session or default_session(store, on)).upper()
     if session not in ("AM", "PM"):
@@ -84,8 +88,80 @@ def load_morning(
         pupils,
         store.contacts_by_pupil(ids) if ids else {},
         queue_figures(store, ids, on, counted=counted) if ids else {},
+        lambda members: kept_family_numbers(store, on, session, members, write=keep_numbers),
     )
     return Morning(settings.get(store, "school_name"), on, session, families)
+
+
+def keep_family_numbers(store: Store, morning: Morning) -> bool:
+    """Keep the numbers of a queue loaded with ``keep_numbers=False``. False when the numbers
+    kept are not the ones it shows (another officer numbered a new family first, in
+    another order): read the queue again."""
+    families = [[e.pupil.id for e in f.entries] for f in morning.families]
+    kept = kept_family_numbers(store, morning.date, morning.session, families)
+    return kept == [f.id for f in morning.families]
+
+
+def number_families(
+    families: Sequence[Sequence[int]], kept: Mapping[int, int], last_number: int
+) -> tuple[list[int], dict[int, int], int]:
+    """Each family's number for the day, given the families (their pupil ids, in queue
+    order), the numbers kept so far (pupil id -> number) and the last number given out.
+
+    A family keeps the number its pupils had: the smallest, when two families have merged
+    (a contact import linked them), and a number set free that way is never given again.
+    A family seen for the first time gets the next number. When a family has split, the
+    part that comes first in the queue keeps the number and the rest get new ones.
+    Returns (the numbers, in the order of ``families``; the pupils whose number is new or
+    changed; the last number given out)."""
+    numbers: list[int] = []
+    taken: set[int] = set()
+    for members in families:
+        known = sorted({kept[pid] for pid in members if pid in kept} - taken)
+        if known:
+            number = known[0]
+        else:
+            last_number += 1
+            number = last_number
+        taken.add(number)
+        numbers.append(number)
+    changed = {
+        pid: number
+        for members, number in zip(families, numbers, strict=True)
+        for pid in members
+        if kept.get(pid) != number
+    }
+    return numbers, changed, last_number
+
+
+def kept_family_numbers(
+    store: Store,
+    on: date,
+    session: str,
+    families: Sequence[Sequence[int]],
+    *,
+    write: bool = True,
+) -> list[int]:
+    """The families' numbers for the day (see :func:`number_families`), kept in the store
+    so that every officer and every reload agree. Usually only read; a family seen for the
+    first time is numbered in one short transaction that reads the kept numbers again
+    first, so two officers loading at once give it the same number (``write=False``: the
+    numbers it would get, not yet kept)."""
+    kept, last = queue_store.family_numbers(store, on, session)
+    numbers, changed, _last = number_families(families, kept, last)
+    if not changed or not write:
+        return numbers
+    try:
+        with store.transaction():
+            kept, last = queue_store.family_numbers(store, on, session)
+            numbers, changed, last = number_families(families, kept, last)
+            if changed:
+                queue_store.save_family_numbers(store, on, session, changed, last)
+    except StoreError:
+        # Busy for longer than an officer should wait: show the numbers worked out here
+        # (the kept ones, and the next free for a new family); the next load keeps them.
+        pass
+    return numbers
 
 
 @cyclic_gc_paused()
@@ -420,7 +496,9 @@ def display_order(
             return 1  # a step of the school's calling ladder is overdue (today's queue only)
         return 2
 
-    ranked = sorted(morning.families, key=lambda f: (family_rank(f), f.id))
+    # A stable sort: within a rank, families keep the foundation order (their numbers, kept
+    # for the day, no longer follow it once a later export adds a family).
+    ranked = sorted(morning.families, key=family_rank)
     return [e for f in ranked if not (hide_resolved and family_rank(f) == 3) for e in f.entries]
 
 

@@ -488,6 +488,24 @@ def _v11_outbox(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX outbox_session ON outbox(date, session, channel)")
 
 
+def _v12_family_numbers(db: sqlite_utils.Database) -> None:
+    """Each queued family's number for a date and session, kept so that every officer and
+    every reload agree ("family 2" means the same family all morning) while the queue
+    re-sorts and later exports add families. Kept per pupil: a family is its pupils, and a
+    pupil keeps the number its family had when first seen (docs/queue.md). The counter is
+    the last number given out that session, so a number set free (two families merged
+    after a contact import) is never given to another family the same day."""
+    db.execute(
+        "CREATE TABLE family_numbers (date TEXT NOT NULL, session TEXT NOT NULL,"
+        " pupil_id INTEGER NOT NULL REFERENCES pupils(id), number INTEGER NOT NULL,"
+        " PRIMARY KEY (date, session, pupil_id)) WITHOUT ROWID"
+    )
+    db.execute(
+        "CREATE TABLE family_number_counters (date TEXT NOT NULL, session TEXT NOT NULL,"
+        " last_number INTEGER NOT NULL, PRIMARY KEY (date, session)) WITHOUT ROWID"
+    )
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v1_core,
     _v2_audit,
@@ -500,5 +518,6 @@ MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v9_professionals,
     _v10_leave_and_timetables,
     _v11_outbox,
+    _v12_family_numbers,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
