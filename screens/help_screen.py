@@ -145,9 +145,11 @@ class HelpScreen(ModalScreen[None]):
         refused: list[tuple[str, str]] = []
         seen: set[str] = set()
         for binding in [*self.for_screen.BINDINGS, *self.app.BINDINGS]:
-            if not isinstance(binding, Binding) or binding.action in seen:
+            # The screen's own `q` (app.quit, put first in its footer) is the app's `quit`.
+            action = binding.action.removeprefix("app.") if isinstance(binding, Binding) else ""
+            if not isinstance(binding, Binding) or action in seen:
                 continue
-            seen.add(binding.action)
+            seen.add(action)
             keys = binding.key_display or ", ".join(
                 self.app.get_key_display(Binding(k, "")) for k in binding.key.split(",")
             )

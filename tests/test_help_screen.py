@@ -99,3 +99,11 @@ async def test_an_officer_on_a_case_is_told_which_actions_only_a_lead_records(
     assert "Penalty notice" in seen["officer.one"]
     assert "Only a lead records" not in seen["lead.one"]
     assert "The columns" not in seen["lead.one"]  # the queue's glossary is the queue's
+
+
+async def test_each_key_is_listed_once_even_when_the_screen_and_the_app_both_bind_it(
+    demo_db: Path,
+) -> None:
+    _officers(demo_db)
+    allowed, _refused = _sections(await _help_on_queue(demo_db, "lead.one"))
+    assert len([line for line in allowed if line.split(" ")[0] == "q"]) == 1
