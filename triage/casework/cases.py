@@ -719,6 +719,26 @@ def _leave_and_timetable_entries(store: Store, pupil_id: int) -> list[TimelineEn
     return entries
 
 
+def _roll_entries(store: Store, pupil_id: int) -> list[TimelineEntry]:
+    """A deletion from the roll; enquiries about a child missing education; the local
+    authority told."""
+    from triage.casework import roll
+
+    entries = [
+        TimelineEntry(d.at, d.officer, "roll", roll.describe_deletion(d), d.event_id)
+        for d in roll.deletions(store, [pupil_id])
+    ]
+    entries += [
+        TimelineEntry(e.at, e.officer, "cme", roll.describe_enquiry(e), e.event_id)
+        for e in roll.enquiries(store, [pupil_id])
+    ]
+    entries += [
+        TimelineEntry(n.at, n.officer, "cme", roll.describe_notification(n), n.event_id)
+        for n in roll.notifications(store, [pupil_id])
+    ]
+    return entries
+
+
 def timeline(
     store: Store, pupil_id: int, *, ladder: bool = False, now: datetime | None = None
 ) -> list[TimelineEntry]:
@@ -779,6 +799,7 @@ def timeline(
             )
         )
     entries.extend(_leave_and_timetable_entries(store, pupil_id))
+    entries.extend(_roll_entries(store, pupil_id))
     for action in actions_of(store, pupil_id):
         entries.append(
             TimelineEntry(

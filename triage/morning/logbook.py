@@ -50,6 +50,13 @@ LEAVE_AND_TIMETABLE_ACTIONS = (
     "timetable-la",
     "timetable-end",
 )
+# Leaving the roll and children missing education (triage.casework.roll): each writes one
+# row, which undo marks undone.
+ROLL_ACTIONS = {
+    "roll-deletion": "roll_deletions",
+    "cme-enquiry": "cme_records",
+    "cme-notified": "cme_records",
+}
 UNDOABLE = (
     "attempt",
     "reason",
@@ -61,6 +68,7 @@ UNDOABLE = (
     "ack",
     "dsl-told",
     *LEAVE_AND_TIMETABLE_ACTIONS,
+    *ROLL_ACTIONS,
 )
 
 
@@ -412,6 +420,9 @@ def _undo_case_rows(store: Store, target: int, action: str, undo_id: int, pupils
         pupils.update(withdraw_acks_of(store, target))
     elif action in LEAVE_AND_TIMETABLE_ACTIONS:
         _undo_leave_and_timetables(store, target, action, undo_id, pupils)
+    elif action in ROLL_ACTIONS:
+        pupils.update(pupils_of_event(store, ROLL_ACTIONS[action], target))
+        mark_undone(store, ROLL_ACTIONS[action], target, undo_id)
     return restored
 
 

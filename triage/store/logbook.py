@@ -188,6 +188,8 @@ _UNDONE_BY_EVENT = (
     "leave_requests",
     "part_time_timetables",
     "timetable_reviews",
+    "roll_deletions",
+    "cme_records",
 )
 
 
