@@ -341,10 +341,8 @@ def record_deletion(
             raise RollError(f"there is no pupil with id {pupil_id}")
         earlier = rows.deletions(store, [pupil_id])
         if earlier:
-            raise RollError(
-                f"already deleted from the roll on {dmy(date.fromisoformat(earlier[-1].deleted_on))}"
-                " (undo that first to change it)"
-            )
+            since = dmy(date.fromisoformat(earlier[-1].deleted_on))
+            raise RollError(f"already deleted from the roll on {since} (undo that first)")
         if ground == ABSENCE_GROUND:
             check = absence_ground(store, pupil_id, deleted_on)
             if not check.met:

@@ -193,6 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_case_parsers(sub, [common])
     add_config_parser(sub, [common])
     add_leave_parsers(sub, [common])
+    add_roll_parsers(sub, [common])
     add_maintenance_parsers(sub, [common])
     add_send_parser(sub, [common])
     return parser
@@ -511,6 +512,68 @@ def add_leave_parsers(subparsers: Subparsers, parents: Sequence[argparse.Argumen
     tl.add_argument("--upn", help="one pupil's only")
     tl.add_argument("--format", choices=("text", "json"), default="text")
     t.set_defaults(func=Command("triage.cli.leave:run_timetable_command"))
+
+
+def add_roll_parsers(subparsers: Subparsers, parents: Sequence[argparse.ArgumentParser]) -> None:
+    """``triage roll grounds|remove|list`` and ``triage cme enquiry|notify|list``: leaving
+    the roll and children missing education (:mod:`triage.cli.roll`)."""
+    from triage.casework.roll import ENQUIRERS, GROUNDS
+
+    p = subparsers.add_parser(
+        "roll", parents=list(parents), help="leaving the roll: deletions on a lawful ground"
+    )
+    rsub = p.add_subparsers(dest="roll_command", metavar="ACTION", required=True)
+    gr = rsub.add_parser(
+        "grounds", parents=list(parents), help="the grounds a deletion may give (on a day)"
+    )
+    gr.add_argument("upn")
+    gr.add_argument("--on", type=date_arg, metavar="D", help="the deletion day (default: today)")
+    rm = rsub.add_parser(
+        "remove", parents=list(parents), help="delete a name from the roll (a lead)"
+    )
+    rm.add_argument("upn")
+    rm.add_argument("ground", choices=tuple(GROUNDS))
+    rm.add_argument("--on", type=date_arg, required=True, metavar="D", help="the deletion day")
+    rm.add_argument(
+        "--la-told", type=date_arg, required=True, metavar="D", help="when the LA was told"
+    )
+    rm.add_argument("--how", required=True, help="how the LA was told (email, portal, letter…)")
+    rm.add_argument("--reference", help="the local authority's reference")
+    rm.add_argument("--school", help="other_school: the school now attended")
+    rm.add_argument(
+        "--notice-received",
+        type=date_arg,
+        metavar="D",
+        help="home_education: the day the parent's written notice came",
+    )
+    rm.add_argument("--note")
+    rl = rsub.add_parser("list", parents=list(parents), help="list deletions from the roll")
+    rl.add_argument("--upn", help="one pupil's only")
+    rl.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(func=Command("triage.cli.roll:run_roll_command"))
+
+    c = subparsers.add_parser(
+        "cme", parents=list(parents), help="children missing education: enquiries, the LA told"
+    )
+    csub = c.add_subparsers(dest="cme_command", metavar="ACTION", required=True)
+    en = csub.add_parser("enquiry", parents=list(parents), help="record an enquiry made")
+    en.add_argument("upn")
+    en.add_argument("--on", type=date_arg, metavar="D", help="the day (default: today)")
+    en.add_argument("--by", required=True, choices=tuple(ENQUIRERS), help="whose enquiry")
+    en.add_argument("--person", required=True, help="who made it")
+    en.add_argument("--contacted", required=True, help="whom: a parent, a school, an agency")
+    en.add_argument("--what", required=True, help="what was done and found")
+    no = csub.add_parser("notify", parents=list(parents), help="the LA was told (clears the alert)")
+    no.add_argument("upn")
+    no.add_argument("--on", type=date_arg, metavar="D", help="the day (default: today)")
+    no.add_argument("--reference", required=True, help="the local authority's reference")
+    no.add_argument("--how", required=True, help="how it was told (email, portal, phone…)")
+    no.add_argument("--person", help="who at the local authority")
+    no.add_argument("--reply", help="the local authority's reply")
+    cl = csub.add_parser("list", parents=list(parents), help="list enquiries and notifications")
+    cl.add_argument("--upn", help="one pupil's only")
+    cl.add_argument("--format", choices=("text", "json"), default="text")
+    c.set_defaults(func=Command("triage.cli.roll:run_cme_command"))
 
 
 def add_config_parser(subparsers: Subparsers, parents: Sequence[argparse.ArgumentParser]) -> None:
