@@ -56,7 +56,7 @@ from screens.outcome_dialog import (
 )
 from screens.widgets.footer import SteadyFooter
 from screens.widgets.title_bar import TitleBar
-from triage import officers
+from triage import officers, settings
 from triage.casework import alerts, cases, leave, letters, penalties, timetables
 from triage.casework.chronology import CaseSummary, build_chronology, load_case, render
 from triage.casework.professionals import record_professional
@@ -695,6 +695,7 @@ class CaseScreen(OfficerScreen):
                 given.on,
                 note=given.note,
                 override=override,
+                requested=settings.get(store, "penalty_notices_by") == "la",
                 at=at,
             ),
             issued,

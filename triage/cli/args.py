@@ -438,13 +438,38 @@ def add_case_parsers(subparsers: Subparsers, parents: Sequence[argparse.Argument
     status.add_argument(
         "status",
         metavar="STATUS",
-        help="done, cancelled, open; a penalty notice: paid, unpaid, withdrawn",
+        help=(
+            "done, cancelled, open; a penalty notice: issued, declined (--note: the LA's "
+            "reason), served, paid_80, paid_160, unpaid, withdrawn"
+        ),
     )
     status.add_argument("--note", help="replaces the action's note")
     status.add_argument(
         "--date", type=date_arg, default=argparse.SUPPRESS, help="as on this day (dd/mm/yyyy)"
     )
-    for p in (case, al, chron, status):
+    pros = subparsers.add_parser(
+        "prosecution",
+        parents=list(parents),
+        help="a prosecution (s444): its hearings and outcome, on the newest referral (a lead)",
+    )
+    psub = pros.add_subparsers(dest="prosecution_command", metavar="ACTION", required=True)
+    hearing = psub.add_parser("hearing", parents=list(parents), help="a hearing (held or listed)")
+    hearing.add_argument("upn", metavar="UPN")
+    hearing.add_argument("--on", type=date_arg, required=True, metavar="D")
+    hearing.add_argument("--court", required=True, help="e.g. Riverside Magistrates' Court")
+    hearing.add_argument("--note")
+    outcome = psub.add_parser("outcome", parents=list(parents), help="the court's outcome")
+    outcome.add_argument("upn", metavar="UPN")
+    outcome.add_argument(
+        "outcome",
+        metavar="OUTCOME",
+        help="fined, parenting_order, conditional_discharge, absolute_discharge, "
+        "community_order, withdrawn or not_guilty",
+    )
+    outcome.add_argument("--on", type=date_arg, required=True, metavar="D")
+    outcome.add_argument("--fine", type=int, metavar="POUNDS", help="fined: the amount")
+    outcome.add_argument("--note")
+    for p in (case, al, chron, status, pros):
         p.set_defaults(func=Command("triage.cli.case:run_case_command"))
 
 
@@ -517,8 +542,6 @@ def add_leave_parsers(subparsers: Subparsers, parents: Sequence[argparse.Argumen
 def add_roll_parsers(subparsers: Subparsers, parents: Sequence[argparse.ArgumentParser]) -> None:
     """``triage roll grounds|remove|list`` and ``triage cme enquiry|notify|list``: leaving
     the roll and children missing education (:mod:`triage.cli.roll`)."""
-    from triage.casework.roll import ENQUIRERS, GROUNDS
-
     p = subparsers.add_parser(
         "roll", parents=list(parents), help="leaving the roll: deletions on a lawful ground"
     )
@@ -532,7 +555,12 @@ def add_roll_parsers(subparsers: Subparsers, parents: Sequence[argparse.Argument
         "remove", parents=list(parents), help="delete a name from the roll (a lead)"
     )
     rm.add_argument("upn")
-    rm.add_argument("ground", choices=tuple(GROUNDS))
+    rm.add_argument(
+        "ground",
+        metavar="GROUND",
+        help="other_school, home_education, moved_away, permanent_exclusion, died, "
+        "not_continuing, medically_unfit or absence_20_days (see: roll grounds UPN)",
+    )
     rm.add_argument("--on", type=date_arg, required=True, metavar="D", help="the deletion day")
     rm.add_argument(
         "--la-told", type=date_arg, required=True, metavar="D", help="when the LA was told"
@@ -559,7 +587,7 @@ def add_roll_parsers(subparsers: Subparsers, parents: Sequence[argparse.Argument
     en = csub.add_parser("enquiry", parents=list(parents), help="record an enquiry made")
     en.add_argument("upn")
     en.add_argument("--on", type=date_arg, metavar="D", help="the day (default: today)")
-    en.add_argument("--by", required=True, choices=tuple(ENQUIRERS), help="whose enquiry")
+    en.add_argument("--by", required=True, choices=("school", "la"), help="whose enquiry")
     en.add_argument("--person", required=True, help="who made it")
     en.add_argument("--contacted", required=True, help="whom: a parent, a school, an agency")
     en.add_argument("--what", required=True, help="what was done and found")

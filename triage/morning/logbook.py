@@ -32,6 +32,7 @@ from triage.store.logbook import (
     pupils_of_event,
     recode_marks,
     recodes_of,
+    restore_action_detail,
     restore_action_status,
     restore_mark,
     restore_stage,
@@ -407,13 +408,16 @@ def _undo_case_rows(store: Store, target: int, action: str, undo_id: int, pupils
         detail = json.loads(detail_json) if detail_json else {}
         before, after = detail.get("before") or {}, detail.get("after") or {}
         if detail.get("action_id") is not None:
-            restored += restore_action_status(
+            put_back = restore_action_status(
                 store,
                 detail["action_id"],
                 before.get("status"),
                 before.get("note"),
                 after.get("status"),
             )
+            if put_back and "detail" in before:  # a date of service, a hearing, an outcome
+                restore_action_detail(store, detail["action_id"], before["detail"])
+            restored += put_back
             if entity_id is not None:  # the pupil whose action it is
                 pupils.add(int(entity_id))
     elif action == "ack":
