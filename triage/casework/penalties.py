@@ -349,7 +349,7 @@ STATUS_DATES = {
 }
 
 
-def pay_by(notice: Action) -> tuple[date | None, date | None]:
+def pay_by(notice: Action) -> tuple[date | None, date]:
     """The last days to pay £80 (a first notice only) and at all: from the date of service
     when one is recorded, else from the date of issue."""
     served = notice.detail.get("served_on")
