@@ -37,10 +37,12 @@ _DELETION_COLUMNS = (
 
 
 def insert_deletion(store: Store, row: dict[str, object]) -> int:
-    names = [n for n in DeletionRow._fields if n != "id"]
+    """Insert a deletion; ``row`` holds :class:`DeletionRow`'s fields but ``id``."""
     cur = store.conn.execute(
-        f"INSERT INTO roll_deletions ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})",
-        [row[n] for n in names],
+        "INSERT INTO roll_deletions (pupil_id, ground, deleted_on, detail, la_told_on,"
+        " la_told_how, la_reference, note, event_id, at, officer)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [row[n] for n in DeletionRow._fields[1:]],
     )
     assert cur.lastrowid is not None
     return cur.lastrowid
@@ -74,14 +76,20 @@ class CmeRow(NamedTuple):
     officer: str
 
 
-_CME_COLUMNS = ", ".join(CmeRow._fields)
+_CME_COLUMNS = (
+    "id, pupil_id, kind, made_on, made_by, person, contacted, what, how, reference, reply,"
+    " event_id, at, officer"
+)
 
 
 def insert_cme(store: Store, row: dict[str, object]) -> int:
-    names = [n for n in CmeRow._fields if n != "id"]
+    """Insert an enquiry or a notification; ``row`` holds :class:`CmeRow`'s fields but
+    ``id`` (those it lacks are NULL)."""
     cur = store.conn.execute(
-        f"INSERT INTO cme_records ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})",
-        [row.get(n) for n in names],
+        "INSERT INTO cme_records (pupil_id, kind, made_on, made_by, person, contacted, what,"
+        " how, reference, reply, event_id, at, officer)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [row.get(n) for n in CmeRow._fields[1:]],
     )
     assert cur.lastrowid is not None
     return cur.lastrowid
