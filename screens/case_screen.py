@@ -56,8 +56,17 @@ from screens.outcome_dialog import (
 )
 from screens.widgets.footer import SteadyFooter
 from screens.widgets.title_bar import TitleBar
-from triage import officers
-from triage.casework import alerts, cases, leave, letters, penalties, timetables
+from triage import officers, settings
+from triage.casework import (
+    alerts,
+    cases,
+    leave,
+    letters,
+    penalties,
+    prosecution,
+    roll,
+    timetables,
+)
 from triage.casework.chronology import CaseSummary, build_chronology, load_case, render
 from triage.casework.professionals import record_professional
 from triage.dates import dmy, parse_date, parse_optional_date
@@ -115,6 +124,8 @@ class CaseScreen(OfficerScreen):
         Binding("o", "leave_request", "Leave request", show=False),
         Binding("d", "leave_decide", "Decide leave (lead)", show=False),
         Binding("w", "timetable", "Part-time timetable", show=False),
+        Binding("m", "missing_education", "Missing education: enquiry, LA told", show=False),
+        Binding("g", "leave_roll", "Delete from the roll (lead)", show=False),
         Binding("u", "undo", "Undo"),
         Binding("1", "tab('attendance')", "Attendance tab", show=False),
         Binding("2", "tab('register')", "Register tab", show=False),
@@ -695,6 +706,7 @@ class CaseScreen(OfficerScreen):
                 given.on,
                 note=given.note,
                 override=override,
+                requested=settings.get(store, "penalty_notices_by") == "la",
                 at=at,
             ),
             issued,
@@ -822,6 +834,9 @@ class CaseScreen(OfficerScreen):
             action = next((a for a in open_ones if str(a.id) == value), None)
             if action is None:
                 return
+            if action.kind == prosecution.PROSECUTION_KIND:
+                self._prosecution(action)
+                return
             self.app.push_screen(
                 Choice(
                     f"{action.label} of {dmy(action.on)}: now",
@@ -899,10 +914,201 @@ class CaseScreen(OfficerScreen):
                 self.app.push_screen(Info(f"{outcome.action.label}: {status}", outcome.next_step))
 
         today = self.today()
+        action = (
+            next((a for a in self.case.actions if a.id == action_id), None) if self.case else None
+        )
+        if action is not None and action.kind == "penalty_notice":
+            # The day of the LA's reply, of service or of payment matters: asked, as today.
+            fields = [
+                FormField("on", f"{status.replace('_', ' at £')} on (dd/mm/yyyy)", dmy(today))
+            ]
+            if status == "declined":
+                fields.append(FormField("reason", "The local authority's reason"))
+
+            def said(outcome: penalties.NoticeOutcome) -> str:
+                next_step(outcome)
+                return f"{outcome.action.label}: {status}"
+
+            self._form(
+                f"Penalty notice of {dmy(action.on)}: {status}",
+                fields,
+                lambda store, v: penalties.change_status(
+                    store, action_id, status, on=parse_date(v["on"]), note=v.get("reason")
+                ),
+                said,
+            )
+            return
         self._write(
             lambda store: penalties.change_status(store, action_id, status, on=today),
             lambda done: f"{done.action.label}: {status}",
             next_step,
+        )
+
+    def _prosecution(self, action: cases.Action) -> None:
+        """A prosecution referral moves on by its hearings and its outcome (a lead)."""
+        options = [("hearing", Text("A hearing (held or listed)"))]
+        options += [(key, Text(f"Outcome: {label}")) for key, label in prosecution.OUTCOMES.items()]
+        today = dmy(self.today())
+
+        def picked(value: str | None) -> None:
+            if value is None:
+                return
+            said: Callable[[cases.Action], str] = lambda done: (  # noqa: E731
+                f"Recorded: {cases.describe_action(done)}"
+            )
+            if value == "hearing":
+                self._form(
+                    "A hearing of the prosecution",
+                    [
+                        FormField("on", "Hearing on (dd/mm/yyyy)", today),
+                        FormField("court", "Court"),
+                        FormField("note", "Note (optional)", required=False),
+                    ],
+                    lambda store, v: prosecution.record_hearing(
+                        store, action.id, parse_date(v["on"]), v["court"], v["note"]
+                    ),
+                    said,
+                )
+                return
+            fields = [FormField("on", "Decided on (dd/mm/yyyy)", today)]
+            if value == "fined":
+                fields.append(FormField("fine", "The fine, in pounds"))
+            fields.append(FormField("note", "Note (optional)", required=False))
+
+            def write(store: Store, v: dict[str, str]) -> cases.Action:
+                fine = v.get("fine", "").lstrip("£").strip()
+                if fine and not fine.isdigit():
+                    raise ValueError(f"the fine is a whole number of pounds, not {fine!r}")
+                return prosecution.record_outcome(
+                    store,
+                    action.id,
+                    value,
+                    parse_date(v["on"]),
+                    fine=int(fine) if fine else None,
+                    note=v["note"],
+                )
+
+            self._form(f"Prosecution: {prosecution.OUTCOMES[value]}", fields, write, said)
+
+        self.app.push_screen(Choice(f"{action.label} of {dmy(action.on)}", options), picked)
+
+    # --- leaving the roll; children missing education ---------------------------------------
+
+    def action_missing_education(self) -> None:
+        """Children missing education: record an enquiry made, or the local authority told
+        with its reference (which clears the 10-day alert)."""
+        case = self.case
+        if case is None:
+            return
+        today, at = dmy(self.today()), self.now()
+        options = [
+            ("enquiry", Text("An enquiry made (a call, a visit, another school or an agency)")),
+            ("notify", Text("The local authority told (with its reference)")),
+        ]
+
+        def picked(value: str | None) -> None:
+            if value == "enquiry":
+                self._form(
+                    "Children missing education: an enquiry",
+                    [
+                        FormField("on", "Made on (dd/mm/yyyy)", today),
+                        FormField("by", "By the school or the LA (school or la)", "school"),
+                        FormField("person", "Made by (who)"),
+                        FormField("contacted", "Of whom (a parent, a school, an agency)"),
+                        FormField("what", "What was done and found"),
+                    ],
+                    lambda store, v: roll.record_enquiry(
+                        store,
+                        self.pupil_id,
+                        parse_date(v["on"]),
+                        v["by"].lower(),
+                        v["person"],
+                        v["contacted"],
+                        v["what"],
+                        at=at,
+                    ),
+                    lambda e: f"Recorded: {roll.describe_enquiry(e)}",
+                )
+            elif value == "notify":
+                self._form(
+                    "Children missing education: the local authority told",
+                    [
+                        FormField("on", "Told on (dd/mm/yyyy)", today),
+                        FormField("reference", "The local authority's reference"),
+                        FormField("how", "How (email, portal, phone…)"),
+                        FormField("person", "Who at the LA (optional)", required=False),
+                        FormField("reply", "Their reply (optional)", required=False),
+                    ],
+                    lambda store, v: roll.notify_la(
+                        store,
+                        self.pupil_id,
+                        parse_date(v["on"]),
+                        v["reference"],
+                        how=v["how"],
+                        person=v["person"],
+                        reply=v["reply"],
+                        at=at,
+                    ),
+                    lambda n: f"Recorded: {roll.describe_notification(n)}",
+                )
+
+        self.app.push_screen(
+            Choice(f"Missing education: {case.pupil.display_name}", options), picked
+        )
+
+    def action_leave_roll(self) -> None:
+        """Delete the pupil's name from the roll on a lawful ground, with the local
+        authority told (a lead). The 20-day absence ground is offered only when met."""
+        case = self.case
+        if case is None:
+            return
+        if case.deletion is not None:
+            self.notify(
+                f"Already off the roll: {roll.describe_deletion(case.deletion)}", markup=False
+            )
+            return
+        on = self.today()
+        offered = roll.grounds_offered(self.store, self.pupil_id, on)
+        title = f"Delete {case.pupil.display_name} from the roll: on which ground?"
+        if roll.ABSENCE_GROUND not in offered:
+            check = roll.absence_ground(self.store, self.pupil_id, on)
+            title += f" (20-day absence ground not met: {check.reason})"
+        options = [(key, Text(ground.label)) for key, ground in offered.items()]
+        self.app.push_screen(
+            Choice(title, options), lambda ground: self._deletion_form(ground) if ground else None
+        )
+
+    def _deletion_form(self, ground: str) -> None:
+        today, at = dmy(self.today()), self.now()
+        needs = roll.GROUNDS[ground].needs
+        fields = [FormField("on", "Deleted from the roll on (dd/mm/yyyy)", today)]
+        if needs == "school":
+            fields.append(FormField("school", "The school now attended"))
+        if needs == "notice":
+            fields.append(FormField("notice", "The parent's written notice came on (dd/mm/yyyy)"))
+        fields += [
+            FormField("la_told", "Local authority told on (dd/mm/yyyy)", today),
+            FormField("how", "How it was told (email, portal, letter…)"),
+            FormField("reference", "Its reference (optional)", required=False),
+            FormField("note", "Note (optional)", required=False),
+        ]
+        self._form(
+            roll.GROUNDS[ground].label,
+            fields,
+            lambda store, v: roll.record_deletion(
+                store,
+                self.pupil_id,
+                ground,
+                parse_date(v["on"]),
+                la_told_on=parse_date(v["la_told"]),
+                la_told_how=v["how"],
+                la_reference=v["reference"],
+                school=v.get("school"),
+                notice_received_on=parse_optional_date(v.get("notice", "")),
+                note=v["note"],
+                at=at,
+            ),
+            lambda d: f"Recorded: {roll.describe_deletion(d)}",
         )
 
     # --- leave of absence and part-time timetables ---------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from screens.case_dialogs import Choice, Info
+from screens.case_dialogs import Choice, FieldsForm, Info
 from screens.case_screen import CaseScreen
 from tests.conftest import DEMO_MORNING, database_dump, planted, pupil_id
 from tests.pilot import make_app, notifications, open_case, press
@@ -58,7 +58,10 @@ async def test_an_unpaid_penalty_notice_shows_what_follows(demo_db) -> None:
     app = make_app(demo_db, officer="lead.one")
     async with app.run_test(size=(120, 40)) as pilot:
         await open_case(pilot, pid)
-        await press(pilot, "s", "enter", "down", "enter")  # paid, [unpaid], withdrawn
+        await press(pilot, "s", "enter", "down", "down", "down", "enter")  # served, paid_80,
+        # paid_160, [unpaid], withdrawn
+        assert isinstance(app.screen, FieldsForm)  # on which day: today, as offered
+        await press(pilot, "enter")
         assert isinstance(app.screen, Info)
     assert status_of(demo_db, notice.id) == "unpaid"
 

@@ -21,6 +21,7 @@ from triage.casework.alerts import (
     pupil_alerts,
 )
 from triage.casework.cases import change_stage, record_action, set_action_status
+from triage.casework.roll import notify_la, record_deletion
 from triage.demo import planted_cases
 from triage.imports.importers import import_files
 from triage.officers import AccessDenied, add_officer
@@ -142,14 +143,42 @@ def test_the_missing_education_alert_ends_when_the_pupil_attends(school):
     assert alerts_of(school, "Cam", d(1, 13), "missing_education") == []
 
 
-def test_telling_the_local_authority_clears_the_missing_education_alert(school):
-    record_action(school, pid(school, "Cam"), "la_notified_cme", d(1, 8))
+def tell_la(school: Store, on: date) -> None:
+    at = datetime.combine(on, datetime.min.time()).replace(hour=12)
+    notify_la(school, pid(school, "Cam"), on, "CME/123", how="portal", at=at)
+
+
+def test_telling_the_local_authority_with_its_reference_clears_the_missing_education_alert(
+    school,
+):
+    tell_la(school, d(1, 8))
     assert alerts_of(school, "Cam", d(1, 11), "missing_education") == []
 
 
 def test_telling_the_local_authority_before_the_alert_arose_does_not_clear_it(school):
-    record_action(school, pid(school, "Cam"), "la_notified_cme", d(1, 7))
+    tell_la(school, d(1, 7))
     assert len(alerts_of(school, "Cam", d(1, 11), "missing_education")) == 1
+
+
+def test_a_bare_action_saying_the_local_authority_was_told_no_longer_clears_the_alert(school):
+    record_action(school, pid(school, "Cam"), "la_notified_cme", d(1, 8))
+    assert len(alerts_of(school, "Cam", d(1, 11), "missing_education")) == 1
+
+
+def test_a_pupil_deleted_from_the_roll_has_no_missing_education_alert_from_that_day(school):
+    lead = school  # the fixture's officer is a lead (or there are no officers)
+    at = datetime(2027, 1, 11, 12)
+    record_deletion(
+        lead,
+        pid(school, "Cam"),
+        "moved_away",
+        d(1, 11),
+        la_told_on=d(1, 11),
+        la_told_how="email",
+        at=at,
+    )
+    assert alerts_of(school, "Cam", d(1, 11), "missing_education") == []
+    assert len(alerts_of(school, "Cam", d(1, 8), "missing_education")) == 1
 
 
 # --- penalty-notice threshold: 10 unauthorised sessions in 10 school weeks ----------------------

@@ -16,7 +16,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from tests.conftest import DEMO_MORNING, database_dump
-from triage.casework.cases import actions_of, timeline
+from triage.casework.cases import actions_of, record_action, timeline
 from triage.casework.letters import (
     FIELDS,
     SHIPPED_TEMPLATES,
@@ -549,3 +549,35 @@ def test_a_lead_signs_as_attendance_lead_and_an_officer_may_name_only_themselves
     _school(store, tmp_path)
     [letter] = write_letters(store, "praise", [AMY], out_dir=tmp_path / "out", fmt="markdown")
     assert "Ms Priya Shah\\\nAttendance Lead, " in letter.path.read_text(encoding="utf-8")
+
+
+def test_notice_to_improve_states_the_support_offered_the_legal_duty_and_prosecution(
+    demo: Store, tmp_path: Path
+) -> None:
+    """The letter names the support recorded on the case (filled from it, no logic in the
+    template), the parent's duty (Education Act 1996 s7, s444) and what follows."""
+    upn = _most_unauthorised_upn(demo)
+    pupil_id = demo.pupil_by_upn(upn).id
+    record_action(
+        demo, pupil_id, "meeting_held", date(2026, 11, 2), detail={"barriers": ["transport"]}
+    )
+    record_action(demo, pupil_id, "early_help_referral", date(2026, 11, 9))
+    record_action(demo, pupil_id, "letter_sent", date(2026, 11, 10))  # not support
+    [letter] = write_letters(
+        demo, "notice-to-improve", [upn], out_dir=tmp_path, fmt="markdown", today=DEMO_MORNING
+    )
+    text = " ".join(letter.path.read_text(encoding="utf-8").split())
+    assert (
+        "The support we have already offered: a meeting with you (about: transport) on "
+        "2 November 2026; an Early Help referral on 9 November 2026." in text
+    )
+    assert "section 7 of the Education Act 1996" in text and "section 444" in text
+    assert "may instead prosecute" in text
+
+
+def test_notice_to_improve_says_when_no_support_is_recorded(demo: Store, tmp_path: Path) -> None:
+    upn = _upns(demo, 1)[0]
+    [letter] = write_letters(
+        demo, "notice-to-improve", [upn], out_dir=tmp_path, fmt="markdown", today=DEMO_MORNING
+    )
+    assert "already offered: none recorded." in " ".join(letter.path.read_text().split())

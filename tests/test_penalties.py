@@ -237,7 +237,7 @@ def test_a_notice_to_improve_is_marked_done_and_leaves_the_open_actions(school):
 
 def test_a_penalty_notice_moves_on_by_the_framework_with_its_next_step(school):
     notice = issue(school, JAN)
-    assert statuses_for(notice) == ("paid", "unpaid", "withdrawn")
+    assert statuses_for(notice) == ("served", "paid_80", "paid_160", "unpaid", "withdrawn")
     with pytest.raises(ValueError, match="can still be paid"):
         change_status(school, notice.id, "unpaid", on=date(2024, 2, 1))
     outcome = change_status(school, notice.id, "unpaid", on=date(2024, 2, 8))
@@ -379,3 +379,146 @@ def test_the_improvement_period_follows_the_schools_setting(school) -> None:
         school, pid(school), "notice_to_improve", JAN, due_date=JAN + timedelta(weeks=8)
     )
     assert nti.due_date == date(2024, 3, 6)
+
+
+# --- notices the local authority issues; service; outcomes ---------------------------------
+
+
+def test_a_notice_requested_from_the_la_waits_for_its_reply(school):
+    notice = issue_penalty_notice(
+        school, pid(school), MUM, JAN, requested=True, at=datetime(2026, 1, 1, 9)
+    )
+    assert notice.status == "requested" and notice.detail["requested_on"] == "2024-01-10"
+    assert statuses_for(notice) == ("issued", "declined", "withdrawn")
+    with pytest.raises(ValueError, match="cannot become paid_80"):
+        set_notice_status(school, notice.id, "paid_80", on=date(2024, 1, 12))
+    issued = set_notice_status(school, notice.id, "issued", on=date(2024, 1, 15))
+    assert issued.action.detail["issued_on"] == "2024-01-15" and "served" in issued.next_step
+
+
+def test_a_declined_request_needs_the_las_reason(school):
+    notice = issue_penalty_notice(
+        school, pid(school), MUM, JAN, requested=True, at=datetime(2026, 1, 1, 9)
+    )
+    before = database_dump(school.path)
+    with pytest.raises(ValueError, match="say why"):
+        set_notice_status(school, notice.id, "declined", on=date(2024, 1, 15))
+    assert database_dump(school.path) == before
+    done = set_notice_status(
+        school, notice.id, "declined", on=date(2024, 1, 15), note="NTI not yet offered"
+    )
+    assert done.action.status == "declined" and done.action.note == "NTI not yet offered"
+    assert changeable(actions_of(school, pid(school))) == []
+
+
+def test_the_days_to_pay_run_from_the_date_of_service(school):
+    notice = issue(school, JAN)
+    set_notice_status(school, notice.id, "served", on=date(2024, 1, 20))
+    # 21 days from service: £80 until 10/02/2024 (from issue it would be 31/01/2024)
+    done = set_notice_status(school, notice.id, "paid_80", on=date(2024, 2, 10))
+    assert done.action.status == "paid_80" and done.action.detail["paid_on"] == "2024-02-10"
+
+
+def test_the_reduced_rate_ends_after_21_days_and_a_notice_is_unpaid_only_after_28(school):
+    notice = issue(school, JAN)
+    set_notice_status(school, notice.id, "served", on=date(2024, 1, 20))
+    with pytest.raises(ValueError, match="£80 was payable until 10/02/2024"):
+        set_notice_status(school, notice.id, "paid_80", on=date(2024, 2, 11))
+    with pytest.raises(ValueError, match="can still be paid until 17/02/2024"):
+        set_notice_status(school, notice.id, "unpaid", on=date(2024, 2, 17))
+    outcome = set_notice_status(school, notice.id, "unpaid", on=date(2024, 2, 18))
+    assert "prosecution considered" in outcome.next_step
+    assert statuses_for(outcome.action) == ("withdrawn",)
+
+
+def test_a_second_notice_cannot_be_paid_at_80(school):
+    issue(school, JAN)
+    second = issue(school, JUNE)
+    with pytest.raises(ValueError, match="no reduced rate"):
+        set_notice_status(school, second.id, "paid_80", on=JUNE)
+    assert set_notice_status(school, second.id, "paid_160", on=JUNE).action.status == "paid_160"
+
+
+def test_undo_takes_back_the_date_of_service_with_the_status(school):
+    from triage.morning import logbook
+
+    notice = issue(school, JAN)
+    set_notice_status(school, notice.id, "served", on=date(2024, 1, 20))
+    assert logbook.undo_last(school).action == "action-status"
+    back = actions_of(school, pid(school))[0]
+    assert back.status == "issued" and "served_on" not in back.detail
+
+
+# --- prosecution: the court, hearings, outcome -------------------------------------------------
+
+
+def _referral(school):
+    return record_action(school, pid(school), "prosecution_referral", date(2024, 3, 1))
+
+
+def test_hearings_are_kept_in_date_order_with_the_court(school):
+    from triage.casework import prosecution
+    from triage.casework.cases import describe_action
+
+    referral = _referral(school)
+    prosecution.record_hearing(school, referral.id, date(2024, 5, 2), "Riverside Magistrates")
+    done = prosecution.record_hearing(
+        school, referral.id, date(2024, 4, 4), "Riverside Magistrates"
+    )
+    assert [h["on"] for h in done.detail["hearings"]] == ["2024-04-04", "2024-05-02"]
+    assert "hearings 04/04/2024 (Riverside Magistrates), 02/05/2024" in describe_action(done)
+    with pytest.raises(prosecution.ProsecutionError, match="recorded already"):
+        prosecution.record_hearing(school, referral.id, date(2024, 4, 4), "Riverside")
+
+
+def test_the_outcome_closes_the_prosecution_and_a_fine_needs_its_amount(school):
+    from triage.casework import prosecution
+
+    referral = _referral(school)
+    with pytest.raises(prosecution.ProsecutionError, match="fine's amount"):
+        prosecution.record_outcome(school, referral.id, "fined", date(2024, 5, 2))
+    with pytest.raises(prosecution.ProsecutionError, match="takes no fine"):
+        prosecution.record_outcome(school, referral.id, "not_guilty", date(2024, 5, 2), fine=50)
+    done = prosecution.record_outcome(school, referral.id, "fined", date(2024, 5, 2), fine=120)
+    assert done.status == "done" and prosecution.outcome_text(done) == "Fined £120 on 02/05/2024"
+    with pytest.raises(prosecution.ProsecutionError, match="outcome already"):
+        prosecution.record_hearing(school, referral.id, date(2024, 6, 1), "Riverside")
+
+
+def test_only_a_prosecution_referral_takes_hearings(school):
+    from triage.casework import prosecution
+
+    letter = record_action(school, pid(school), "letter_sent", JAN)
+    with pytest.raises(prosecution.ProsecutionError, match="not a prosecution referral"):
+        prosecution.record_hearing(school, letter.id, JAN, "Riverside")
+
+
+def test_the_prosecution_command_records_hearings_and_the_outcome(school, capsys):
+    from triage.casework import prosecution
+
+    _referral(school)
+    db = str(school.path)
+    assert main(["prosecution", "hearing", AMY, "--on", "04/04/2024", "--court", "Riverside MC",
+                 "--db", db]) == 0  # fmt: skip
+    assert "hearings 04/04/2024 (Riverside MC)" in capsys.readouterr().out
+    assert main(["prosecution", "outcome", AMY, "fined", "--on", "02/05/2024", "--db", db]) == 1
+    assert "fine's amount" in capsys.readouterr().err
+    assert main(["prosecution", "outcome", AMY, "fined", "--on", "02/05/2024", "--fine", "120",
+                 "--db", db]) == 0  # fmt: skip
+    referral = actions_of(school, pid(school), "prosecution_referral")[0]
+    assert prosecution.outcome_text(referral) == "Fined £120 on 02/05/2024"
+
+
+def test_the_action_status_command_records_the_las_reply_and_service(school, capsys):
+    notice = issue_penalty_notice(
+        school, pid(school), MUM, JAN, requested=True, at=datetime(2026, 1, 1, 9)
+    )
+    db = str(school.path)
+    assert main(["action-status", AMY, "penalty_notice", "declined", "--db", db]) == 1
+    assert "say why" in capsys.readouterr().err
+    assert main(["action-status", AMY, "penalty_notice", "issued", "--date", "15/01/2024",
+                 "--db", db]) == 0  # fmt: skip
+    assert main(["action-status", AMY, "penalty_notice", "served", "--date", "17/01/2024",
+                 "--db", db]) == 0  # fmt: skip
+    back = actions_of(school, pid(school))[0]
+    assert back.id == notice.id and back.detail["served_on"] == "2024-01-17"

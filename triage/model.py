@@ -105,6 +105,8 @@ class Pupil(NamedTuple):
     date_of_birth: date | None = None  # None: not in the roster (treated as of school age)
     address: str | None = None  # the address lines, one text ("12 High St, Riverside")
     postcode: str | None = None  # upper case, one space ("RV1 2AB")
+    # Deleted from the admission register in the app (triage.casework.roll), from this day.
+    removed_on: date | None = None
 
     @property
     def forename(self) -> str:
@@ -129,7 +131,9 @@ class Pupil(NamedTuple):
         return self.ehc_plan or self.sen_support
 
     def on_roll(self, on: date) -> bool:
-        return self.date_left is None or self.date_left > on
+        """On roll on ``on``: not left (the MIS's leaving date) nor deleted from the roll
+        in the app by then."""
+        return all(left is None or left > on for left in (self.date_left, self.removed_on))
 
     def identity(self) -> dict[str, object]:
         """Who the pupil is, in the stable JSON shapes (``triage queue``, ``triage case``)."""

@@ -43,6 +43,8 @@ from triage.model import (
 )
 
 MISSING_EDUCATION_DAYS = 10
+# The 2024 registration regulations: the absence ground for deleting a name from the roll.
+ROLL_DELETION_ABSENCE_DAYS = 20
 PENALTY_NOTICE_SESSIONS = 10
 PENALTY_NOTICE_WEEKS = 10
 N_RECODE_SCHOOL_DAYS = 5
@@ -168,6 +170,14 @@ def unauthorised_run(
 def missing_education_threshold_reached(days: int) -> bool:
     """Working together to improve school attendance: 10 or more consecutive school days."""
     return days >= MISSING_EDUCATION_DAYS
+
+
+def roll_deletion_absence_reached(days: int) -> bool:
+    """The School Attendance (Pupil Registration) (England) Regulations 2024: a name may be
+    deleted on the absence ground after 20 continuous school days of unauthorised absence
+    (and reasonable enquiries by the school and the local authority, checked by
+    :mod:`triage.casework.roll`)."""
+    return days >= ROLL_DELETION_ABSENCE_DAYS
 
 
 # --- Illness ----------------------------------------------------------------------------

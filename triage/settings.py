@@ -180,6 +180,13 @@ SETTINGS: dict[str, Setting] = {
             "a Notice to Improve's longest improvement period, in weeks",
         ),
         Setting(
+            "penalty_notices_by",
+            "school",
+            _choice("school", "la"),
+            "who issues penalty notices: school, or la (the app records them as requested "
+            "from the local authority, which replies)",
+        ),
+        Setting(
             "weekend_marks",
             "no",
             _yes_no,

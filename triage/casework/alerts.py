@@ -20,6 +20,7 @@ from datetime import date, datetime
 
 from triage import rules
 from triage.casework.cases import next_reviews, open_actions
+from triage.casework.roll import notifications as cme_notifications
 from triage.casework.timetables import PART_TIME_CODE, timetable_alerts, timetables_of
 from triage.codes import ATTENDING_CODES, POSSIBLE_CODES, UNAUTHORISED_CODES
 from triage.dates import dmy, local_stamp
@@ -299,11 +300,11 @@ def alerts_for(
     of_age = {p.id for p in pupils if rules.of_compulsory_school_age(p.date_of_birth, on)}
     found = [a for a in found if a.kind not in SCHOOL_AGE_KINDS or a.pupil_id in of_age]
 
-    # Children missing education: no alert once the local authority is recorded as told
-    # on or after the day it arose.
+    # Children missing education: no alert once the local authority is recorded as told,
+    # with its reference (triage.casework.roll.notify_la), on or after the day it arose.
     told: dict[int, date] = {}
-    for action in open_actions(store, "la_notified_cme"):
-        told[action.pupil_id] = max(action.on, told.get(action.pupil_id, action.on))
+    for notified in cme_notifications(store, ids):
+        told[notified.pupil_id] = max(notified.on, told.get(notified.pupil_id, notified.on))
     found = [
         a
         for a in found

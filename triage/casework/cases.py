@@ -18,7 +18,7 @@ functions over plain rows. The statements are in :mod:`triage.store.cases`. See
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -98,7 +98,19 @@ BARRIERS = (
 )
 
 ACTION_STATUSES = ("open", "done", "cancelled")
-PENALTY_STATUSES = ("issued", "paid", "unpaid", "withdrawn")
+# A penalty notice's statuses (triage.casework.penalties.NOTICE_MOVES): requested from the
+# local authority, its reply, service, the outcome. "paid" (no amount) is from before.
+PENALTY_STATUSES = (
+    "requested",
+    "issued",
+    "declined",
+    "served",
+    "paid",
+    "paid_80",
+    "paid_160",
+    "unpaid",
+    "withdrawn",
+)
 
 
 class NeedsConfirmation(Exception):
@@ -493,11 +505,20 @@ def record_action(
 
 
 def set_action_status(
-    store: Store, action_id: int, status: str, *, note: str | None = None
+    store: Store,
+    action_id: int,
+    status: str,
+    *,
+    note: str | None = None,
+    detail: Mapping[str, Any] | Callable[[Action], Mapping[str, Any]] | None = None,
+    check: Callable[[Action], None] | None = None,
 ) -> Action:
-    """Change an action's status (e.g. a referral ``done``, a notice ``paid``) in one
+    """Change an action's status (e.g. a referral ``done``, a notice ``paid_80``) in one
     transaction with an ``action-status`` audit event holding the before and after.
-    Enforce kinds need a lead. ``note``, when given, replaces the action's note."""
+    Enforce kinds need a lead. ``note``, when given, replaces the action's note;
+    ``detail`` (or ``detail(before)``), when given, is merged into the action's detail (a
+    notice's date of service, a prosecution's hearings); ``check(before)`` may refuse the
+    change (raising), inside the transaction. Undo puts the status, note and detail back."""
     note = (printable(note).strip() or None) if note else None
     with store.transaction():
         before = _action_by_id(store, action_id)
@@ -508,9 +529,18 @@ def set_action_status(
         else:
             require_writer(store)
         _check_status(before.kind, status)
-        if status == before.status and note is None:
+        if check is not None:
+            check(before)
+        changes = detail(before) if callable(detail) else detail
+        new_detail = {**before.detail, **(changes or {})}
+        if status == before.status and note is None and new_detail == dict(before.detail):
             raise ValueError(f"the {before.label.lower()} is already {status}")
+        try:
+            detail_json = json.dumps(new_detail, sort_keys=True, ensure_ascii=False)
+        except TypeError as exc:
+            raise ValueError(f"the detail cannot be stored: {exc}") from exc
         new_note = note if note is not None else before.note
+        changed = new_detail != dict(before.detail)
         store.audit(
             "action-status",
             "pupil",
@@ -518,11 +548,15 @@ def set_action_status(
             {
                 "action_id": action_id,
                 "kind": before.kind,
-                "before": {"status": before.status, "note": before.note},
-                "after": {"status": status, "note": new_note},
+                "before": {"status": before.status, "note": before.note}
+                | ({"detail": dict(before.detail)} if changed else {}),
+                "after": {"status": status, "note": new_note}
+                | ({"detail": new_detail} if changed else {}),
             },
         )
         case_rows.update_action_status(store, action_id, status, new_note)
+        if changed:
+            case_rows.update_action_detail(store, action_id, detail_json)
         after = _action_by_id(store, action_id)
     assert after is not None
     return after
@@ -578,8 +612,26 @@ def describe_action(action: Action) -> str:
         if action.kind == "review_held":
             word = "next review"
         parts.append(f"{word} {dmy(action.due_date)}")
+    if action.kind == "prosecution_referral":
+        from triage.casework import prosecution  # it builds on this module
+
+        parts += [t for t in (prosecution.hearings_text(action),) if t]
+        if prosecution.outcome_text(action):
+            parts.append("outcome: " + prosecution.outcome_text(action))
+    if action.kind == "penalty_notice":
+        for key, words in (
+            ("requested_on", "requested from the LA"),
+            ("issued_on", "issued by the LA"),
+            ("declined_on", "declined by the LA"),
+            ("served_on", "served"),
+            ("paid_on", "paid"),
+        ):
+            if d.get(key):
+                parts.append(f"{words} {dmy(date.fromisoformat(d[key]))}")
     if action.status:
-        parts.append(action.status)
+        parts.append(
+            action.status.replace("_", " at £") if "paid_" in action.status else action.status
+        )
     if action.note:
         parts.append(action.note)
     return "; ".join(parts)
@@ -719,6 +771,26 @@ def _leave_and_timetable_entries(store: Store, pupil_id: int) -> list[TimelineEn
     return entries
 
 
+def _roll_entries(store: Store, pupil_id: int) -> list[TimelineEntry]:
+    """A deletion from the roll; enquiries about a child missing education; the local
+    authority told."""
+    from triage.casework import roll
+
+    entries = [
+        TimelineEntry(d.at, d.officer, "roll", roll.describe_deletion(d), d.event_id)
+        for d in roll.deletions(store, [pupil_id])
+    ]
+    entries += [
+        TimelineEntry(e.at, e.officer, "cme", roll.describe_enquiry(e), e.event_id)
+        for e in roll.enquiries(store, [pupil_id])
+    ]
+    entries += [
+        TimelineEntry(n.at, n.officer, "cme", roll.describe_notification(n), n.event_id)
+        for n in roll.notifications(store, [pupil_id])
+    ]
+    return entries
+
+
 def timeline(
     store: Store, pupil_id: int, *, ladder: bool = False, now: datetime | None = None
 ) -> list[TimelineEntry]:
@@ -779,6 +851,7 @@ def timeline(
             )
         )
     entries.extend(_leave_and_timetable_entries(store, pupil_id))
+    entries.extend(_roll_entries(store, pupil_id))
     for action in actions_of(store, pupil_id):
         entries.append(
             TimelineEntry(

@@ -44,7 +44,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from triage import rules, settings
-from triage.casework import alerts, cases
+from triage.casework import alerts, cases, roll
 from triage.casework.alerts import Alert
 from triage.casework.cases import Action, Patterns, Suggestion, TimelineEntry
 from triage.casework.leave import LeaveRequest, leave_requests
@@ -120,6 +120,9 @@ class CaseSummary:
     to_do: tuple[cases.StepToDo, ...] = ()  # the calling ladder's steps not done yet, on ``on``
     leave: tuple[LeaveRequest, ...] = ()  # leave requests, the latest leave first
     timetables: tuple[Timetable, ...] = ()  # part-time timetables, the latest first
+    deletion: roll.Deletion | None = None  # deleted from the roll in the app
+    cme_enquiries: tuple[roll.Enquiry, ...] = ()  # the latest first
+    cme_notifications: tuple[roll.CmeNotification, ...] = ()  # the latest first
     stage_names: Mapping[str, str] = field(default_factory=dict)  # DfE -> the school's
 
     def name_of(self, stage: str) -> str:
@@ -199,6 +202,9 @@ def load_case(store: Store, pupil_id: int, on: date, now: datetime | None = None
         to_do=tuple(cases.ladder_to_do(store, pupil_id, on, now)),
         leave=tuple(leave_requests(store, [pupil_id])),
         timetables=tuple(timetables_of(store, [pupil_id])),
+        deletion=roll.deletion_of(store, pupil_id),
+        cme_enquiries=tuple(roll.enquiries(store, [pupil_id])),
+        cme_notifications=tuple(roll.notifications(store, [pupil_id])),
         stage_names=settings.stage_names(store),
     )
 
@@ -297,6 +303,9 @@ def case_as_dict(case: CaseSummary) -> dict[str, Any]:
         ],
         "leave_requests": [leave_record(r) for r in case.leave],
         "part_time_timetables": [timetable_record(t) for t in case.timetables],
+        "roll_deletion": roll.deletion_record(case.deletion) if case.deletion else None,
+        "cme_enquiries": [roll.enquiry_record(e) for e in case.cme_enquiries],
+        "cme_notifications": [roll.notification_record(n) for n in case.cme_notifications],
         "timeline": [
             {"at": e.when.isoformat(), "officer": e.officer, "kind": e.kind, "text": e.text}
             for e in case.timeline

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from triage import settings
 from triage.casework import penalties
-from triage.casework.cases import _write_action
+from triage.casework.cases import Action, _write_action, actions_of
 from triage.dates import local_stamp, long_date, twelve_hour
 from triage.model import RECEPTION, AttendanceSummary, Contact, Mark, Pupil
 from triage.officers import require_writer
@@ -106,6 +106,9 @@ FIELDS: dict[str, str] = {
     "meeting_date": "the meeting's date, e.g. Tuesday 1 December 2026 (--meeting-date)",
     "meeting_time": "the meeting's time, e.g. 9:30am (--meeting-time)",
     "meeting_place": "where the meeting is (--meeting-place, default the school's name)",
+    "support_offered": "the support already offered, from the actions recorded on the case "
+    "(meetings, support plans, referrals, an attendance contract), each with its date; "
+    "'none recorded' when there is none",
     "leave_dates": "the leave asked for, e.g. Monday 11 January 2027 (afternoon) to …: the "
     "pupil's latest decided leave request",
     "leave_reason": "the reason the parent gave for the leave",
@@ -463,6 +466,35 @@ def leave_fields(request) -> dict[str, str]:  # request: triage.casework.leave.L
     }
 
 
+# The actions that count as support offered (a Notice to Improve states them), in the
+# words a letter to a parent uses.
+SUPPORT_OFFERED_KINDS = {
+    "meeting_held": "a meeting with you",
+    "in_school_support_plan": "an in-school support plan",
+    "early_help_referral": "an Early Help referral",
+    "agency_referral": "a referral to other services (health, SEND or whole-family support)",
+    "attendance_contract": "an attendance contract",
+}
+
+
+def support_offered(actions: Sequence[Action], on: date) -> str:
+    """The support recorded on the case up to ``on``, oldest first, one sentence: "a
+    meeting with you (about: transport) on 3 November 2026; an Early Help referral on …"."""
+    offered = sorted(
+        (a for a in actions if a.kind in SUPPORT_OFFERED_KINDS and a.on <= on),
+        key=lambda a: (a.on, a.id),
+    )
+    if not offered:
+        return "none recorded"
+    parts = []
+    for a in offered:
+        text = SUPPORT_OFFERED_KINDS[a.kind]
+        if a.barriers:
+            text += f" (about: {', '.join(a.barriers)})"
+        parts.append(f"{text} on {long_date(a.on)}")
+    return "; ".join(parts)
+
+
 def write_letters(
     store: Store,
     template: str,
@@ -548,6 +580,8 @@ def write_letters(
         )
         if fields_used & LEAVE_FIELDS:
             values.update(leave_fields(_leave_decided(store, pupil)))
+        if "support_offered" in fields_used:
+            values["support_offered"] = support_offered(actions_of(store, pupil.id), on)
         target = (out / _file_name(pupil, chosen, fmt)).absolute()
         rendered.append((pupil, target, render(chosen, values, fmt)))
 

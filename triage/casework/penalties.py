@@ -256,9 +256,11 @@ def issue_penalty_notice(
     *,
     note: str | None = None,
     override: str | None = None,
+    requested: bool = False,
     at: datetime | None = None,
 ) -> Action:
-    """Record a penalty notice (status ``issued``) to a parent for this pupil, as
+    """Record a penalty notice (status ``issued``; with ``requested``, ``requested``: asked
+    of the local authority, which issues it, on ``on``) to a parent for this pupil, as
     :func:`next_notice` decides it, in one transaction with one ``action`` audit event
     that keeps the unauthorised sessions it relies on. Only a lead may. Raises
     :class:`ThirdNoticeRefused` for a third notice within 3 years and
@@ -288,6 +290,8 @@ def issue_penalty_notice(
             "sessions": [[m.date.isoformat(), m.session, m.code] for m in decision.sessions],
             "override": override if decision.below_threshold or override else None,
         }
+        if requested:
+            detail["requested_on"] = on.isoformat()
         return _write_action(
             store,
             pupil_id,
@@ -295,21 +299,64 @@ def issue_penalty_notice(
             on,
             note=note,
             due_date=decision.full_by,
-            status="issued",
+            status="requested" if requested else "issued",
             detail=detail,
             stamp=stamp,
         )
 
 
 NEXT_STEPS = {
+    "issued": (
+        "Issued by the local authority: record the date it is served; the 21 and 28 days "
+        "to pay run from service."
+    ),
+    "declined": "Declined by the local authority: the reason is kept with the notice.",
+    "served": "Served: the 21 days (£80) and 28 days (£160) to pay run from today.",
     "paid": "Paid: the parent cannot be prosecuted for the absence this notice covered.",
+    "paid_80": (
+        "Paid at £80 within 21 days: the parent cannot be prosecuted for the absence this "
+        "notice covered."
+    ),
+    "paid_160": (
+        "Paid at £160 within 28 days: the parent cannot be prosecuted for the absence this "
+        "notice covered."
+    ),
     "unpaid": (
         "Not paid within 28 days: the local authority decides whether to prosecute under "
-        "section 444 of the Education Act 1996; record a prosecution referral if it goes "
-        "ahead. The notice itself is not re-issued."
+        "section 444 of the Education Act 1996 (prosecution considered); record a "
+        "prosecution referral if it goes ahead. The notice itself is not re-issued."
     ),
     "withdrawn": "Withdrawn: it no longer counts towards the limit of two in 3 years.",
 }
+# Where a notice may go from each status (the local authority issues many areas' notices):
+# requested -> the LA's reply; issued or served -> paid, unpaid or withdrawn.
+NOTICE_MOVES: dict[str, tuple[str, ...]] = {
+    "requested": ("issued", "declined", "withdrawn"),
+    "issued": ("served", "paid_80", "paid_160", "unpaid", "withdrawn"),
+    "served": ("paid_80", "paid_160", "unpaid", "withdrawn"),
+    "unpaid": ("withdrawn",),
+}
+# The day each status was reached is kept in the notice's detail under this name.
+STATUS_DATES = {
+    "issued": "issued_on",
+    "declined": "declined_on",
+    "served": "served_on",
+    "paid_80": "paid_on",
+    "paid_160": "paid_on",
+    "paid": "paid_on",
+    "unpaid": "unpaid_on",
+    "withdrawn": "withdrawn_on",
+}
+
+
+def pay_by(notice: Action) -> tuple[date | None, date]:
+    """The last days to pay £80 (a first notice only) and at all: from the date of service
+    when one is recorded, else from the date of issue."""
+    served = notice.detail.get("served_on")
+    start = date.fromisoformat(served) if served else notice.on
+    full_by = start + timedelta(days=FULL_DAYS)
+    reduced = notice.detail.get("reduced_amount")
+    return (start + timedelta(days=REDUCED_DAYS) if reduced else None), full_by
 
 
 def set_notice_status(
@@ -320,36 +367,68 @@ def set_notice_status(
     on: date | None = None,
     note: str | None = None,
 ) -> NoticeOutcome:
-    """Mark a penalty notice ``paid``, ``unpaid`` or ``withdrawn`` (a lead only), with the
-    next step. ``unpaid`` only once its 28 days have passed (``on``, default today)."""
+    """Move a penalty notice on (a lead only), with the next step, by :data:`NOTICE_MOVES`:
+    the local authority's reply to a request (``issued``, or ``declined`` with the reason
+    in ``note``), the date of service (``served``), the outcome (``paid_80`` within 21 days
+    of service for a first notice, ``paid_160``, ``unpaid`` only once the 28 days have
+    passed, ``withdrawn``). ``on`` (default today) is kept as the day of the status.
+    ``paid`` (no amount) is still accepted from the statuses before these."""
     if status not in NEXT_STEPS:
         raise ValueError(f"a penalty notice is {', '.join(NEXT_STEPS)}, not {status!r}")
     row = case_rows.action_by_id(store, action_id)
     if row is None or row.kind != "penalty_notice":
         raise ValueError(f"action {action_id} is not a penalty notice")
-    full_by = date.fromisoformat(row.due_date) if row.due_date else None
     today = on or date.today()
-    if status == "unpaid" and full_by is not None and today <= full_by:
-        raise ValueError(f"the notice can still be paid until {dmy(full_by)}")
-    action = set_action_status(store, action_id, status, note=note)
+    if status == "declined" and not (note and note.strip()):
+        raise ValueError("say why the local authority declined to issue the notice")
+
+    def check(before: Action) -> None:
+        current = before.status or "issued"
+        allowed = NOTICE_MOVES.get(current, ())
+        if status not in allowed and not (status == "paid" and "paid_160" in allowed):
+            raise ValueError(
+                f"a notice that is {current} cannot become {status}"
+                + (f" (it may become {', '.join(allowed)})" if allowed else "")
+            )
+        if today < before.on:
+            raise ValueError(f"{dmy(today)} is before the notice ({dmy(before.on)})")
+        reduced_by, full_by = pay_by(before)
+        if status == "unpaid" and today <= full_by:
+            raise ValueError(f"the notice can still be paid until {dmy(full_by)}")
+        if status == "paid_80" and reduced_by is None:
+            raise ValueError("a second notice has no reduced rate: it is paid at £160")
+        if status == "paid_80" and reduced_by is not None and today > reduced_by:
+            raise ValueError(f"£80 was payable until {dmy(reduced_by)}; after that it is £160")
+
+    action = set_action_status(
+        store,
+        action_id,
+        status,
+        note=note,
+        detail={STATUS_DATES[status]: today.isoformat()},
+        check=check,
+    )
     return NoticeOutcome(action, NEXT_STEPS[status])
 
 
 # --- any action's status --------------------------------------------------------------------
 
-FINAL_STATUSES = ("done", "cancelled", "paid", "withdrawn")
+FINAL_STATUSES = ("done", "cancelled", "paid", "paid_80", "paid_160", "declined", "withdrawn")
 
 
 def changeable(actions: Iterable[Action]) -> list[Action]:
     """The actions whose status can still move on (open, issued or unpaid), newest first:
-    a Notice to Improve to mark done, a referral cancelled, a penalty notice paid."""
+    a Notice to Improve to mark done, a referral cancelled, a penalty notice paid; a
+    prosecution referral's outcome is recorded with :mod:`triage.casework.prosecution`."""
     return [a for a in actions if a.status not in FINAL_STATUSES]
 
 
 def statuses_for(action: Action) -> tuple[str, ...]:
     """The statuses an action may be moved to: a penalty notice's by the Framework
-    (:data:`NEXT_STEPS`), any other's open, done or cancelled."""
-    allowed = tuple(NEXT_STEPS) if action.kind == "penalty_notice" else ACTION_STATUSES
+    (:data:`NOTICE_MOVES`), any other's open, done or cancelled."""
+    if action.kind == "penalty_notice":
+        return NOTICE_MOVES.get(action.status or "issued", ())
+    allowed = ACTION_STATUSES
     return tuple(s for s in allowed if s != (action.status or "open"))
 
 

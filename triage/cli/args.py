@@ -193,6 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_case_parsers(sub, [common])
     add_config_parser(sub, [common])
     add_leave_parsers(sub, [common])
+    add_roll_parsers(sub, [common])
     add_maintenance_parsers(sub, [common])
     add_send_parser(sub, [common])
     return parser
@@ -437,13 +438,38 @@ def add_case_parsers(subparsers: Subparsers, parents: Sequence[argparse.Argument
     status.add_argument(
         "status",
         metavar="STATUS",
-        help="done, cancelled, open; a penalty notice: paid, unpaid, withdrawn",
+        help=(
+            "done, cancelled, open; a penalty notice: issued, declined (--note: the LA's "
+            "reason), served, paid_80, paid_160, unpaid, withdrawn"
+        ),
     )
     status.add_argument("--note", help="replaces the action's note")
     status.add_argument(
         "--date", type=date_arg, default=argparse.SUPPRESS, help="as on this day (dd/mm/yyyy)"
     )
-    for p in (case, al, chron, status):
+    pros = subparsers.add_parser(
+        "prosecution",
+        parents=list(parents),
+        help="a prosecution (s444): its hearings and outcome, on the newest referral (a lead)",
+    )
+    psub = pros.add_subparsers(dest="prosecution_command", metavar="ACTION", required=True)
+    hearing = psub.add_parser("hearing", parents=list(parents), help="a hearing (held or listed)")
+    hearing.add_argument("upn", metavar="UPN")
+    hearing.add_argument("--on", type=date_arg, required=True, metavar="D")
+    hearing.add_argument("--court", required=True, help="e.g. Riverside Magistrates' Court")
+    hearing.add_argument("--note")
+    outcome = psub.add_parser("outcome", parents=list(parents), help="the court's outcome")
+    outcome.add_argument("upn", metavar="UPN")
+    outcome.add_argument(
+        "outcome",
+        metavar="OUTCOME",
+        help="fined, parenting_order, conditional_discharge, absolute_discharge, "
+        "community_order, withdrawn or not_guilty",
+    )
+    outcome.add_argument("--on", type=date_arg, required=True, metavar="D")
+    outcome.add_argument("--fine", type=int, metavar="POUNDS", help="fined: the amount")
+    outcome.add_argument("--note")
+    for p in (case, al, chron, status, pros):
         p.set_defaults(func=Command("triage.cli.case:run_case_command"))
 
 
@@ -511,6 +537,71 @@ def add_leave_parsers(subparsers: Subparsers, parents: Sequence[argparse.Argumen
     tl.add_argument("--upn", help="one pupil's only")
     tl.add_argument("--format", choices=("text", "json"), default="text")
     t.set_defaults(func=Command("triage.cli.leave:run_timetable_command"))
+
+
+def add_roll_parsers(subparsers: Subparsers, parents: Sequence[argparse.ArgumentParser]) -> None:
+    """``triage roll grounds|remove|list`` and ``triage cme enquiry|notify|list``: leaving
+    the roll and children missing education (:mod:`triage.cli.roll`)."""
+    p = subparsers.add_parser(
+        "roll", parents=list(parents), help="leaving the roll: deletions on a lawful ground"
+    )
+    rsub = p.add_subparsers(dest="roll_command", metavar="ACTION", required=True)
+    gr = rsub.add_parser(
+        "grounds", parents=list(parents), help="the grounds a deletion may give (on a day)"
+    )
+    gr.add_argument("upn")
+    gr.add_argument("--on", type=date_arg, metavar="D", help="the deletion day (default: today)")
+    rm = rsub.add_parser(
+        "remove", parents=list(parents), help="delete a name from the roll (a lead)"
+    )
+    rm.add_argument("upn")
+    rm.add_argument(
+        "ground",
+        metavar="GROUND",
+        help="other_school, home_education, moved_away, permanent_exclusion, died, "
+        "not_continuing, medically_unfit or absence_20_days (see: roll grounds UPN)",
+    )
+    rm.add_argument("--on", type=date_arg, required=True, metavar="D", help="the deletion day")
+    rm.add_argument(
+        "--la-told", type=date_arg, required=True, metavar="D", help="when the LA was told"
+    )
+    rm.add_argument("--how", required=True, help="how the LA was told (email, portal, letter…)")
+    rm.add_argument("--reference", help="the local authority's reference")
+    rm.add_argument("--school", help="other_school: the school now attended")
+    rm.add_argument(
+        "--notice-received",
+        type=date_arg,
+        metavar="D",
+        help="home_education: the day the parent's written notice came",
+    )
+    rm.add_argument("--note")
+    rl = rsub.add_parser("list", parents=list(parents), help="list deletions from the roll")
+    rl.add_argument("--upn", help="one pupil's only")
+    rl.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(func=Command("triage.cli.roll:run_roll_command"))
+
+    c = subparsers.add_parser(
+        "cme", parents=list(parents), help="children missing education: enquiries, the LA told"
+    )
+    csub = c.add_subparsers(dest="cme_command", metavar="ACTION", required=True)
+    en = csub.add_parser("enquiry", parents=list(parents), help="record an enquiry made")
+    en.add_argument("upn")
+    en.add_argument("--on", type=date_arg, metavar="D", help="the day (default: today)")
+    en.add_argument("--by", required=True, choices=("school", "la"), help="whose enquiry")
+    en.add_argument("--person", required=True, help="who made it")
+    en.add_argument("--contacted", required=True, help="whom: a parent, a school, an agency")
+    en.add_argument("--what", required=True, help="what was done and found")
+    no = csub.add_parser("notify", parents=list(parents), help="the LA was told (clears the alert)")
+    no.add_argument("upn")
+    no.add_argument("--on", type=date_arg, metavar="D", help="the day (default: today)")
+    no.add_argument("--reference", required=True, help="the local authority's reference")
+    no.add_argument("--how", required=True, help="how it was told (email, portal, phone…)")
+    no.add_argument("--person", help="who at the local authority")
+    no.add_argument("--reply", help="the local authority's reply")
+    cl = csub.add_parser("list", parents=list(parents), help="list enquiries and notifications")
+    cl.add_argument("--upn", help="one pupil's only")
+    cl.add_argument("--format", choices=("text", "json"), default="text")
+    c.set_defaults(func=Command("triage.cli.roll:run_cme_command"))
 
 
 def add_config_parser(subparsers: Subparsers, parents: Sequence[argparse.ArgumentParser]) -> None:

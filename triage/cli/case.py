@@ -78,6 +78,8 @@ def run_case_command(args: argparse.Namespace, db_path: Path) -> int:
             return _chronology(store, args)
         if args.command == "action-status":
             return _action_status(store, args)
+        if args.command == "prosecution":
+            return _prosecution(store, args)
     raise CaseError(f"{args.command!r} is not a case command")
 
 
@@ -129,6 +131,25 @@ def _action_status(store: Store, args: argparse.Namespace) -> int:
     print(f"{done.label} of {dmy(done.on)} for {pupil.display_name}: {args.status}")
     if outcome.next_step:
         print(outcome.next_step)
+    return 0
+
+
+def _prosecution(store: Store, args: argparse.Namespace) -> int:
+    """A hearing or the outcome, on the pupil's newest prosecution referral."""
+    from triage.casework import prosecution
+    from triage.casework.cases import actions_of, describe_action
+
+    pupil = chronology.find_pupil(store, args.upn)
+    referrals = actions_of(store, pupil.id, prosecution.PROSECUTION_KIND)
+    if not referrals:
+        raise CaseError(f"{pupil.display_name} has no prosecution referral recorded")
+    if args.prosecution_command == "hearing":
+        done = prosecution.record_hearing(store, referrals[0].id, args.on, args.court, args.note)
+    else:
+        done = prosecution.record_outcome(
+            store, referrals[0].id, args.outcome, args.on, fine=args.fine, note=args.note
+        )
+    print(f"{pupil.display_name}: {describe_action(done)}")
     return 0
 
 

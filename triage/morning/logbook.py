@@ -32,6 +32,7 @@ from triage.store.logbook import (
     pupils_of_event,
     recode_marks,
     recodes_of,
+    restore_action_detail,
     restore_action_status,
     restore_mark,
     restore_stage,
@@ -50,6 +51,13 @@ LEAVE_AND_TIMETABLE_ACTIONS = (
     "timetable-la",
     "timetable-end",
 )
+# Leaving the roll and children missing education (triage.casework.roll): each writes one
+# row, which undo marks undone.
+ROLL_ACTIONS = {
+    "roll-deletion": "roll_deletions",
+    "cme-enquiry": "cme_records",
+    "cme-notified": "cme_records",
+}
 UNDOABLE = (
     "attempt",
     "reason",
@@ -61,6 +69,7 @@ UNDOABLE = (
     "ack",
     "dsl-told",
     *LEAVE_AND_TIMETABLE_ACTIONS,
+    *ROLL_ACTIONS,
 )
 
 
@@ -399,19 +408,25 @@ def _undo_case_rows(store: Store, target: int, action: str, undo_id: int, pupils
         detail = json.loads(detail_json) if detail_json else {}
         before, after = detail.get("before") or {}, detail.get("after") or {}
         if detail.get("action_id") is not None:
-            restored += restore_action_status(
+            put_back = restore_action_status(
                 store,
                 detail["action_id"],
                 before.get("status"),
                 before.get("note"),
                 after.get("status"),
             )
+            if put_back and "detail" in before:  # a date of service, a hearing, an outcome
+                restore_action_detail(store, detail["action_id"], before["detail"])
+            restored += put_back
             if entity_id is not None:  # the pupil whose action it is
                 pupils.add(int(entity_id))
     elif action == "ack":
         pupils.update(withdraw_acks_of(store, target))
     elif action in LEAVE_AND_TIMETABLE_ACTIONS:
         _undo_leave_and_timetables(store, target, action, undo_id, pupils)
+    elif action in ROLL_ACTIONS:
+        pupils.update(pupils_of_event(store, ROLL_ACTIONS[action], target))
+        mark_undone(store, ROLL_ACTIONS[action], target, undo_id)
     return restored
 
 

@@ -76,6 +76,11 @@ def header_text(case: CaseSummary, acknowledge_key: str | None = None) -> Group:
     if p.date_left:
         who.append(f"  left {_dmy(p.date_left)}", style="bold")
     lines = [who, stage_text(case)]
+    if case.deletion is not None:  # deleted from the roll in the app: off the queue since
+        d = case.deletion
+        off = Text(f"Off the roll from {_dmy(d.deleted_on)}: {d.ground_label}", style="bold red")
+        off.append(f" (LA told {_dmy(d.la_told_on)})", style="")
+        lines.append(off)
     waiting = case.open_alerts
     if waiting:
         key = f" ({acknowledge_key})" if acknowledge_key else ""

@@ -328,7 +328,7 @@ class Store:
     # --- reads -----------------------------------------------------------------------
 
     def pupils(self, ids: Iterable[int] | None = None) -> list[Pupil]:
-        sql = "SELECT * FROM pupils"
+        sql = f"SELECT *, {_REMOVED_ON} FROM pupils"
         params: tuple[Any, ...] = ()
         if ids is not None:
             id_list = list(ids)
@@ -339,7 +339,9 @@ class Store:
         return [_pupil_from_row(dict(zip(names, row, strict=True))) for row in cur]
 
     def pupil_by_upn(self, upn: str) -> Pupil | None:
-        cur = self.conn.execute("SELECT * FROM pupils WHERE upn = ?", (upn.strip().upper(),))
+        cur = self.conn.execute(
+            f"SELECT *, {_REMOVED_ON} FROM pupils WHERE upn = ?", (upn.strip().upper(),)
+        )
         row = cur.fetchone()
         if row is None:
             return None
@@ -501,11 +503,14 @@ class Store:
         marked N in this session: the morning queue, worked or not (only ``pupil_ids``'
         when given)."""
         some = "" if pupil_ids is None else f" AND pupil_id IN ({placeholders(pupil_ids)})"
+        # A pupil deleted from the roll (on or before the day) is never queued again.
         return {
             pid: (code, bool(amended))
             for pid, code, amended in self.conn.execute(
                 "SELECT pupil_id, code, amended FROM marks"
-                f" WHERE date = ? AND session = ? AND queued = 1{some}",
+                f" WHERE date = ? AND session = ? AND queued = 1{some}"
+                " AND NOT EXISTS (SELECT 1 FROM roll_deletions d WHERE d.pupil_id ="
+                " marks.pupil_id AND d.undone_event_id IS NULL AND d.deleted_on <= marks.date)",
                 (on.isoformat(), session, *(pupil_ids or ())),
             )
         }
@@ -526,6 +531,13 @@ class Store:
         return list(self.db.query(sql))
 
 
+# The day a pupil was deleted from the roll in the app (the earliest deletion not undone).
+_REMOVED_ON = (
+    "(SELECT MIN(d.deleted_on) FROM roll_deletions d WHERE d.pupil_id = pupils.id"
+    " AND d.undone_event_id IS NULL) AS removed_on"
+)
+
+
 def _pupil_from_row(row: dict[str, Any]) -> Pupil:
     return Pupil(
         id=row["id"],
@@ -541,6 +553,7 @@ def _pupil_from_row(row: dict[str, Any]) -> Pupil:
         date_of_birth=_row_date(row["date_of_birth"]),
         address=row["address"],
         postcode=row["postcode"],
+        removed_on=_row_date(row.get("removed_on")),
         **{flag: bool(row[flag]) for flag in PUPIL_FLAGS},
     )
 

@@ -169,6 +169,10 @@ def update_action_status(store: Store, action_id: int, status: str, note: str | 
     )
 
 
+def update_action_detail(store: Store, action_id: int, detail: str | None) -> None:
+    store.conn.execute("UPDATE actions SET detail = ? WHERE id = ?", (detail, action_id))
+
+
 def has_action_of(store: Store, pupil_id: int, kinds: Iterable[str]) -> bool:
     """Whether the pupil has any action of one of ``kinds``."""
     kinds = sorted(kinds)

@@ -8,6 +8,7 @@ and write rows.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, NamedTuple
@@ -188,6 +189,8 @@ _UNDONE_BY_EVENT = (
     "leave_requests",
     "part_time_timetables",
     "timetable_reviews",
+    "roll_deletions",
+    "cme_records",
 )
 
 
@@ -292,6 +295,14 @@ def restore_action_status(
         "UPDATE actions SET status = ?, note = ? WHERE id = ? AND status IS ?",
         (status, note, action_id, if_status),
     ).rowcount
+
+
+def restore_action_detail(store: Store, action_id: int, detail: dict[str, object]) -> None:
+    """Give an action back the detail an undone status change replaced."""
+    store.conn.execute(
+        "UPDATE actions SET detail = ? WHERE id = ?",
+        (json.dumps(detail, sort_keys=True, ensure_ascii=False) if detail else None, action_id),
+    )
 
 
 def withdraw_acks_of(store: Store, event_id: int) -> list[int]:

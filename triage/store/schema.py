@@ -506,6 +506,39 @@ def _v12_family_numbers(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v13_roll_and_cme(db: sqlite_utils.Database) -> None:
+    """Leaving the roll (the 2024 registration regulations: a deletion on a lawful ground,
+    the local authority told) and children missing education (the enquiries made, the
+    local authority told with its reference, its reply). Each row is one officer's record,
+    points at the audit event that wrote it and is marked undone, never deleted."""
+    db.execute(
+        "CREATE TABLE roll_deletions ("
+        " id INTEGER PRIMARY KEY,"
+        " pupil_id INTEGER NOT NULL REFERENCES pupils(id),"
+        " ground TEXT NOT NULL, deleted_on TEXT NOT NULL,"
+        " detail TEXT,"  # JSON: what the ground needs (the other school, the parent's notice)
+        " la_told_on TEXT NOT NULL, la_told_how TEXT NOT NULL, la_reference TEXT,"
+        " note TEXT, event_id INTEGER NOT NULL REFERENCES events(id), at TEXT NOT NULL,"
+        " officer TEXT NOT NULL, undone_event_id INTEGER REFERENCES events(id))"
+    )
+    db.execute("CREATE INDEX roll_deletions_pupil ON roll_deletions (pupil_id, deleted_on)")
+    db.execute(
+        "CREATE TABLE cme_records ("
+        " id INTEGER PRIMARY KEY,"
+        " pupil_id INTEGER NOT NULL REFERENCES pupils(id),"
+        " kind TEXT NOT NULL CHECK (kind IN ('enquiry', 'notified')),"
+        " made_on TEXT NOT NULL,"
+        " made_by TEXT CHECK (made_by IN ('school', 'la')),"  # an enquiry's: whose it was
+        " person TEXT,"  # who made it (an enquiry) or who at the LA was told (a notification)
+        " contacted TEXT,"  # an enquiry: whom it was made of (a parent, a school, an agency)
+        " what TEXT,"  # an enquiry: what was done and found
+        " how TEXT, reference TEXT, reply TEXT,"  # a notification: how, the LA's ref, reply
+        " event_id INTEGER NOT NULL REFERENCES events(id), at TEXT NOT NULL,"
+        " officer TEXT NOT NULL, undone_event_id INTEGER REFERENCES events(id))"
+    )
+    db.execute("CREATE INDEX cme_records_pupil ON cme_records (pupil_id, made_on)")
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v1_core,
     _v2_audit,
@@ -519,5 +552,6 @@ MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v10_leave_and_timetables,
     _v11_outbox,
     _v12_family_numbers,
+    _v13_roll_and_cme,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
