@@ -605,3 +605,20 @@ def test_a_server_that_refuses_the_sender_stops_the_batch_without_spending_tries
     assert report.stopped is not None and "refused the sender" in report.stopped
     assert [(r.state, r.tries) for r in session_outbox(school, ON, AM)] == [("queued", 0)] * 3
     assert box.received == []
+
+
+def test_a_mail_server_without_a_login_is_greeted_before_the_first_message(
+    school: Store,
+) -> None:
+    from aiosmtpd.controller import Controller
+
+    box, port = Mailbox(), free_port()
+    controller = Controller(box, hostname="127.0.0.1", port=port)  # no AUTH
+    controller.start()
+    try:
+        set_value(school, "smtp_port", str(port))
+        set_value(school, "smtp_login", "")
+        assert send_texts(school).count("accepted") == 3
+    finally:
+        controller.stop()
+    assert sorted(box.to()) == sorted([SMITHS, JONES, GREENS])
