@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
 
 from screens.outcome_dialog import OutcomeDialog
 from screens.queue_screen import QueueScreen
@@ -255,3 +256,19 @@ async def test_a_viewer_cannot_send(sending_school: Store, mailbox: tuple[Mailbo
         assert type(app.screen) is QueueScreen
     assert box.received == []
     assert database_dump(sending_school.path) == before
+
+
+# --- how the confirmation looks ---------------------------------------------------------------
+
+
+def test_the_send_confirmation_snapshot_80x24(
+    sending_school: Store, mailbox: tuple[Mailbox, int], snap_compare
+) -> None:
+    async def confirm(pilot: Pilot) -> None:
+        await loaded(pilot)
+        await press(pilot, "T")
+        await loaded(pilot)
+        assert isinstance(pilot.app.screen, SendDueConfirm)
+
+    app = make_app(sending_school.path, clock=Clock(9, 50))
+    assert snap_compare(app, terminal_size=(80, 24), run_before=confirm)
