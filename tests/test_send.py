@@ -1,9 +1,11 @@
 """Sending the ladder's texts and emails (#21) against a real SMTP server on 127.0.0.1
-(aiosmtpd, started here) and a local HTTP server answering as GOV.UK Notify's API does.
+(aiosmtpd, the ``mailbox`` fixture of conftest.py) and a local HTTP server answering as
+GOV.UK Notify's API does.
 
-A small school from hand-made MIS exports on a real SQLite file: the Smiths (Amy and Ben,
-one mother's mobile), Cara Jones, Dan Brown (whose only contact has a landline) and Eve
-Green. Registers close at 09:15, so the default ladder's first text is due at 09:45.
+A small school from hand-made MIS exports on a real SQLite file (tests/smtp_school.py):
+the Smiths (Amy and Ben, one mother's mobile), Cara Jones, Dan Brown (whose only contact
+has a landline) and Eve Green. Registers close at 09:15, so the default ladder's first text
+is due at 09:45.
 """
 
 from __future__ import annotations
