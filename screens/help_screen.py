@@ -107,8 +107,8 @@ QUEUE_MARKS = (
 # Longer words for some keys than their footer label; any other key shows its description.
 KEY_DETAILS = {
     "log('call')": "Call: log a call (numbered outcomes, one key each)",
-    "log('text')": "Text: log a text sent",
-    "log('email')": "Email: log an email sent",
+    "log('text')": "Text: log a text sent, or send one (s, on the queue)",
+    "log('email')": "Email: log an email sent, or send one (s, on the queue)",
     "log('visit')": "Visit: log a home visit",
     "reason": "Reason: record the reason given (the parent rang in), recoding the N",
     "callback": "Callback: when to call back (the family comes to the top then)",
@@ -116,6 +116,7 @@ KEY_DETAILS = {
     "retry": "Retry unsaved: save again what the row marks NOT SAVED",
     "details": "Details: the pupil's case",
     "ladder": "Ladder: the family's calling ladder, step by step",
+    "send_due_texts": "Send the due texts to every family still to be reached (asks first)",
 }
 
 

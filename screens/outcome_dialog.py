@@ -32,6 +32,7 @@ from triage.morning.outcomes import (
     REASONS,
     RECODABLE,
     Outcome,
+    outcome,
     parse_callback_time,
 )
 
@@ -46,6 +47,12 @@ class OutcomeChoice:
     contact: Contact | None
     reason_code: str | None = None
     callback_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SendNow(OutcomeChoice):
+    """ "Send now" rather than log one sent elsewhere: the queue shows the message and sends
+    it on a confirming key; once the provider accepts it, it is recorded as ``outcome``."""
 
 
 def contact_line(contact: Contact | None) -> str:
@@ -73,9 +80,13 @@ class OutcomeDialog(ModalScreen[OutcomeChoice | None]):
         on_date: date,
         warning: str | None = None,
         check_reason: Callable[[tuple[int, ...], str], str | None] | None = None,
+        sending: str | None = None,
     ) -> None:
         super().__init__()
         self.check_reason = check_reason  # why a code cannot be recorded for these pupils
+        # A text or email the app can send itself (the queue's): "" when it is set up (`s`
+        # offers "send now"), else the one line saying how to set it up; None: not offered.
+        self.sending = sending
         self.channel = channel
         self.family = family
         self.pupil = pupil
@@ -96,7 +107,11 @@ class OutcomeDialog(ModalScreen[OutcomeChoice | None]):
             yield Static(self._who(), id="dialog-who")
             if self.channel == "visit":
                 yield Static(self._where(), id="dialog-where")
+            if self.sending is not None:
+                yield Static(self._send_line(), id="dialog-send")
             lines = Text()
+            if self.sending == "":  # the numbers below only record; `s` sends
+                lines.append("Or log one sent elsewhere\n", style="bold")
             for key, o in self.choices.items():
                 if key == ESCALATION_KEYS[0]:
                     lines.append("\nEscalate\n", style="bold")
@@ -104,6 +119,16 @@ class OutcomeDialog(ModalScreen[OutcomeChoice | None]):
                 lines.append(f" {o.label}\n")
             yield Static(lines, id="dialog-choices")
             yield Static(self._hint(), id="dialog-hint")
+
+    def _send_line(self) -> Text:
+        """Above logging one sent elsewhere: send it from here, or how to set that up."""
+        if self.sending:
+            return Text(f"Not sent from here: {self.sending}", style="dim")
+        noun = CHANNEL_LABELS[self.channel].lower()
+        line = Text()
+        line.append(" s ", style="reverse")
+        line.append(f" Send now: the {noun} is shown, with its recipient, before it goes")
+        return line
 
     def _title(self) -> Text:
         title = Text(f"{CHANNEL_LABELS[self.channel]}: ", style="bold")
@@ -136,6 +161,10 @@ class OutcomeDialog(ModalScreen[OutcomeChoice | None]):
         self.dismiss(None)
 
     def on_key(self, event: Key) -> None:
+        if event.key == "s" and self.sending == "":
+            event.stop()
+            self._send_now()
+            return
         chosen = self.choices.get(event.key)
         if chosen is None:
             return
@@ -161,6 +190,12 @@ class OutcomeDialog(ModalScreen[OutcomeChoice | None]):
             )
         else:
             self.dismiss(choice)
+
+    def _send_now(self) -> None:
+        """The whole family: one message names every absent child (docs/messages.md)."""
+        sent = outcome(self.channel, f"{self.channel}_sent")  # what an accepted send records
+        pupils = tuple(e.pupil.id for e in self.family)
+        self.dismiss(SendNow(self.channel, sent, pupils, self.contact))
 
     def _step_aside(self) -> None:
         """Hide this dialog under the next one (the reason picker, the callback time): a

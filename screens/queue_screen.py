@@ -25,6 +25,7 @@ from screens.officer_screen import (
     OfficerScreen,
     pupil_at_cursor,
 )
+from screens.queue_messages import QueueMessages
 from screens.widgets.dsl_banner import DslBanner
 from screens.widgets.footer import SteadyFooter
 from screens.widgets.line_table import LineTable
@@ -191,6 +192,8 @@ class QueueScreen(OfficerScreen):
         Binding("w", "caseload", "Caseload"),
         Binding("l", "ladder", "Ladder", show=False),
         Binding("D", "dsl_told", "DSL told", show=False),
+        # The palette finds it by this description too (screens/commands.py).
+        Binding("T", "send_due_texts", "Send the due texts", show=False),
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
     ]
@@ -215,6 +218,7 @@ class QueueScreen(OfficerScreen):
         self.alerts_open: int | None = None  # unacknowledged alerts, counted in a worker
         self._quiet_ticks = 0
         self.column_layout: dict[str, int] = {}  # key -> width of the columns shown
+        self.messages = QueueMessages(self)  # texts and emails sent from here (#21)
 
     # --- building ------------------------------------------------------------------------
 
@@ -274,7 +278,17 @@ class QueueScreen(OfficerScreen):
         self.set_interval(LIVE_CHECK_SECONDS, self.check_for_changes)
 
     WRITE_ACTIONS = frozenset(
-        {"log", "reason", "note", "callback", "undo", "imports", "retry", "dsl_told"}
+        {
+            "log",
+            "reason",
+            "note",
+            "callback",
+            "undo",
+            "imports",
+            "retry",
+            "dsl_told",
+            "send_due_texts",
+        }
     )
 
     def reload(self, _closed: object = None) -> None:
@@ -747,11 +761,22 @@ class QueueScreen(OfficerScreen):
                     morning.date,
                     warning,
                     check_reason=self.reason_check(morning.date, morning.session),
+                    sending=self.messages.offer(channel),
                 ),
-                lambda choice: self._logged(family, entry, choice),
+                lambda choice: self._chosen(family, entry, choice),
             )
 
         self._guarded(entry, open_dialog)
+
+    def _chosen(
+        self, family: list[QueueEntry], entry: QueueEntry, choice: OutcomeChoice | None
+    ) -> None:
+        """The outcome dialog closed: "send now" goes to the sending (it asks first);
+        anything else is logged."""
+        if isinstance(choice, dialogs().SendNow):
+            self.messages.send_now(family, entry, choice)
+        else:
+            self._logged(family, entry, choice)
 
     def _logged(self, family: list[QueueEntry], entry: QueueEntry, choice: OutcomeChoice | None):
         if choice is None or self.morning is None:
@@ -1140,6 +1165,11 @@ class QueueScreen(OfficerScreen):
             )
 
         self._guarded(entry, tell)
+
+    def action_send_due_texts(self) -> None:
+        """`T`: the ladder's due text to every family still to be reached, after one
+        confirmation (screens/queue_messages.py)."""
+        self.messages.send_due_texts()
 
     def action_imports(self) -> None:
         from screens.import_screen import ImportScreen

@@ -15,6 +15,7 @@ import pytest
 from triage.store import Store, open_store
 
 if TYPE_CHECKING:
+    from tests.smtp_school import Mailbox
     from triage.demo import PlantedCases
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -62,6 +63,46 @@ def demo(demo_db: Path) -> Iterator[Store]:
     s = open_store(demo_db, create=False, officer="officer.one")
     yield s
     s.close()
+
+
+@pytest.fixture
+def mailbox() -> Iterator[tuple[Mailbox, int]]:
+    """A real SMTP server on 127.0.0.1 (aiosmtpd) and its port: what arrives is kept; see
+    tests/smtp_school.py for refusing a recipient or holding a message."""
+    from aiosmtpd.controller import Controller
+
+    from tests.smtp_school import Mailbox, authenticate, free_port
+
+    box = Mailbox()
+    port = free_port()
+    controller = Controller(
+        box,
+        hostname="127.0.0.1",
+        port=port,
+        authenticator=authenticate,
+        auth_require_tls=False,
+        auth_required=True,
+    )
+    controller.start()
+    try:
+        yield box, port
+    finally:
+        box.release.set()
+        controller.stop()
+
+
+@pytest.fixture
+def sending_school(
+    store: Store,
+    tmp_path: Path,
+    mailbox: tuple[Mailbox, int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> Store:
+    """The small school of tests/smtp_school.py, sending through ``mailbox``."""
+    from tests.smtp_school import PASSWORD, PASSWORD_ENV, set_up_school
+
+    monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
+    return set_up_school(store, tmp_path, mailbox[1])
 
 
 @lru_cache(maxsize=1)

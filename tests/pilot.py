@@ -36,6 +36,7 @@ APP_WORKER_GROUPS = (
     "case",
     "summary",
     "writes",
+    "messages",  # texts and emails sent from the queue (screens/queue_messages.py)
 )
 
 

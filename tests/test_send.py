@@ -1,36 +1,48 @@
 """Sending the ladder's texts and emails (#21) against a real SMTP server on 127.0.0.1
-(aiosmtpd, started here) and a local HTTP server answering as GOV.UK Notify's API does.
+(aiosmtpd, the ``mailbox`` fixture of conftest.py) and a local HTTP server answering as
+GOV.UK Notify's API does.
 
-A small school from hand-made MIS exports on a real SQLite file: the Smiths (Amy and Ben,
-one mother's mobile), Cara Jones, Dan Brown (whose only contact has a landline) and Eve
-Green. Registers close at 09:15, so the default ladder's first text is due at 09:45.
+A small school from hand-made MIS exports on a real SQLite file (tests/smtp_school.py):
+the Smiths (Amy and Ben, one mother's mobile), Cara Jones, Dan Brown (whose only contact
+has a landline) and Eve Green. Registers close at 09:15, so the default ladder's first text
+is due at 09:45.
 """
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Iterator
-from datetime import date, datetime
-from email import message_from_string
-from email.message import Message
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult
 
-from tests.conftest import database_dump, imported, pid, query
+from tests.conftest import database_dump, pid, query
+from tests.smtp_school import (
+    AM,
+    AMY,
+    BEN,
+    CARA,
+    GREENS,
+    JONES,
+    ON,
+    ONE_TEXT_LADDER,
+    PASSWORD,
+    PASSWORD_ENV,
+    SMITHS,
+    Mailbox,
+    at,
+    free_port,
+)
 from triage.messages.sending import (
     MessageError,
     Report,
@@ -49,153 +61,15 @@ from triage.store import Store, open_store
 # The test server takes a login over plain SMTP on 127.0.0.1 (aiosmtpd warns about it).
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 
-ON = date(2026, 11, 24)
-AM = "AM"
-AMY, BEN, CARA, DAN, EVE = (f"A12345678901{n}" for n in range(5))
-PUPILS = (
-    "UPN,Surname,Forename,Year,Reg\n"
-    f"{AMY},Smith,Amy,3,3R\n{BEN},Smith,Ben,5,5B\n{CARA},Jones,Cara,4,4G\n"
-    f"{DAN},Brown,Dan,6,6P\n{EVE},Green,Eve,2,2T\n"
-)
-CONTACTS = (
-    "UPN,Contact Name,Relationship,Priority,Mobile,Telephone,Email\n"
-    f"{AMY},Sarah Smith,Mother,1,07700 900001,,sarah@example.org\n"
-    f"{BEN},Sarah Smith,Mother,1,07700 900001,,sarah@example.org\n"
-    f"{CARA},Dana Jones,Mother,1,07700900003,,dana@example.org\n"
-    f"{DAN},Fay Brown,Mother,1,,01632 960005,\n"
-    f"{EVE},Gus Green,Father,1,+44 7700 900006,,gus@example.org\n"
-)
-NAMES = {
-    AMY: "Smith,Amy,3,3R",
-    BEN: "Smith,Ben,5,5B",
-    CARA: "Jones,Cara,4,4G",
-    DAN: "Brown,Dan,6,6P",
-    EVE: "Green,Eve,2,2T",
-}
-MARKS = "UPN,Surname,Forename,Year,Reg,Date,Session,Mark\n" + "".join(
-    f"{upn},{NAMES[upn]},24/11/2026,AM,N\n" for upn in NAMES
-)
-GATEWAY = "sms.example.net"
-LOGIN, PASSWORD = "attendance", "correct-horse-battery-staple"
-# Three families have a mobile: their gateway addresses.
-SMITHS, JONES, GREENS = (f"4477009000{n:02d}@{GATEWAY}" for n in (1, 3, 6))
-# One text step only, for the runs on the real clock (the default ladder's second text
-# would be due too, long after this date).
-ONE_TEXT_LADDER = """
-[[step]]
-key = "text_p1"
-kind = "text"
-due_minutes = 30
-
-[[step]]
-key = "call_p1"
-kind = "call_priority_1"
-due_minutes = 45
-"""
-
-
-def at(hh: int, mm: int) -> datetime:
-    return datetime(2026, 11, 24, hh, mm)
-
-
-# --- a real SMTP server on 127.0.0.1 ------------------------------------------------------
-
-
-class Mailbox:
-    """aiosmtpd's handler: keeps what arrives; refuses some recipients; can hold the n-th
-    message at RCPT (before the client sends it) or at the end of DATA (after the server
-    has it) until the test says, so a sender can be killed at a known point."""
-
-    def __init__(self) -> None:
-        self.received: list[tuple[list[str], Message]] = []
-        self.refuse: set[str] = set()
-        self.hold_rcpt_on: int | None = None
-        self.hold_data_on: int | None = None
-        self.held = threading.Event()
-        self.release = threading.Event()
-        self._rcpts = 0
-        self._datas = 0
-
-    async def _hold(self) -> None:
-        self.held.set()
-        await asyncio.get_running_loop().run_in_executor(None, self.release.wait, 30)
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:  # noqa: N802
-        if address in self.refuse:
-            return "550 5.1.1 <" + address + ">: no such mailbox"
-        self._rcpts += 1
-        if self._rcpts == self.hold_rcpt_on:
-            await self._hold()
-            return "451 4.3.0 try again later"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802
-        self._datas += 1
-        text = envelope.content.decode("utf-8", errors="replace")
-        self.received.append((list(envelope.rcpt_tos), message_from_string(text)))
-        if self._datas == self.hold_data_on:
-            await self._hold()
-        return "250 2.0.0 queued"
-
-    def to(self) -> list[str]:
-        return [r for rcpts, _ in self.received for r in rcpts]
-
-
-def _authenticate(server, session, envelope, mechanism, auth_data) -> AuthResult:
-    ok = auth_data.login == LOGIN.encode() and auth_data.password == PASSWORD.encode()
-    return AuthResult(success=ok, handled=False)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.fixture
-def mailbox() -> Iterator[tuple[Mailbox, int]]:
-    box = Mailbox()
-    port = _free_port()
-    controller = Controller(
-        box,
-        hostname="127.0.0.1",
-        port=port,
-        authenticator=_authenticate,
-        auth_require_tls=False,
-        auth_required=True,
-    )
-    controller.start()
-    try:
-        yield box, port
-    finally:
-        box.release.set()
-        controller.stop()
-
-
-@pytest.fixture
-def school(store: Store, tmp_path: Path, mailbox: tuple[Mailbox, int]) -> Store:
-    imported(store, tmp_path, pupils=PUPILS, contacts=CONTACTS, marks=MARKS)
-    _, port = mailbox
-    for key, value in {
-        "school_name": "Riverside Primary",
-        "school_phone": "01632 960000",
-        "smtp_host": "127.0.0.1",
-        "smtp_port": str(port),
-        "smtp_security": "none",
-        "smtp_login": LOGIN,
-        "smtp_password_source": "env:TRIAGE_TEST_SMTP_PASSWORD",
-        "smtp_from": "attendance@riverside.example",
-        "sms_route": "gateway",
-        "sms_gateway_domain": GATEWAY,
-    }.items():
-        set_value(store, key, value)
-    return store
+def school(sending_school: Store) -> Store:
+    return sending_school
 
 
 @pytest.fixture(autouse=True)
 def _password(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TRIAGE_TEST_SMTP_PASSWORD", PASSWORD)
+    monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
 
 
 def send_texts(store: Store, now: datetime | None = None, **kw: Any) -> Report:
@@ -296,7 +170,7 @@ def test_a_mail_server_that_cannot_be_reached_stops_the_batch_and_keeps_every_me
     school: Store, mailbox: tuple[Mailbox, int]
 ) -> None:
     box, port = mailbox
-    set_value(school, "smtp_port", str(_free_port()))  # nothing listens there
+    set_value(school, "smtp_port", str(free_port()))  # nothing listens there
     report = send_texts(school)
     assert report.results == () and report.stopped is not None
     assert report.stopped.startswith("cannot use the mail server 127.0.0.1:")
@@ -733,3 +607,20 @@ def test_a_server_that_refuses_the_sender_stops_the_batch_without_spending_tries
     assert report.stopped is not None and "refused the sender" in report.stopped
     assert [(r.state, r.tries) for r in session_outbox(school, ON, AM)] == [("queued", 0)] * 3
     assert box.received == []
+
+
+def test_a_mail_server_without_a_login_is_greeted_before_the_first_message(
+    school: Store,
+) -> None:
+    from aiosmtpd.controller import Controller
+
+    box, port = Mailbox(), free_port()
+    controller = Controller(box, hostname="127.0.0.1", port=port)  # no AUTH
+    controller.start()
+    try:
+        set_value(school, "smtp_port", str(port))
+        set_value(school, "smtp_login", "")
+        assert send_texts(school).count("accepted") == 3
+    finally:
+        controller.stop()
+    assert sorted(box.to()) == sorted([SMITHS, JONES, GREENS])

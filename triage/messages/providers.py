@@ -121,6 +121,9 @@ class SmtpProvider:
                 conn = smtplib.SMTP(s.host, s.port, timeout=SMTP_TIMEOUT_SECONDS)
                 if s.security == "starttls":
                     conn.starttls(context=context)
+            # EHLO before MAIL: login() says it itself, but a server taking mail without a
+            # login (or just after STARTTLS) answers MAIL with "503 send HELO first".
+            conn.ehlo_or_helo_if_needed()
             if s.login:
                 conn.login(s.login, self._password or "")
         except smtplib.SMTPAuthenticationError as exc:

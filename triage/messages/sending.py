@@ -41,6 +41,7 @@ from triage.messages.providers import (
     Unavailable,
 )
 from triage.messages.secrets import read_secret
+from triage.messages.setup import MessageError, text_route
 from triage.model import Contact, Family
 from triage.morning.ladder import OVERDUE, PENDING
 from triage.morning.logbook import record_attempt
@@ -64,10 +65,6 @@ SENT_OUTCOME = {"text": "text_sent", "email": "email_sent"}
 MAX_TRIES = 3  # a message refused this many times waits for an officer
 # A claim older than this is a dead sender's (a message takes seconds; SMTP gives up at 30).
 STALE_CLAIM = timedelta(minutes=15)
-
-
-class MessageError(ValueError):
-    """Sending is not set up, or cannot be done as asked: one clear line."""
 
 
 # --- what would go -------------------------------------------------------------------------
@@ -115,18 +112,6 @@ class Plan(NamedTuple):
     @property
     def to_send(self) -> list[Planned]:
         return [m for m in self.messages if m.will_send]
-
-
-def text_route(store: Store) -> str:
-    route = settings.get(store, "sms_route")
-    if route == "none":
-        raise MessageError(
-            "texts are not set up: triage config set sms_route gateway (or notify); "
-            "see docs/messages.md"
-        )
-    if route == "gateway" and not settings.get(store, "sms_gateway_domain"):
-        raise MessageError("sms_route is gateway but sms_gateway_domain is not set")
-    return route
 
 
 def plan_messages(
@@ -341,9 +326,11 @@ def send_messages(
     dry_run: bool = False,
     provider: ProviderFactory = provider_for,
     at: datetime | None = None,
+    on_result: Callable[[Result], None] | None = None,
 ) -> Report:
     """Send the plan's messages that have not gone, once each (see the module's notes).
-    A dry run only reports what would go, and writes nothing."""
+    A dry run only reports what would go, and writes nothing. ``on_result`` hears each
+    message's result as soon as it is recorded (a screen shows it while the rest go)."""
     if dry_run:
         return Report(
             plan,
@@ -391,6 +378,8 @@ def send_messages(
                 stopped = result
                 continue
             results.append(result)
+            if on_result is not None:
+                on_result(result)
     finally:
         if sending is not None:
             sending.close()
