@@ -608,6 +608,8 @@ def add_visits_parser(subparsers: Subparsers, parents: Sequence[argparse.Argumen
     p = subparsers.add_parser(
         "visits", parents=list(parents), help="the day's home visits, as a round by area"
     )
-    p.add_argument("--date", type=date_arg, help="the day (default: today, or the latest with marks)")
+    p.add_argument(
+        "--date", type=date_arg, help="the day (default: today, or the latest with marks)"
+    )
     p.add_argument("--format", choices=("text", "csv", "json", "html"), default="text")
     p.set_defaults(func=Command("triage.cli.visits:run_visits_command"))

@@ -22,8 +22,7 @@ CSV_COLUMNS = [
 
 def _contacts(v: DayVisit) -> list[str]:
     return [
-        ", ".join(part for part in (c.name, c.relationship, *c.numbers) if part)
-        for c in v.contacts
+        ", ".join(part for part in (c.name, c.relationship, *c.numbers) if part) for c in v.contacts
     ]
 
 
@@ -109,14 +108,14 @@ def as_html(day: VisitDay, school: str) -> str:
         for v in visits:
             by_officer.setdefault(v.officer or "Not yet taken", []).append((area, v))
     pages = []
-    for officer, visits in by_officer.items():
-        items = "".join(_visit_html(area, v) for area, v in visits)
+    for officer, taken in by_officer.items():
+        items = "".join(_visit_html(area, v) for area, v in taken)
         pages.append(
             '<section class="letter">'
             f'<p class="note"><b>{MARKING}</b></p>'
             f"<h2>{escape(school)}: home visits, {day.date:%A %d %B %Y}</h2>"
-            f"<p>Officer: <b>{escape(officer)}</b> · {len(visits)} visit(s), in round order.</p>"
-            f"{items}<p class=\"note\"><b>{MARKING}</b></p></section>"
+            f"<p>Officer: <b>{escape(officer)}</b> · {len(taken)} visit(s), in round order.</p>"
+            f'{items}<p class="note"><b>{MARKING}</b></p></section>'
         )
     if not pages:
         pages.append(f'<p class="note"><b>{MARKING}</b></p><p>No home visits.</p>')

@@ -55,7 +55,9 @@ def visits_on(store: Store, on: date) -> list[VisitRow]:
 
 
 def visit(store: Store, visit_id: int) -> VisitRow | None:
-    found = store.conn.execute(f"SELECT {_COLUMNS} FROM visits WHERE id = ?", (visit_id,)).fetchone()
+    found = store.conn.execute(
+        f"SELECT {_COLUMNS} FROM visits WHERE id = ?", (visit_id,)
+    ).fetchone()
     return _row(found) if found else None
 
 
@@ -88,17 +90,27 @@ def insert_visit(
     return cur.lastrowid
 
 
+_MUTABLE = (
+    "state", "officer", "started_by", "started_at", "expected_back", "escalated_at",
+    "escalated_by", "ended_at", "ended_by", "outcome", "reason_code", "note",
+)  # fmt: skip
+
+
 def update_visit(store: Store, visit_id: int, event_id: int, **changes: str | None) -> None:
-    """Set these columns of one visit (names from the domain, never from input)."""
-    allowed = set(VisitRow._fields) - {"id", "date", "session", "pupil_ids"}
-    unknown = set(changes) - allowed
+    """Set these columns of one visit (the row is read, changed and written back whole:
+    one fixed statement)."""
+    unknown = set(changes) - set(_MUTABLE)
     if unknown:
         raise KeyError(", ".join(sorted(unknown)))
-    names = sorted(changes)
-    assignments = ", ".join(f"{name} = ?" for name in names)
+    row = visit(store, visit_id)
+    if row is None:
+        raise KeyError(visit_id)
+    values = {name: changes.get(name, getattr(row, name)) for name in _MUTABLE}
     store.conn.execute(
-        f"UPDATE visits SET {assignments}, event_id = ? WHERE id = ?",
-        (*(changes[n] for n in names), event_id, visit_id),
+        "UPDATE visits SET state = ?, officer = ?, started_by = ?, started_at = ?,"
+        " expected_back = ?, escalated_at = ?, escalated_by = ?, ended_at = ?, ended_by = ?,"
+        " outcome = ?, reason_code = ?, note = ?, event_id = ? WHERE id = ?",
+        (*values.values(), event_id, visit_id),
     )
 
 

@@ -113,9 +113,7 @@ class DayVisit(NamedTuple):
 
     @property
     def postcode(self) -> str | None:
-        return _first(p.postcode for p in self.pupils) or _first(
-            c.postcode for c in self.contacts
-        )
+        return _first(p.postcode for p in self.pupils) or _first(c.postcode for c in self.contacts)
 
     @property
     def where(self) -> str:

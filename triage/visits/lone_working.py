@@ -64,9 +64,7 @@ def _current(store: Store, visit: DayVisit) -> VisitRow | None:
     if visit.visit_id is not None:
         return rows.visit(store, visit.visit_id)
     wanted = set(visit.pupil_ids)
-    return next(
-        (r for r in rows.visits_on(store, visit.date) if wanted & set(r.pupil_ids)), None
-    )
+    return next((r for r in rows.visits_on(store, visit.date) if wanted & set(r.pupil_ids)), None)
 
 
 def _event(store: Store, action: str, visit: DayVisit, **detail: object) -> int:
@@ -182,9 +180,7 @@ def _started(store: Store, visit: DayVisit, doing: str) -> VisitRow:
     return row
 
 
-def extend(
-    store: Store, visit: DayVisit, minutes: int, *, at: datetime | None = None
-) -> datetime:
+def extend(store: Store, visit: DayVisit, minutes: int, *, at: datetime | None = None) -> datetime:
     """More time: the officer is now expected back ``minutes`` from now (the banner goes
     until then). Returns the new time."""
     if not 5 <= minutes <= 480:
@@ -350,4 +346,3 @@ def outcome_label(key: str | None) -> str:
         return ending(key).label
     except VisitError:
         return key
-
