@@ -29,6 +29,7 @@ from screens.widgets.dsl_banner import DslBanner
 from screens.widgets.footer import SteadyFooter
 from screens.widgets.line_table import LineTable
 from screens.widgets.title_bar import TitleBar
+from screens.widgets.visit_banner import VisitBanner
 from triage import settings
 from triage.model import QueueEntry, year_label
 from triage.morning import logbook
@@ -178,7 +179,8 @@ class QueueScreen(OfficerScreen):
         # its place in the footer.)
         Binding("question_mark", "help", "Help"),
         Binding("q", "app.quit", "Quit"),
-        *CONTACT_BINDINGS,
+        # `v`: a home visit, planned for today or its outcome logged (docs/visits.md).
+        *(Binding("v", "visit", "Visit") if b.key == "v" else b for b in CONTACT_BINDINGS),
         Binding("b", "callback", "Callback"),
         Binding("u", "undo", "Undo"),
         Binding("ctrl+r", "retry", "Retry unsaved", show=False),
@@ -191,6 +193,7 @@ class QueueScreen(OfficerScreen):
         Binding("w", "caseload", "Caseload"),
         Binding("l", "ladder", "Ladder", show=False),
         Binding("D", "dsl_told", "DSL told", show=False),
+        Binding("V", "visits", "Home visits", show=False),
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
     ]
@@ -222,6 +225,7 @@ class QueueScreen(OfficerScreen):
         yield TitleBar()
         yield Static("Loading the queue…", id="queue-summary")
         yield DslBanner(id="dsl-banner")
+        yield VisitBanner(id="visit-banner")
         table: DataTable = LineTable(
             id="queue", cursor_type="row", zebra_stripes=True, cell_padding=CELL_PADDING
         )
@@ -274,7 +278,7 @@ class QueueScreen(OfficerScreen):
         self.set_interval(LIVE_CHECK_SECONDS, self.check_for_changes)
 
     WRITE_ACTIONS = frozenset(
-        {"log", "reason", "note", "callback", "undo", "imports", "retry", "dsl_told"}
+        {"log", "reason", "note", "callback", "undo", "imports", "retry", "dsl_told", "visit"}
     )
 
     def reload(self, _closed: object = None) -> None:
@@ -608,6 +612,7 @@ class QueueScreen(OfficerScreen):
         """The live refresh: a cheap counter tells whether another officer wrote anything."""
         if self.morning is None:
             return
+        self.update_visit_banner()
         try:
             version = self.store.data_version()
         except Exception:  # a locked or vanished file must not crash the timer
@@ -1150,3 +1155,54 @@ class QueueScreen(OfficerScreen):
         from screens.help_screen import HelpScreen
 
         self.app.push_screen(HelpScreen(self))
+
+    # --- home visits (docs/visits.md) ------------------------------------------------------
+
+    def update_visit_banner(self) -> None:
+        """A home visit whose officer is overdue back: a banner until somebody acts."""
+        from triage.visits.lone_working import overdue_now
+
+        try:
+            overdue = overdue_now(self.store, self.now())
+        except StoreError:
+            return
+        self.query_one("#visit-banner", VisitBanner).show_overdue(overdue)
+
+    def action_visits(self) -> None:
+        from screens.visits_screen import VisitsScreen
+
+        self.app.push_screen(VisitsScreen(), self.reload)
+
+    def action_visit(self) -> None:
+        """`v`: log a visit's outcome (the outcome dialog, as before), or plan a visit to
+        the family today (it goes on the visits list, taken by this officer)."""
+        from screens.case_dialogs import Choice
+
+        options = [("log", "Log a home visit's outcome"), ("plan", "Plan a visit for today")]
+
+        def chosen(key: str | None) -> None:
+            if key == "log":
+                self.action_log("visit")
+            elif key == "plan":
+                self.plan_visit()
+
+        self.app.push_screen(Choice("Home visit", options), chosen)
+
+    def plan_visit(self) -> None:
+        from triage.visits import lone_working
+        from triage.visits.day import PLANNED, PROPOSED, DayVisit
+
+        entry, morning = self.current_entry(), self.morning
+        if entry is None or morning is None:
+            return
+        family = self._family(entry)
+        visit = DayVisit(
+            None, morning.date, morning.session, entry.family_id,
+            tuple(e.pupil for e in family), (), PLANNED, None, 0, (), (), PROPOSED,
+        )  # fmt: skip
+        try:
+            lone_working.plan(self.store, visit)
+        except (ValueError, StoreError) as exc:
+            self.notify(str(exc), severity="warning", markup=False)
+            return
+        self.notify(f"Family {entry.family_id}: visit planned for today (V: the list)")
