@@ -179,8 +179,7 @@ class QueueScreen(OfficerScreen):
         # its place in the footer.)
         Binding("question_mark", "help", "Help"),
         Binding("q", "app.quit", "Quit"),
-        # `v`: a home visit, planned for today or its outcome logged (docs/visits.md).
-        *(Binding("v", "visit", "Visit") if b.key == "v" else b for b in CONTACT_BINDINGS),
+        *CONTACT_BINDINGS,
         Binding("b", "callback", "Callback"),
         Binding("u", "undo", "Undo"),
         Binding("ctrl+r", "retry", "Retry unsaved", show=False),
@@ -194,6 +193,7 @@ class QueueScreen(OfficerScreen):
         Binding("l", "ladder", "Ladder", show=False),
         Binding("D", "dsl_told", "DSL told", show=False),
         Binding("V", "visits", "Home visits", show=False),
+        Binding("p", "plan_visit", "Plan a home visit for today", show=False),
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
     ]
@@ -278,7 +278,7 @@ class QueueScreen(OfficerScreen):
         self.set_interval(LIVE_CHECK_SECONDS, self.check_for_changes)
 
     WRITE_ACTIONS = frozenset(
-        {"log", "reason", "note", "callback", "undo", "imports", "retry", "dsl_told", "visit"}
+        {"log", "reason", "note", "callback", "undo", "imports", "retry", "dsl_told", "plan_visit"}
     )
 
     def reload(self, _closed: object = None) -> None:
@@ -1173,22 +1173,9 @@ class QueueScreen(OfficerScreen):
 
         self.app.push_screen(VisitsScreen(), self.reload)
 
-    def action_visit(self) -> None:
-        """`v`: log a visit's outcome (the outcome dialog, as before), or plan a visit to
-        the family today (it goes on the visits list, taken by this officer)."""
-        from screens.case_dialogs import Choice
-
-        options = [("log", "Log a home visit's outcome"), ("plan", "Plan a visit for today")]
-
-        def chosen(key: str | None) -> None:
-            if key == "log":
-                self.action_log("visit")
-            elif key == "plan":
-                self.plan_visit()
-
-        self.app.push_screen(Choice("Home visit", options), chosen)
-
-    def plan_visit(self) -> None:
+    def action_plan_visit(self) -> None:
+        """`p`: plan a home visit to the family today (on the visits list, taken by this
+        officer). `v` still logs a visit's outcome straight away (v then 1-5, as before)."""
         from triage.visits import lone_working
         from triage.visits.day import PLANNED, PROPOSED, DayVisit
 

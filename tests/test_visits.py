@@ -236,3 +236,20 @@ def test_visits_as_html_has_a_page_per_officer_with_room_for_the_outcome(capsys,
     out = _cli(capsys, demo_db, "html")
     assert out.count('<section class="letter">') == 2  # officer.one, and not yet taken
     assert "OFFICIAL-SENSITIVE" in out and "Time back" in out
+
+
+def test_the_summary_reports_every_visit_its_times_and_outcome(demo: Store) -> None:
+    from triage.render.summary_report import render
+    from triage.reports.summary import visit_lines
+
+    visit = load_day(demo, DEMO_MORNING, NOON).visits[0]
+    lone_working.start(demo, visit, at=NOON)
+    started = next(v for v in load_day(demo, DEMO_MORNING, NOON).visits if v.state == "started")
+    lone_working.end(demo, started, "seen", at=NOON.replace(hour=12, minute=40))
+    lines = visit_lines(demo, DEMO_MORNING)
+    assert lines == [f"{visit.names}: 12:00-12:40 officer.one, Child seen and safe"]
+    from triage.reports.summary import DaySummary
+
+    summary = DaySummary("School", DEMO_MORNING, visits=lines)
+    assert lines[0] in render(summary, "text")
+    assert lines[0] in render(summary, "html")

@@ -64,10 +64,10 @@ async def test_an_overdue_return_shows_a_banner_until_more_time(demo_db: Path) -
         assert not app.screen.query_one("#visit-banner", VisitBanner).display
 
 
-async def test_v_on_the_queue_can_plan_a_visit_for_today(demo_db: Path) -> None:
+async def test_p_on_the_queue_plans_a_visit_for_today(demo_db: Path) -> None:
     app = make_app(demo_db)
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(pilot)
-        await press(pilot, "v", "down", "enter")
+        await press(pilot, "p")
         await settle(pilot)
     assert query(demo_db, "SELECT state, officer FROM visits") == [("planned", "officer.one")]
