@@ -23,15 +23,16 @@ from triage.visits.lone_working import ENDINGS, VisitError, overdue_now
 
 LIVE_CHECK_SECONDS = 1.0
 EXTENSIONS = (15, 30, 45, 60)
+# Who, where and how it stands first (they fit at 80 columns); why last, the longest.
 COLUMNS = (
-    ("area", "Area", 7),
+    ("area", "Area", 6),
     ("fam", "Fam", 3),
-    ("pupils", "Pupils", 22),
-    ("address", "Address", 28),
-    ("reason", "Why", 30),
-    ("state", "State", 9),
-    ("officer", "Officer", 12),
-    ("back", "Back by", 7),
+    ("pupils", "Pupils", 16),
+    ("address", "Address", 20),
+    ("state", "State", 8),
+    ("back", "Back", 5),
+    ("officer", "Officer", 10),
+    ("reason", "Why", 40),
 )
 
 
@@ -118,11 +119,11 @@ class VisitsScreen(OfficerScreen):
             Text(area),
             Text(str(v.family_number or "")),
             Text(v.names, style=style),
-            Text(v.where or "no address on file"),
-            Text(v.reason),
+            Text(v.address or "no address on file"),
             Text(state),
-            Text(v.officer or ""),
             Text(back),
+            Text(v.officer or ""),
+            Text(v.reason),
         ]
 
     def current(self) -> DayVisit | None:

@@ -178,19 +178,22 @@ def load_day(store: Store, on: date | None = None, now: datetime | None = None) 
     rows = visits_on(store, on)
     by_pupil = {e.pupil.id: f for f in morning.families for e in f.entries}
     acted_on: set[int] = {pid for r in rows for pid in r.pupil_ids}
+    moment = now or datetime.now()
+    proposals = propose(
+        morning.families, progress.ladders, progress.codes, visited_pupils(store, on), moment
+    )
+    # A planned or started visit keeps the reason it was proposed for, while it still is.
+    proposed_for = {e.pupil.id: p for p in proposals for e in p.family.entries}
     visits: list[DayVisit] = []
     for row in rows:
         if row.state == "dropped":
             continue
         family = next((by_pupil[pid] for pid in row.pupil_ids if pid in by_pupil), None)
         entries = list(family.entries) if family else _entries_off_queue(store, row.pupil_ids)
-        visits.append(
-            _day_visit(row.id, on, session, family, entries, PLANNED, None, attempts, row)
-        )
-    moment = now or datetime.now()
-    for p in propose(
-        morning.families, progress.ladders, progress.codes, visited_pupils(store, on), moment
-    ):
+        was = next((proposed_for[pid] for pid in row.pupil_ids if pid in proposed_for), None)
+        why, due = (was.why, was.due) if was else (PLANNED, None)
+        visits.append(_day_visit(row.id, on, session, family, entries, why, due, attempts, row))
+    for p in proposals:
         if any(e.pupil.id in acted_on for e in p.family.entries):
             continue
         visits.append(
