@@ -1192,4 +1192,6 @@ class QueueScreen(OfficerScreen):
         except (ValueError, StoreError) as exc:
             self.notify(str(exc), severity="warning", markup=False)
             return
-        self.notify(f"Family {entry.family_id}: visit planned for today (V: the list)")
+        self.notify(
+            f"Family {entry.family_id}: visit planned for today (V: the list)", markup=False
+        )
