@@ -30,6 +30,7 @@ from screens.widgets.dsl_banner import DslBanner
 from screens.widgets.footer import SteadyFooter
 from screens.widgets.line_table import LineTable
 from screens.widgets.title_bar import TitleBar
+from screens.widgets.visit_banner import VisitBanner
 from triage import settings
 from triage.model import QueueEntry, year_label
 from triage.morning import logbook
@@ -194,6 +195,8 @@ class QueueScreen(OfficerScreen):
         Binding("D", "dsl_told", "DSL told", show=False),
         # The palette finds it by this description too (screens/commands.py).
         Binding("T", "send_due_texts", "Send the due texts", show=False),
+        Binding("V", "visits", "Home visits", show=False),
+        Binding("p", "plan_visit", "Plan a home visit for today", show=False),
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
     ]
@@ -226,6 +229,7 @@ class QueueScreen(OfficerScreen):
         yield TitleBar()
         yield Static("Loading the queue…", id="queue-summary")
         yield DslBanner(id="dsl-banner")
+        yield VisitBanner(id="visit-banner")
         table: DataTable = LineTable(
             id="queue", cursor_type="row", zebra_stripes=True, cell_padding=CELL_PADDING
         )
@@ -288,6 +292,7 @@ class QueueScreen(OfficerScreen):
             "retry",
             "dsl_told",
             "send_due_texts",
+            "plan_visit",
         }
     )
 
@@ -622,6 +627,7 @@ class QueueScreen(OfficerScreen):
         """The live refresh: a cheap counter tells whether another officer wrote anything."""
         if self.morning is None:
             return
+        self.update_visit_banner()
         try:
             version = self.store.data_version()
         except Exception:  # a locked or vanished file must not crash the timer
@@ -1180,3 +1186,43 @@ class QueueScreen(OfficerScreen):
         from screens.help_screen import HelpScreen
 
         self.app.push_screen(HelpScreen(self))
+
+    # --- home visits (docs/visits.md) ------------------------------------------------------
+
+    def update_visit_banner(self) -> None:
+        """A home visit whose officer is overdue back: a banner until somebody acts."""
+        from triage.visits.lone_working import overdue_now
+
+        try:
+            overdue = overdue_now(self.store, self.now())
+        except StoreError:
+            return
+        self.query_one("#visit-banner", VisitBanner).show_overdue(overdue)
+
+    def action_visits(self) -> None:
+        from screens.visits_screen import VisitsScreen
+
+        self.app.push_screen(VisitsScreen(), self.reload)
+
+    def action_plan_visit(self) -> None:
+        """`p`: plan a home visit to the family today (on the visits list, taken by this
+        officer). `v` still logs a visit's outcome straight away (v then 1-5, as before)."""
+        from triage.visits import lone_working
+        from triage.visits.day import PLANNED, PROPOSED, DayVisit
+
+        entry, morning = self.current_entry(), self.morning
+        if entry is None or morning is None:
+            return
+        family = self._family(entry)
+        visit = DayVisit(
+            None, morning.date, morning.session, entry.family_id,
+            tuple(e.pupil for e in family), (), PLANNED, None, 0, (), (), PROPOSED,
+        )  # fmt: skip
+        try:
+            lone_working.plan(self.store, visit)
+        except (ValueError, StoreError) as exc:
+            self.notify(str(exc), severity="warning", markup=False)
+            return
+        self.notify(
+            f"Family {entry.family_id}: visit planned for today (V: the list)", markup=False
+        )

@@ -165,6 +165,12 @@ SETTINGS: dict[str, Setting] = {
         Setting("inbox_check_seconds", "60", _minutes(5, 3600), "how often the open app checks it"),
         Setting("claim_minutes", "10", _minutes(1, 120), "how long a claim on a family lasts"),
         Setting("callback_minutes", "30", _minutes(5, 480), "the default callback delay"),
+        Setting(
+            "visit_return_minutes",
+            "45",
+            _minutes(10, 480),
+            "a home visit's officer is expected back this many minutes after starting it",
+        ),
         Setting("am_register_close", "09:15", _clock, "when the morning register closes"),
         Setting("pm_register_close", "13:45", _clock, "when the afternoon register closes"),
         Setting(

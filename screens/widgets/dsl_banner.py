@@ -24,35 +24,42 @@ def banner_text(
     """``DSL due: fam 3 Hamza Shaw 13:15 · fam 7 … — D on the family: DSL told`` in at most
     two lines of ``width`` cells: as many families as fit, earliest due first, then
     "+N more". ``hint`` False (a viewer, who cannot record it) leaves out the key."""
-    labels = [_label(d, names) for d in due]
+    return alert_text(HEAD, [_label(d, names) for d in due], HINT if hint else None, width)
+
+
+def alert_text(
+    head: str, labels: Sequence[str], hint: str | None, width: int, noun: str = "families"
+) -> Text:
+    """``HEAD label · label … — hint`` in at most two lines of ``width`` cells: as many
+    labels as fit, then "+N more"; with none fitting, the count."""
     for shown in range(len(labels), 0, -1):
-        lines = _wrap(labels[:shown], len(labels) - shown, width, hint)
+        lines = _wrap(head, labels[:shown], len(labels) - shown, width, hint)
         if len(lines) <= MAX_LINES:
             return Text("\n".join(lines), no_wrap=True, overflow="ellipsis")
-    # Not even one family fits (a very narrow terminal): the count, cut at the edge.
+    # Not even one fits (a very narrow terminal): the count, cut at the edge.
     return Text(
-        f"{HEAD} {len(labels)} families" + (f" — {HINT}" if hint else ""),
+        f"{head} {len(labels)} {noun}" + (f" — {hint}" if hint else ""),
         no_wrap=True,
         overflow="ellipsis",
     )
 
 
 def _label(due: DslDue, names: Mapping[int, str]) -> str:
-    who = ", ".join(_short(names.get(pid, f"pupil {pid}")) for pid in due.pupil_ids)
+    who = ", ".join(short_name(names.get(pid, f"pupil {pid}")) for pid in due.pupil_ids)
     return f"fam {due.family_id} {who} {due.due:%H:%M}"
 
 
-def _short(name: str) -> str:
+def short_name(name: str) -> str:
     return name if len(name) <= MAX_NAME else name[: MAX_NAME - 1] + "…"
 
 
-def _wrap(labels: Sequence[str], more: int, width: int, hint: bool) -> list[str]:
-    """The banner's lines, each token kept whole: a family is never split across lines."""
-    tokens = [("", f"{HEAD} {labels[0]}")] + [(" · ", label) for label in labels[1:]]
+def _wrap(head: str, labels: Sequence[str], more: int, width: int, hint: str | None) -> list[str]:
+    """The banner's lines, each token kept whole: a label is never split across lines."""
+    tokens = [("", f"{head} {labels[0]}")] + [(" · ", label) for label in labels[1:]]
     if more:
         tokens.append((" · ", f"+{more} more"))
     if hint:
-        tokens.append((" — ", HINT))
+        tokens.append((" — ", hint))
     lines: list[str] = []
     line = ""
     for joiner, token in tokens:
@@ -66,11 +73,12 @@ def _wrap(labels: Sequence[str], more: int, width: int, hint: bool) -> list[str]
     return lines
 
 
-class DslBanner(Static):
-    """Red and bold above the queue while any family's DSL step is due; hidden otherwise."""
+class AlertBanner(Static):
+    """A red, bold banner of what needs somebody now (labels after a head word); hidden
+    when there is nothing. It never takes the keyboard: it cannot be focused."""
 
     DEFAULT_CSS = """
-    DslBanner {
+    AlertBanner {
         display: none;
         height: auto;
         max-height: 2;
@@ -83,24 +91,37 @@ class DslBanner(Static):
 
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
         super().__init__("", id=id)
-        self.due: tuple[DslDue, ...] = ()
-        self._names: Mapping[int, str] = {}
-        self._hint = True
+        self._shown: tuple[str, tuple[str, ...], str | None] = ("", (), None)
 
-    def show_due(self, due: Sequence[DslDue], names: Mapping[int, str], hint: bool) -> None:
-        """List these families (none: hide the banner)."""
-        if tuple(due) == self.due and self._hint == hint and self.display == bool(due):
+    def show_alert(self, head: str, labels: Sequence[str], hint: str | None) -> None:
+        """Show these labels (none: hide the banner); the same again repaints nothing."""
+        shown = (head, tuple(labels), hint)
+        if shown == self._shown and self.display == bool(labels):
             return  # the live tick: nothing new, no repaint
-        self.due, self._names, self._hint = tuple(due), names, hint
-        self.display = bool(self.due)
-        if self.due:
+        self._shown = shown
+        self.display = bool(labels)
+        if labels:
             self._paint()
 
     def on_resize(self) -> None:
-        if self.due:
+        if self._shown[1]:
             self._paint()
 
     def _paint(self) -> None:
         # Before the first layout the widget has no width yet: the screen's, less padding.
         width = self.content_size.width or max(self.app.size.width - 2, 20)
-        self.update(banner_text(self.due, self._names, width, self._hint))
+        head, labels, hint = self._shown
+        self.update(alert_text(head, labels, hint, width))
+
+
+class DslBanner(AlertBanner):
+    """Above the queue while any family's DSL step is due."""
+
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
+        super().__init__(id=id)
+        self.due: tuple[DslDue, ...] = ()
+
+    def show_due(self, due: Sequence[DslDue], names: Mapping[int, str], hint: bool) -> None:
+        """List these families (none: hide the banner)."""
+        self.due = tuple(due)
+        self.show_alert(HEAD, [_label(d, names) for d in due], HINT if hint else None)

@@ -196,6 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_roll_parsers(sub, [common])
     add_maintenance_parsers(sub, [common])
     add_send_parser(sub, [common])
+    add_visits_parser(sub, [common])
     return parser
 
 
@@ -691,3 +692,15 @@ def add_send_parser(subparsers: Subparsers, parents: Sequence[argparse.ArgumentP
         "--not-arrived", action="store_true", help="it did not: the next run sends it"
     )
     p.set_defaults(func=Command("triage.cli.send:run_send_command"))
+
+
+def add_visits_parser(subparsers: Subparsers, parents: Sequence[argparse.ArgumentParser]) -> None:
+    """``triage visits [--date D] [--format text|csv|json|html]``: the day's home visits."""
+    p = subparsers.add_parser(
+        "visits", parents=list(parents), help="the day's home visits, as a round by area"
+    )
+    p.add_argument(
+        "--date", type=date_arg, help="the day (default: today, or the latest with marks)"
+    )
+    p.add_argument("--format", choices=("text", "csv", "json", "html"), default="text")
+    p.set_defaults(func=Command("triage.cli.visits:run_visits_command"))

@@ -50,6 +50,7 @@ OUTCOMES: dict[str, tuple[Outcome, ...]] = {
         Outcome("adult_seen_reason", "Adult seen — reason given", asks_reason=True),
         Outcome("no_one_home", "No one home"),
         Outcome("concern", "Concern — escalate", concern=True),
+        Outcome("refused_entry", "Refused entry"),
     ),
 }
 # Escalations can be recorded from any dialog (keys 7, 8, 9), each an attempt with its time.

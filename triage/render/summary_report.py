@@ -235,6 +235,9 @@ def _text(s: DaySummary, names: bool) -> str:
         out += ["", _plain(attendance_chart(s.last_school_days))]
     out += ["", "Still unexplained (for tomorrow's home visits or the safeguarding lead):"]
     out += [f"  - {line}" for line in _unexplained_lines(s, names)] or ["  none"]
+    if s.visits:
+        out += ["", "Home visits:"]
+        out += [f"  - {v}" for v in s.visits] if names else [f"  {len(s.visits)}"]
     if s.callbacks_outstanding:
         out += ["", "Callbacks outstanding:"]
         out += (
@@ -300,6 +303,9 @@ def _markdown(s: DaySummary, names: bool) -> str:
                 f"| {md(officer)} | {c.get('attempts', 0)} | {c.get('recodes', 0)} |"
                 f" {c.get('notes', 0)} |"
             )
+    if s.visits:
+        out += ["", "## Home visits", ""]
+        out += [f"- {md(v)}" for v in s.visits] if names else [f"{len(s.visits)} visit(s)."]
     out += ["", "## Celebrate", "", f"{len(s.full_attendance)} pupil(s) at 100% this term."]
     if names:
         if s.full_attendance:
@@ -349,6 +355,10 @@ def _csv(s: DaySummary, names: bool) -> str:
     for u in s.unexplained:
         item = spreadsheet_safe(f"{u.name} ({u.upn})") if names else u.year_group
         w.writerow([d, "unexplained", item, u.session])
+    w.writerow([d, "home_visits", "", len(s.visits)])
+    if names:
+        for line in s.visits:
+            w.writerow([d, "home_visit", spreadsheet_safe(line), ""])
     w.writerow([d, "full_attendance_count", "", len(s.full_attendance)])
     if names:
         for i in s.most_improved:
@@ -432,6 +442,15 @@ def _timeliness_html(s: DaySummary, names: bool) -> str:
     return html
 
 
+def _visits_html(s: DaySummary, names: bool) -> str:
+    if not s.visits:
+        return ""
+    if not names:
+        return f"<h2>Home visits</h2>\n<p>{len(s.visits)} visit(s).</p>\n"
+    items = "".join(f"<li>{escape(v)}</li>" for v in s.visits)
+    return f"<h2>Home visits</h2>\n<ul>{items}</ul>\n"
+
+
 def _html(s: DaySummary, names: bool) -> str:
     rows = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in headline(s))
     unexplained = "".join(f"<li>{escape(line)}</li>" for line in _unexplained_lines(s, names))
@@ -462,7 +481,7 @@ def _html(s: DaySummary, names: bool) -> str:
 <p class="note">Each bar starts at 0%; its value is printed above it.</p>
 <h2>Still unexplained</h2>
 <ul>{unexplained or "<li>None.</li>"}</ul>
-{_timeliness_html(s, names)}<h2>Work per officer</h2>
+{_timeliness_html(s, names)}{_visits_html(s, names)}<h2>Work per officer</h2>
 <table><tr><th>officer</th><th>attempts</th><th>recodes</th><th>notes</th></tr>{officers}</table>
 <h2>Celebrate</h2>
 {celebrate}

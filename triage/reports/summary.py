@@ -146,6 +146,8 @@ class DaySummary:
     timeliness: list[TimelinessRow] = field(default_factory=list)
     # Registers closed but still not taken in the latest export, by session and group.
     registers_not_taken: list[RegisterNotTaken] = field(default_factory=list)
+    # Every home visit started that day: "Hamza Shaw: 12:00-12:50 officer.one, Child seen…"
+    visits: list[str] = field(default_factory=list)
 
     def as_json(self, names: bool = True) -> dict[str, Any]:
         data = asdict(self)
@@ -163,6 +165,7 @@ class DaySummary:
             data["full_attendance"] = len(self.full_attendance)
             data["most_improved"] = len(self.most_improved)
             data["callbacks_outstanding"] = len(self.callbacks_outstanding)
+            data["visits"] = len(self.visits)
         return data
 
 
@@ -273,4 +276,25 @@ def day_summary(store: Store, on: date, *, limit: int = 10) -> DaySummary:
         Improved(pupils[pid].display_name, pupils[pid].upn, before, after)
         for _, pid, before, after in improved[:limit]
     ]
+    summary.visits = visit_lines(store, on)
     return summary
+
+
+def visit_lines(store: Store, on: date) -> list[str]:
+    """Each visit started that day, its times and outcome, in one line."""
+    from triage.dates import parse_stamp
+    from triage.store.visits import visits_on
+    from triage.visits.lone_working import outcome_label
+
+    rows = [r for r in visits_on(store, on) if r.started_at]
+    names = {p.id: p.display_name for p in store.pupils({i for r in rows for i in r.pupil_ids})}
+    lines = []
+    for r in rows:
+        who = ", ".join(names.get(pid, str(pid)) for pid in r.pupil_ids)
+        times = f"{parse_stamp(r.started_at or ''):%H:%M}-" + (
+            f"{parse_stamp(r.ended_at):%H:%M}" if r.ended_at else "not ended"
+        )
+        result = outcome_label(r.outcome) if r.outcome else "under way"
+        escalated = ", overdue return escalated" if r.escalated_at else ""
+        lines.append(f"{who}: {times} {r.started_by}, {result}{escalated}")
+    return lines

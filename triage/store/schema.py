@@ -539,6 +539,40 @@ def _v13_roll_and_cme(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX cme_records_pupil ON cme_records (pupil_id, made_on)")
 
 
+def _v14_visits(db: sqlite_utils.Database) -> None:
+    """Home visits (docs/visits.md): a family's visit planned for a day, who takes it, and
+    its lone-working record: started (by whom, when, expected back by), extended, escalated
+    when overdue, ended with an outcome. A proposed visit is worked out, not stored; a row
+    is written when an officer plans, drops, takes or starts it. ``pupil_ids`` is the
+    family's pupils (JSON, sorted) when the row was written."""
+    db.execute(
+        """
+        CREATE TABLE visits (
+            id INTEGER PRIMARY KEY,
+            date TEXT NOT NULL,
+            session TEXT NOT NULL,
+            pupil_ids TEXT NOT NULL,
+            first_pupil_id INTEGER NOT NULL REFERENCES pupils(id),
+            state TEXT NOT NULL CHECK
+                (state IN ('planned', 'dropped', 'started', 'ended')),
+            officer TEXT,                  -- who takes it (the round it is on)
+            started_by TEXT,
+            started_at TEXT,
+            expected_back TEXT,            -- UTC stamp: compared as text
+            escalated_at TEXT,
+            escalated_by TEXT,
+            ended_at TEXT,
+            ended_by TEXT,
+            outcome TEXT,
+            reason_code TEXT,
+            note TEXT,
+            event_id INTEGER REFERENCES events(id)  -- the last event that changed it
+        )
+        """
+    )
+    db.execute("CREATE INDEX visits_day ON visits(date, state)")
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v1_core,
     _v2_audit,
@@ -553,5 +587,6 @@ MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v11_outbox,
     _v12_family_numbers,
     _v13_roll_and_cme,
+    _v14_visits,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
