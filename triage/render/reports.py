@@ -47,13 +47,23 @@ def cell_text(column: Column, value: Value) -> str:
     return str(value)
 
 
-def section_table(section: Section) -> Table:
-    """A section as a Rich table (every cell a Text: names are never markup)."""
+def section_table(section: Section, *, drop_empty: bool = False) -> Table:
+    """A section as a Rich table (every cell a Text: names are never markup). With
+    ``drop_empty`` (the screen), columns with no value in any row (the meeting's "agreed"
+    columns, for paper) are left out."""
+    keep = [
+        i
+        for i, _ in enumerate(section.columns)
+        if not drop_empty or any(row[i] not in (None, "") for row in section.rows)
+    ]
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
-    for column in section.columns:
-        table.add_column(column.heading, justify="right" if column.numeric else "left")
+    for i in keep:
+        column = section.columns[i]
+        table.add_column(
+            column.heading, justify="right" if column.numeric else "left", no_wrap=True
+        )
     for row in section.rows:
-        table.add_row(*(Text(cell_text(c, v)) for c, v in zip(section.columns, row, strict=True)))
+        table.add_row(*(Text(cell_text(section.columns[i], row[i])) for i in keep))
     return table
 
 

@@ -83,10 +83,11 @@ def _groupings(pupils: list[Pupil]) -> list[tuple[str, str, Callable[[Pupil], bo
     years = sorted({p.year_group for p in pupils}, key=lambda y: (y is None, y or 0))
     groups += [("year", year_label(y), lambda p, y=y: p.year_group == y) for y in years]
     # By year, then name: 7RA before 10RA.
-    regs = sorted(
-        {p.reg_group for p in pupils if p.reg_group},
-        key=lambda r: (min((p.year_group or 0) for p in pupils if p.reg_group == r), r),
-    )
+    year_of_reg: dict[str, int] = {}
+    for p in pupils:
+        if p.reg_group:
+            year_of_reg[p.reg_group] = min(year_of_reg.get(p.reg_group, 99), p.year_group or 0)
+    regs = sorted(year_of_reg, key=lambda r: (year_of_reg[r], r))
     groups += [("reg_group", r, lambda p, r=r: p.reg_group == r) for r in regs]
     groups += [
         ("flag", FLAG_LABELS[f], lambda p, f=f: bool(getattr(p, f)))
