@@ -82,7 +82,9 @@ class ReportsScreen(TriageScreen):
         try:
             with app.connect() as store:
                 years = year_groups(store)
-                year = self.year_group if self.year_group in years else (years or [None])[0]
+                year = (
+                    self.year_group if self.year_group in years else (years[0] if years else None)
+                )
                 doc = make_report(store, kind, year_group=year, names=names)
         except (StoreError, ValueError) as exc:
             app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
@@ -105,7 +107,9 @@ class ReportsScreen(TriageScreen):
         parts: list[RenderableType] = []
         for section in doc.sections:
             parts.append(Text(f"\n{section.title}", style="bold"))
-            parts.append(section_table(section, drop_empty=True) if section.rows else Text("  none"))
+            parts.append(
+                section_table(section, drop_empty=True) if section.rows else Text("  none")
+            )
             if section.note:
                 parts.append(Text(section.note, style="dim"))
         sections = Group(*parts)

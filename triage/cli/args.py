@@ -381,9 +381,7 @@ def add_report_parser(subparsers: Subparsers, parents: Sequence[argparse.Argumen
         help="record what the targeting support meeting agreed (the tsm CSV, filled in)",
     )
     record.add_argument("file", type=Path, metavar="FILE.csv")
-    record.add_argument(
-        "--date", type=date_arg, help="the day of the meeting (default: today)"
-    )
+    record.add_argument("--date", type=date_arg, help="the day of the meeting (default: today)")
     record.set_defaults(func=Command("triage.cli.reports:run_tsm_record_command"))
 
 

@@ -74,7 +74,9 @@ def html_page(
         body_html += "\n"
     extra_css = ""
     if marking:
-        extra_css += f"@page {{ @top-center {{ content: {_css_string(marking)}; font-size: 8pt; }} }}\n"
+        extra_css += (
+            f"@page {{ @top-center {{ content: {_css_string(marking)}; font-size: 8pt; }} }}\n"
+        )
         body_html = f'<p class="marking">{escape(marking)}</p>\n' + body_html
     if page_numbers:
         extra_css += (

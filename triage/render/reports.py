@@ -88,11 +88,14 @@ def render(doc: ReportDoc, fmt: str) -> str:
     return _text(doc)
 
 
-def _plain(*renderables: RenderableType, width: int = 160) -> str:
+def _plain(*renderables: RenderableType) -> str:
+    """Plain text (no colour, no control codes), as wide as the widest table needs: a
+    report's columns are never cut or wrapped in a file or a pipe."""
     out = io.StringIO()
     console = Console(
-        file=out, width=width, color_system=None, force_terminal=False, highlight=False
+        file=out, width=1000, color_system=None, force_terminal=False, highlight=False
     )
+    console.width = max(console.measure(r).maximum for r in renderables)
     for renderable in renderables:
         console.print(renderable)
     return "\n".join(line.rstrip() for line in out.getvalue().splitlines())

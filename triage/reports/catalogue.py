@@ -33,9 +33,7 @@ def latest_marks(store: Store) -> date:
         raise ReportError(str(exc)) from exc
 
 
-def _period(
-    store: Store, start: date | None, end: date | None, last: date
-) -> tuple[date, date]:
+def _period(store: Store, start: date | None, end: date | None, last: date) -> tuple[date, date]:
     """``--from``/``--to`` as given; else the half-term holding the latest marks (or the
     end given), up to them."""
     end = end or last

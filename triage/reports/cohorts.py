@@ -78,19 +78,34 @@ class CohortsReport:
     comparisons: list[tuple[str, float]]  # (label, the school's entered figure)
 
 
-def _groupings(pupils: list[Pupil]) -> list[tuple[str, str, Callable[[Pupil], bool]]]:
-    groups: list[tuple[str, str, Callable[[Pupil], bool]]] = [("school", "Whole school", bool)]
+Member = Callable[[Pupil], bool]
+
+
+def _in_year(year: int | None) -> Member:
+    return lambda p: p.year_group == year
+
+
+def _in_reg(reg: str) -> Member:
+    return lambda p: p.reg_group == reg
+
+
+def _flagged(flag: str) -> Member:
+    return lambda p: bool(getattr(p, flag))
+
+
+def _groupings(pupils: list[Pupil]) -> list[tuple[str, str, Member]]:
+    groups: list[tuple[str, str, Member]] = [("school", "Whole school", lambda p: True)]
     years = sorted({p.year_group for p in pupils}, key=lambda y: (y is None, y or 0))
-    groups += [("year", year_label(y), lambda p, y=y: p.year_group == y) for y in years]
+    groups += [("year", year_label(y), _in_year(y)) for y in years]
     # By year, then name: 7RA before 10RA.
     year_of_reg: dict[str, int] = {}
     for p in pupils:
         if p.reg_group:
             year_of_reg[p.reg_group] = min(year_of_reg.get(p.reg_group, 99), p.year_group or 0)
     regs = sorted(year_of_reg, key=lambda r: (year_of_reg[r], r))
-    groups += [("reg_group", r, lambda p, r=r: p.reg_group == r) for r in regs]
+    groups += [("reg_group", r, _in_reg(r)) for r in regs]
     groups += [
-        ("flag", FLAG_LABELS[f], lambda p, f=f: bool(getattr(p, f)))
+        ("flag", FLAG_LABELS[f], _flagged(f))
         for f in PUPIL_FLAGS
         if any(getattr(p, f) for p in pupils)
     ]

@@ -44,7 +44,7 @@ class Section:
     key: str
     title: str
     columns: tuple[Column, ...]
-    rows: list[tuple[Value, ...]]
+    rows: Sequence[tuple[Value, ...]]
     note: str = ""
     # A bar chart of one percentage column for the printable page: (label, value) pairs.
     chart: list[tuple[str, float | None]] | None = None
@@ -72,9 +72,7 @@ class ReportDoc:
             "names": self.names,
             "facts": {label: value for label, value in self.facts},
             "sections": {
-                s.key: [
-                    {c.key: v for c, v in zip(s.columns, row, strict=True)} for row in s.rows
-                ]
+                s.key: [{c.key: v for c, v in zip(s.columns, row, strict=True)} for row in s.rows]
                 for s in self.sections
             },
         }

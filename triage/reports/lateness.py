@@ -14,7 +14,7 @@ from datetime import date
 from triage import settings
 from triage.model import Pupil
 from triage.reports.cohorts import year_label
-from triage.reports.document import Column, ReportDoc, ReportError, References, Section
+from triage.reports.document import Column, References, ReportDoc, ReportError, Section
 from triage.store import Store
 from triage.store.report_figures import PupilCounts, counts_by_pupil
 

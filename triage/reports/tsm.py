@@ -38,9 +38,9 @@ from triage.officers import require_writer
 from triage.reports.cohorts import year_label
 from triage.reports.document import (
     Column,
+    References,
     ReportDoc,
     ReportError,
-    References,
     Section,
     attendance_of,
     summary_of,
@@ -59,7 +59,7 @@ GROUP_LABELS = {"severe": "SA", "persistent": "PA", "at_risk": "At risk"}
 GROUP_TITLES = {
     "severe": "Severe absence (SA: 50%+ missed)",
     "persistent": "Persistent absence (PA: 10%+ missed)",
-    "at_risk": "At risk (90-95%, or falling fastest)",
+    "at_risk": "At risk (90% to 95%, or falling fastest)",
 }
 # What a meeting may record against a case from the file: not the Enforce actions (a lead's,
 # each with its own checks), nor those that need more than a line (barriers, a Notice to
@@ -118,7 +118,7 @@ def tsm_report(store: Store, start: date, end: date) -> TsmReport:
             chosen[pid] = ("severe", f"{pct:.1f}%")
         elif summary.persistent_absence:
             chosen[pid] = ("persistent", f"{pct:.1f}%")
-        elif pct < 90 + AT_RISK_POINTS:
+        elif pct <= 90 + AT_RISK_POINTS:
             chosen[pid] = ("at_risk", f"{pct:.1f}%, within {AT_RISK_POINTS:g} points of 90%")
         else:
             b, a = attendance_of(before), attendance_of(lately)
@@ -215,9 +215,7 @@ def document(report: TsmReport, names: bool = True) -> ReportDoc:
     counts = {g: sum(1 for t in report.pupils if t.group == g) for g in GROUPS}
     note = (
         "Fill in Agreed (and Agreed action, Lead, Due where set) and record it back with "
-        "'triage report tsm-record FILE.csv'. Agreed actions: "
-        + ", ".join(RECORDABLE_KINDS)
-        + "."
+        "'triage report tsm-record FILE.csv'. Agreed actions: " + ", ".join(RECORDABLE_KINDS) + "."
     )
     if not names:
         note = "Without names this list cannot be recorded back."

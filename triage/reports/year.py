@@ -19,9 +19,9 @@ from triage.model import Pupil
 from triage.reports.cohorts import year_label
 from triage.reports.document import (
     Column,
+    References,
     ReportDoc,
     ReportError,
-    References,
     Section,
     attendance_of,
     summary_of,

@@ -39,7 +39,7 @@ class PupilCounts(NamedTuple):
     def lates(self) -> int:
         return self.late_before_close + self.late_after_close
 
-    def __add__(self, other: object) -> PupilCounts:  # type: ignore[override]
+    def __add__(self, other: object) -> PupilCounts:
         assert isinstance(other, PupilCounts)
         return PupilCounts(*(a + b for a, b in zip(self, other, strict=True)))
 
@@ -70,8 +70,9 @@ def counts_by_pupil(
     """Each pupil's :class:`PupilCounts` over ``start <= date <= end`` (only the pupils of
     ``year_group`` when given): one aggregate over their marks. A pupil with no marks in
     the stretch has no entry."""
+    extra: tuple[int, ...] = ()
     if year_group is None:
-        pupils, extra = "SELECT id FROM pupils", ()
+        pupils = "SELECT id FROM pupils"
     else:
         pupils, extra = "SELECT id FROM pupils WHERE year_group = ?", (year_group,)
     sql = _BY_PUPIL.replace("{pupils}", pupils)
@@ -88,7 +89,12 @@ def school_counts(store: Store, start: date, end: date) -> tuple[int, int]:
     att, poss = store.conn.execute(
         f"SELECT SUM({_ATTENDING}), SUM({_POSSIBLE}) FROM marks"
         " WHERE pupil_id IN (SELECT id FROM pupils) AND date >= ? AND date < ?",
-        (*_ATTENDING_CODES, *_POSSIBLE_CODES, start.isoformat(), (end + timedelta(days=1)).isoformat()),
+        (
+            *_ATTENDING_CODES,
+            *_POSSIBLE_CODES,
+            start.isoformat(),
+            (end + timedelta(days=1)).isoformat(),
+        ),
     ).fetchone()
     return int(att or 0), int(poss or 0)
 
@@ -100,9 +106,7 @@ class AbsentMark(NamedTuple):
     code: str
 
 
-def absences_between(
-    store: Store, start: date, end: date, *, year_group: int
-) -> list[AbsentMark]:
+def absences_between(store: Store, start: date, end: date, *, year_group: int) -> list[AbsentMark]:
     """The marks of absence (possible sessions not attended) of a year group's pupils over
     ``start <= date <= end``, in pupil, date and session order."""
     absent = sorted(POSSIBLE_CODES - ATTENDING_CODES)
@@ -134,4 +138,3 @@ def year_groups(store: Store) -> list[int]:
             "SELECT DISTINCT year_group FROM pupils WHERE year_group IS NOT NULL ORDER BY 1"
         )
     ]
-
