@@ -255,13 +255,15 @@ def test_tsm_record_back_writes_each_agreement_on_its_case(school_db: Path, tmp_
     assert notes == [
         (
             BEN,
-            "Targeting support meeting 20/11/2026 agreed: Early Help referral this week. Lead: LA EWO.",
+            "Targeting support meeting 20/11/2026 agreed: Early Help referral this week."
+            " Lead: LA EWO.",
         ),
         (CARA, "Targeting support meeting 20/11/2026 agreed: Home visit by the school."),
     ]
     actions = query(
         school_db,
-        "SELECT p.upn, a.kind, a.date, a.due_date, a.status FROM actions a JOIN pupils p ON p.id = a.pupil_id",
+        "SELECT p.upn, a.kind, a.date, a.due_date, a.status FROM actions a"
+        " JOIN pupils p ON p.id = a.pupil_id",
     )
     assert actions == [(BEN, "early_help_referral", "2026-11-20", "2026-12-01", "open")]
     assert query(school_db, "SELECT COUNT(*) FROM events WHERE action = 'tsm-record'") == [(1,)]

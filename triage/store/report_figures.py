@@ -61,6 +61,12 @@ _BY_PUPIL = (
     f" COUNT(CASE WHEN code IN ('{LATE_IN}', '{LATE_AFTER}') THEN minutes_late END)"
     " FROM marks WHERE pupil_id IN ({pupils}) AND date >= ? AND date < ? GROUP BY pupil_id"
 )
+_BY_PUPIL_OF_SCHOOL = _BY_PUPIL.replace("{pupils}", "SELECT id FROM pupils")
+_BY_PUPIL_OF_YEAR = _BY_PUPIL.replace("{pupils}", "SELECT id FROM pupils WHERE year_group = ?")
+_SCHOOL_SUMS = (
+    f"SELECT SUM({_ATTENDING}), SUM({_POSSIBLE}) FROM marks"
+    " WHERE pupil_id IN (SELECT id FROM pupils) AND date >= ? AND date < ?"
+)
 _PARAMS = (*_POSSIBLE_CODES, *_ATTENDING_CODES, *_AUTHORISED_CODES, *_UNAUTHORISED_CODES)
 
 
@@ -71,11 +77,9 @@ def counts_by_pupil(
     ``year_group`` when given): one aggregate over their marks. A pupil with no marks in
     the stretch has no entry."""
     extra: tuple[int, ...] = ()
-    if year_group is None:
-        pupils = "SELECT id FROM pupils"
-    else:
-        pupils, extra = "SELECT id FROM pupils WHERE year_group = ?", (year_group,)
-    sql = _BY_PUPIL.replace("{pupils}", pupils)
+    sql = _BY_PUPIL_OF_SCHOOL
+    if year_group is not None:
+        sql, extra = _BY_PUPIL_OF_YEAR, (year_group,)
     rows = store.conn.execute(
         sql,
         (*_PARAMS, *extra, start.isoformat(), (end + timedelta(days=1)).isoformat()),
@@ -87,8 +91,7 @@ def school_counts(store: Store, start: date, end: date) -> tuple[int, int]:
     """(attending, possible) sessions of the whole school over ``start <= date <= end``:
     the yardstick the reports' benchmark measures them against (``bench/reports.py``)."""
     att, poss = store.conn.execute(
-        f"SELECT SUM({_ATTENDING}), SUM({_POSSIBLE}) FROM marks"
-        " WHERE pupil_id IN (SELECT id FROM pupils) AND date >= ? AND date < ?",
+        _SCHOOL_SUMS,
         (
             *_ATTENDING_CODES,
             *_POSSIBLE_CODES,
