@@ -12,7 +12,6 @@ figures. Every rate is the DfE's (see :class:`triage.reports.document.GroupFigur
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -78,47 +77,46 @@ class CohortsReport:
     comparisons: list[tuple[str, float]]  # (label, the school's entered figure)
 
 
-Member = Callable[[Pupil], bool]
+Group = tuple[str, str]  # (kind, name): ("year", "Year 9")
 
 
-def _in_year(year: int | None) -> Member:
-    return lambda p: p.year_group == year
+def _groups_of(pupil: Pupil) -> list[Group]:
+    """The cohorts a pupil belongs to."""
+    groups = [("school", "Whole school"), ("year", year_label(pupil.year_group))]
+    if pupil.reg_group:
+        groups.append(("reg_group", pupil.reg_group))
+    groups += [("flag", FLAG_LABELS[f]) for f in PUPIL_FLAGS if getattr(pupil, f)]
+    return groups
 
 
-def _in_reg(reg: str) -> Member:
-    return lambda p: p.reg_group == reg
-
-
-def _flagged(flag: str) -> Member:
-    return lambda p: bool(getattr(p, flag))
-
-
-def _groupings(pupils: list[Pupil]) -> list[tuple[str, str, Member]]:
-    groups: list[tuple[str, str, Member]] = [("school", "Whole school", lambda p: True)]
+def _group_order(pupils: list[Pupil]) -> list[Group]:
+    """School, years (lowest first), reg groups (by year, then name: 7RA before 10RA),
+    flags (in the roster's order)."""
     years = sorted({p.year_group for p in pupils}, key=lambda y: (y is None, y or 0))
-    groups += [("year", year_label(y), _in_year(y)) for y in years]
-    # By year, then name: 7RA before 10RA.
     year_of_reg: dict[str, int] = {}
     for p in pupils:
         if p.reg_group:
             year_of_reg[p.reg_group] = min(year_of_reg.get(p.reg_group, 99), p.year_group or 0)
-    regs = sorted(year_of_reg, key=lambda r: (year_of_reg[r], r))
-    groups += [("reg_group", r, _in_reg(r)) for r in regs]
-    groups += [
-        ("flag", FLAG_LABELS[f], _flagged(f))
-        for f in PUPIL_FLAGS
-        if any(getattr(p, f) for p in pupils)
+    return [
+        ("school", "Whole school"),
+        *(("year", year_label(y)) for y in years),
+        *(("reg_group", r) for r in sorted(year_of_reg, key=lambda r: (year_of_reg[r], r))),
+        *(("flag", FLAG_LABELS[f]) for f in PUPIL_FLAGS),
     ]
-    return groups
 
 
 def _figures(
-    pupils: list[Pupil], counts: dict[int, PupilCounts] | None, member: Callable[[Pupil], bool]
-) -> GroupFigures | None:
+    groups: dict[int, list[Group]], counts: dict[int, PupilCounts] | None
+) -> dict[Group, GroupFigures]:
+    """Each cohort's figures: every pupil's counts go once into each of its groups."""
     if counts is None:
-        return None
-    figures = group_figures(counts[p.id] for p in pupils if member(p) and p.id in counts)
-    return figures if figures.pupils else None
+        return {}
+    members: dict[Group, list[PupilCounts]] = {}
+    for pid, pupil_counts in counts.items():
+        for group in groups.get(pid, ()):
+            members.setdefault(group, []).append(pupil_counts)
+    figures = {group: group_figures(m) for group, m in members.items()}
+    return {group: f for group, f in figures.items() if f.pupils}
 
 
 def cohorts_report(store: Store, start: date, end: date) -> CohortsReport:
@@ -137,20 +135,16 @@ def cohorts_report(store: Store, start: date, end: date) -> CohortsReport:
     last_year = same_period_last_year(start, end)
     held = any(last_year[0] <= d <= last_year[1] for d in days)
     last_counts = counts_by_pupil(store, *last_year) if held else None
-    cohorts = []
-    for kind, name, member in _groupings(pupils):
-        figures = _figures(pupils, now, member)
-        if figures is None:
-            continue
-        cohorts.append(
-            Cohort(
-                kind,
-                name,
-                figures,
-                _figures(pupils, before_counts, member),
-                _figures(pupils, last_counts, member),
-            )
-        )
+    groups = {p.id: _groups_of(p) for p in pupils}
+    figures = _figures(groups, now)
+    before_figures = _figures(groups, before_counts)
+    last_figures = _figures(groups, last_counts)
+    cohorts = [
+        Cohort(kind, name, figures[group], before_figures.get(group), last_figures.get(group))
+        for group in _group_order(pupils)
+        if group in figures
+        for kind, name in (group,)
+    ]
     comparisons = []
     for key, label in COMPARISONS:
         value = settings.get(store, key)
