@@ -404,3 +404,30 @@ async def test_reports_screen_shows_the_same_figures(school_db: Path) -> None:
         await pilot.press("n")
         await settle(pilot, ("reports",))
         assert screen.doc.sections[0].rows[0][0] == "P1"
+
+
+def test_a_comparison_figure_must_be_a_percentage(school: Store) -> None:
+    from triage.settings import SETTINGS, SettingError
+
+    check = SETTINGS["compare_la_attendance"].check
+    assert check(" 94.5% ") == "94.5"
+    assert check("") == ""
+    with pytest.raises(SettingError, match="percentage"):
+        check("ninety")
+
+
+def test_the_parser_offers_the_renderer_s_formats() -> None:
+    from triage.cli import args as cli_args
+    from triage.render import reports as report_render
+
+    assert cli_args.REPORT_FORMATS == report_render.FORMATS
+
+
+def test_a_page_without_a_marking_is_as_before() -> None:
+    from triage.render.html import html_page
+
+    plain = html_page("Letter", "<p>x</p>")
+    assert "marking" not in plain.split("</style>")[1] and "counter(page)" not in plain
+    marked = html_page("R", "<p>x</p>", marking="OFFICIAL-SENSITIVE: a;b", page_numbers=True)
+    assert '<p class="marking">OFFICIAL-SENSITIVE: a;b</p>' in marked
+    assert 'content: "OFFICIAL-SENSITIVE: a\\3b b"' in marked  # no CSS can be smuggled in
