@@ -40,7 +40,7 @@ class TriageApp(App[int]):
     """Attendance Triage. The queue of unexplained absences is the first screen."""
 
     TITLE = "Attendance Triage"
-    COMMANDS = App.COMMANDS | {lambda: _find_pupil()}
+    COMMANDS = App.COMMANDS | {lambda: _find_pupil(), lambda: _report_commands()}
     BINDINGS = [
         Binding("q", "quit", "Quit"),
         Binding("x", "dismiss_notices", "Dismiss messages", show=False),
@@ -286,6 +286,13 @@ def _find_pupil():
     from screens.commands import FindPupil
 
     return FindPupil
+
+
+def _report_commands():
+    """The palette's reports, imported when the palette first opens."""
+    from screens.commands import ReportCommands
+
+    return ReportCommands
 
 
 def run_app(db_path: Path, on: date | None, session: str | None) -> int:

@@ -57,3 +57,27 @@ class FindPupil(Provider):
         from screens.case_screen import CaseScreen
 
         self.app.push_screen(CaseScreen(pupil_id))
+
+
+class ReportCommands(Provider):
+    """The reports for heads of year, governors and the local authority, from anywhere."""
+
+    async def search(self, query: str) -> Hits:
+        from triage.reports.catalogue import KIND_LABELS
+
+        matcher = self.matcher(query)
+        for kind, label in KIND_LABELS.items():
+            text = f"Report: {label}"
+            score = matcher.match(text)
+            if score > 0:
+                yield Hit(
+                    score,
+                    matcher.highlight(text),
+                    lambda kind=kind: self._open(kind),
+                    help="open the reports screen",
+                )
+
+    def _open(self, kind: str) -> None:
+        from screens.reports_screen import ReportsScreen
+
+        self.app.push_screen(ReportsScreen(kind))

@@ -196,6 +196,7 @@ class QueueScreen(OfficerScreen):
         # The palette finds it by this description too (screens/commands.py).
         Binding("T", "send_due_texts", "Send the due texts", show=False),
         Binding("V", "visits", "Home visits", show=False),
+        Binding("R", "reports", "Reports (cohorts, year, TSM, lateness)", show=False),
         Binding("p", "plan_visit", "Plan a home visit for today", show=False),
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
@@ -1198,6 +1199,11 @@ class QueueScreen(OfficerScreen):
         except StoreError:
             return
         self.query_one("#visit-banner", VisitBanner).show_overdue(overdue)
+
+    def action_reports(self) -> None:
+        from screens.reports_screen import ReportsScreen
+
+        self.app.push_screen(ReportsScreen())
 
     def action_visits(self) -> None:
         from screens.visits_screen import VisitsScreen

@@ -83,6 +83,19 @@ def _choice(*choices: str) -> Callable[[str], str]:
     return check
 
 
+def _percent(value: str) -> str:
+    value = value.strip().removesuffix("%").strip()
+    if not value:
+        return ""  # not set: the reports show no comparison
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not 0 <= number <= 100:
+        raise SettingError("must be a percentage from 0 to 100, such as 93.2 (or empty)")
+    return f"{number:g}"
+
+
 def _host(value: str) -> str:
     value = value.strip()
     if value and not re.fullmatch(r"[A-Za-z0-9.\-]+|\[[0-9A-Fa-f:.]+\]", value):
@@ -197,6 +210,31 @@ SETTINGS: dict[str, Setting] = {
             "no",
             _yes_no,
             "whether marks on a Saturday or Sunday are imported (a school open at weekends)",
+        ),
+        # Figures the school enters to compare its own with (the cohorts report).
+        Setting(
+            "compare_national_attendance",
+            "",
+            _percent,
+            "national attendance % to show beside the school's (empty: none)",
+        ),
+        Setting(
+            "compare_national_persistent",
+            "",
+            _percent,
+            "national persistent absence % to show beside the school's",
+        ),
+        Setting(
+            "compare_la_attendance",
+            "",
+            _percent,
+            "the local authority's attendance % to show beside the school's",
+        ),
+        Setting(
+            "compare_la_persistent",
+            "",
+            _percent,
+            "the local authority's persistent absence % to show beside the school's",
         ),
         # Sending texts and emails (docs/messages.md). Passwords and keys are never stored:
         # only where to read them from.

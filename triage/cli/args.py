@@ -188,6 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_officers_parser(sub, [common])
     add_audit_parser(sub, [common])
     add_summary_parser(sub, [common])
+    add_report_parser(sub, [common])
     add_export_parser(sub, [common])
     add_letter_parser(sub, [common])
     add_case_parsers(sub, [common])
@@ -320,6 +321,70 @@ def add_summary_parser(subparsers: Subparsers, parents: Sequence[argparse.Argume
         "--no-names", action="store_true", help="counts only: for summaries that leave the school"
     )
     p.set_defaults(func=Command("triage.cli.reports:run_summary_command"))
+
+
+REPORT_FORMATS = ("text", "markdown", "csv", "json", "html")  # triage.render.reports.FORMATS
+
+
+def year_group_arg(text: str) -> int:
+    """A year group: R (Reception) or 1-13."""
+    word = text.strip().lower().removeprefix("year").strip()
+    if word in ("r", "reception"):
+        return 0
+    if word.isdigit() and 1 <= int(word) <= 13:
+        return int(word)
+    raise argparse.ArgumentTypeError(f"{text!r} is not a year group (R or 1-13)")
+
+
+def add_report_parser(subparsers: Subparsers, parents: Sequence[argparse.ArgumentParser]) -> None:
+    """``triage report cohorts|year|tsm|lateness …`` and ``triage report tsm-record FILE``."""
+    p = subparsers.add_parser(
+        "report", parents=list(parents), help="reports for heads of year, governors and the LA"
+    )
+    rsub = p.add_subparsers(dest="report", metavar="REPORT", required=True)
+
+    def common_options(r: argparse.ArgumentParser) -> None:
+        r.add_argument("--format", choices=REPORT_FORMATS, default="text")
+        r.add_argument("--out", type=Path, metavar="FILE", help="write to FILE (0600)")
+        r.add_argument(
+            "--no-names",
+            action="store_true",
+            help="no pupil's name or UPN: for reports that leave the school",
+        )
+        r.set_defaults(func=Command("triage.cli.reports:run_report_command"))
+
+    def period(r: argparse.ArgumentParser, default: str) -> None:
+        r.add_argument("--from", dest="from_date", type=date_arg, metavar="D", help=default)
+        r.add_argument("--to", dest="to_date", type=date_arg, metavar="D")
+
+    cohorts = rsub.add_parser(
+        "cohorts", parents=list(parents), help="attendance by year, group and flag (governors)"
+    )
+    period(cohorts, "first day (default: the current half-term)")
+    common_options(cohorts)
+    year = rsub.add_parser("year", parents=list(parents), help="a head of year's week")
+    year.add_argument("year_group", type=year_group_arg, metavar="YEAR", help="R or 1-13")
+    year.add_argument(
+        "--week-of", dest="week_of", type=date_arg, metavar="D", help="default: the latest marks"
+    )
+    common_options(year)
+    tsm = rsub.add_parser(
+        "tsm", parents=list(parents), help="the targeting support meeting's list (the LA's)"
+    )
+    tsm.add_argument("--term", help="autumn-2026, spring-2027, summer-2027 (default: this term)")
+    period(tsm, "first day (instead of --term)")
+    common_options(tsm)
+    late = rsub.add_parser("lateness", parents=list(parents), help="pupils late most often")
+    period(late, "first day (default: the current half-term)")
+    common_options(late)
+    record = rsub.add_parser(
+        "tsm-record",
+        parents=list(parents),
+        help="record what the targeting support meeting agreed (the tsm CSV, filled in)",
+    )
+    record.add_argument("file", type=Path, metavar="FILE.csv")
+    record.add_argument("--date", type=date_arg, help="the day of the meeting (default: today)")
+    record.set_defaults(func=Command("triage.cli.reports:run_tsm_record_command"))
 
 
 def add_export_parser(subparsers: Subparsers, parents: Sequence[argparse.ArgumentParser]) -> None:

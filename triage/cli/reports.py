@@ -79,3 +79,48 @@ def run_export_command(args: argparse.Namespace, db_path: Path) -> int:
         mark_exported(store, rows, args.out.name if args.out else "<stdout>")
     print(f"{len(rows)} amendment(s) exported", file=sys.stderr)
     return EXIT_OK
+
+
+def run_report_command(args: argparse.Namespace, db_path: Path) -> int:
+    """``triage report cohorts|year|tsm|lateness`` (:mod:`triage.reports.catalogue`), in the
+    formats of :mod:`triage.render.reports`."""
+    from triage.render.reports import render
+    from triage.reports.catalogue import make_report
+
+    with open_store(db_path, create=False) as store:
+        doc = make_report(
+            store,
+            args.report,
+            start=getattr(args, "from_date", None),
+            end=getattr(args, "to_date", None),
+            term=getattr(args, "term", None),
+            year_group=getattr(args, "year_group", None),
+            week_of=getattr(args, "week_of", None),
+            names=not args.no_names,
+        )
+    text = render(doc, args.format)
+    data = excel_csv(text) if args.format == "csv" else text.encode("utf-8")
+    if args.out:
+        _write_private(args.out, data)
+        print(f"{args.report} report written to {args.out}", file=sys.stderr)
+    elif args.format == "csv":
+        print_csv(text)
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def run_tsm_record_command(args: argparse.Namespace, db_path: Path) -> int:
+    """``triage report tsm-record FILE.csv [--date D]``: what the meeting agreed, recorded
+    on each case (:func:`triage.reports.tsm.record_agreed`); a wrong row refuses the file."""
+    from datetime import date
+
+    from triage.reports.tsm import record_agreed
+
+    with open_store(db_path, create=False) as store:
+        done = record_agreed(store, args.file, args.date or date.today())
+    print(
+        f"recorded {done.notes} agreement(s) for {done.pupils} pupil(s): "
+        f"{done.notes} note(s), {done.actions} action(s)"
+    )
+    return EXIT_OK

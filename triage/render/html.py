@@ -30,6 +30,7 @@ th, td { border: 1px solid #777; padding: 1mm 2mm; text-align: left; vertical-al
 td.n { text-align: right; }
 tr { page-break-inside: avoid; break-inside: avoid; }
 p.note { font-size: 9pt; color: #333; }
+p.marking { font-weight: bold; text-align: center; margin: 0 0 3mm; }
 a { color: inherit; }
 svg { max-width: 100%; height: auto; }
 .letter { font-size: 11pt; line-height: 1.4; max-width: 170mm; margin: 0 auto;
@@ -49,19 +50,46 @@ svg { max-width: 100%; height: auto; }
 """
 
 
-def html_page(title: str, body_html: str, *, body_class: str | None = None) -> str:
+def _css_string(text: str) -> str:
+    """Plain text as a CSS string literal (for ``content:``)."""
+    return '"' + "".join(c if c.isalnum() or c in " :-,." else f"\\{ord(c):x} " for c in text) + '"'
+
+
+def html_page(
+    title: str,
+    body_html: str,
+    *,
+    body_class: str | None = None,
+    marking: str | None = None,
+    page_numbers: bool = False,
+) -> str:
     """A complete, self-contained printable page: ``title`` (plain text, escaped here) in
-    the head, ``body_html`` (already HTML, its values escaped by its maker) as the body."""
+    the head, ``body_html`` (already HTML, its values escaped by its maker) as the body.
+
+    ``marking`` (a protective marking such as "OFFICIAL-SENSITIVE: contains personal data")
+    is printed at the top of the page and, on paper, at the head of every sheet;
+    ``page_numbers`` numbers the sheets at their foot ("Page 2 of 5", CSS page counters)."""
     body = f'<body class="{escape(body_class, quote=True)}">' if body_class else "<body>"
     if body_html and not body_html.endswith("\n"):
         body_html += "\n"
+    extra_css = ""
+    if marking:
+        extra_css += (
+            f"@page {{ @top-center {{ content: {_css_string(marking)}; font-size: 8pt; }} }}\n"
+        )
+        body_html = f'<p class="marking">{escape(marking)}</p>\n' + body_html
+    if page_numbers:
+        extra_css += (
+            '@page { @bottom-center { content: "Page " counter(page) " of " counter(pages);'
+            " font-size: 8pt; } }\n"
+        )
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en-GB">\n'
         "<head>\n"
         '<meta charset="utf-8" />\n'
         f"<title>{escape(title, quote=True)}</title>\n"
-        f"<style>\n{PRINT_CSS}</style>\n"
+        f"<style>\n{PRINT_CSS}{extra_css}</style>\n"
         "</head>\n"
         f"{body}\n"
         f"{body_html}"

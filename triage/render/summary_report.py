@@ -367,9 +367,17 @@ def _csv(s: DaySummary, names: bool) -> str:
 
 
 def chart_svg(points: list[tuple[date, float | None]]) -> str:
-    """Attendance by school day as an inline SVG bar chart for paper: every bar starts at 0%
-    (its height is proportional to its value), the axis is marked 0-100% with its lines,
-    each bar carries its value and its date. Black, white and grey only, so it prints."""
+    """Attendance by school day as an inline SVG bar chart for paper (:func:`bar_chart_svg`)."""
+    return bar_chart_svg(
+        [(f"{day:%a %d %b}", pct) for day, pct in points],
+        f"Attendance % for the last {len(points)} school days; bars start at 0%",
+    )
+
+
+def bar_chart_svg(points: list[tuple[str, float | None]], aria_label: str) -> str:
+    """Percentages as an inline SVG bar chart for paper: every bar starts at 0% (its height
+    is proportional to its value), the axis is marked 0-100% with its lines, each bar
+    carries its value and its label. Black, white and grey only, so it prints."""
     left, top, plot_w, plot_h, bottom = 44, 16, 560, 180, 52
     width, height = left + plot_w + 8, top + plot_h + bottom
     n = max(len(points), 1)
@@ -382,7 +390,7 @@ def chart_svg(points: list[tuple[date, float | None]]) -> str:
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
         f'width="{width}" height="{height}" role="img" font-family="Arial, sans-serif" '
-        f'aria-label="Attendance % for the last {len(points)} school days; bars start at 0%">'
+        f'aria-label="{escape(aria_label)}">'
     ]
     for tick in range(0, 101, 25):
         y = y_of(tick)
@@ -395,10 +403,9 @@ def chart_svg(points: list[tuple[date, float | None]]) -> str:
         f'<text x="10" y="{top + plot_h / 2:.1f}" font-size="9" text-anchor="middle" '
         f'transform="rotate(-90 10 {top + plot_h / 2:.1f})">Attendance %</text>'
     )
-    for i, (day, pct) in enumerate(points):
+    for i, (label, pct) in enumerate(points):
         x = left + i * slot
         centre = x + slot / 2
-        label = f"{day:%a %d %b}"
         if pct is not None:
             h = pct / 100 * plot_h
             parts.append(
