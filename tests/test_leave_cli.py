@@ -135,3 +135,16 @@ def test_the_chronology_names_the_schools_stage_with_the_dfe_one_behind_it(demo_
     capsys.readouterr()
     _c, out, _ = _run(capsys, "chronology", planted().penalty_10, "--db", str(demo_db))
     assert "Aspire (DfE stage: Expect)" in out
+
+
+def test_leave_listed_as_text_names_the_pupil_over_each_request_and_none_says_so(
+    demo_db, capsys
+) -> None:
+    _code, out, _ = _run(capsys, "leave", "list", "--db", str(demo_db))
+    assert out.strip() == "No leave requests recorded."
+    upn = planted().morning_queue[0]
+    _request(capsys, demo_db, upn)
+    _code, out, _ = _run(capsys, "leave", "list", "--db", str(demo_db))
+    lines = out.splitlines()
+    assert lines[0].endswith(f"  {upn}")  # "Name  UPN", then the request, whole to a pipe
+    assert "Grandparent's funeral abroad" in lines[1] and "Sarah Shaw" in lines[1]

@@ -11,31 +11,22 @@ fields of :func:`triage.casework.leave.as_record`; ``timetable list`` is
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
-from rich.console import Console
 from rich.text import Text
 
 from triage.cli.args import EXIT_OK
-from triage.store import Store, open_store
-
-
-def _pupil_id(store: Store, upn: str) -> int:
-    from triage.casework.chronology import find_pupil
-
-    return find_pupil(store, upn).id
-
-
-def _names(store: Store, ids: set[int]) -> dict[int, tuple[str, str]]:
-    return {p.id: (p.upn, p.display_name) for p in store.pupils(ids)} if ids else {}
+from triage.cli.console import people_console
+from triage.cli.pupil_records import print_listing
+from triage.cli.pupil_records import pupil_id as _pupil_id
+from triage.store import open_store
 
 
 def run_leave_command(args: argparse.Namespace, db_path: Path) -> int:
     from triage.casework import leave
     from triage.dates import local_now
 
-    console = Console(highlight=False, soft_wrap=True)
+    console = people_console(soft_wrap=True)
     with open_store(db_path, create=False) as store:
         if args.leave_command == "request":
             first = leave.parse_slot(args.first, "AM")
@@ -63,32 +54,23 @@ def run_leave_command(args: argparse.Namespace, db_path: Path) -> int:
                 console.print(Text(f"{decided.recoded} N mark(s) in the leave recoded to C"))
         else:
             ids = None if args.upn is None else [_pupil_id(store, args.upn)]
-            requests = leave.leave_requests(store, ids)
-            names = _names(store, {r.pupil_id for r in requests})
-            if args.format == "json":
-                rows = [
-                    {
-                        "upn": names[r.pupil_id][0],
-                        "name": names[r.pupil_id][1],
-                        **leave.as_record(r),
-                    }
-                    for r in requests
-                ]
-                print(json.dumps({"leave_requests": rows}, indent=2, ensure_ascii=False))
-                return EXIT_OK
-            if not requests:
-                console.print("No leave requests recorded.")
-            for r in requests:
-                upn, name = names[r.pupil_id]
-                console.print(Text(f"{name}  {upn}", style="bold"))
-                console.print(Text(f"  {leave.describe(r)}"))
+            print_listing(
+                console,
+                store,
+                leave.leave_requests(store, ids),
+                as_json=args.format == "json",
+                key="leave_requests",
+                as_record=leave.as_record,
+                describe=leave.describe,
+                empty="No leave requests recorded.",
+            )
     return EXIT_OK
 
 
 def run_timetable_command(args: argparse.Namespace, db_path: Path) -> int:
     from triage.casework import timetables
 
-    console = Console(highlight=False, soft_wrap=True)
+    console = people_console(soft_wrap=True)
     with open_store(db_path, create=False) as store:
         command = args.timetable_command
         if command == "add":
@@ -113,25 +95,16 @@ def run_timetable_command(args: argparse.Namespace, db_path: Path) -> int:
             done = timetables.end_timetable(store, args.id, args.on)
         else:
             ids = None if args.upn is None else [_pupil_id(store, args.upn)]
-            found = timetables.timetables_of(store, ids)
-            names = _names(store, {t.pupil_id for t in found})
-            if args.format == "json":
-                rows = [
-                    {
-                        "upn": names[t.pupil_id][0],
-                        "name": names[t.pupil_id][1],
-                        **timetables.as_record(t),
-                    }
-                    for t in found
-                ]
-                print(json.dumps({"part_time_timetables": rows}, indent=2, ensure_ascii=False))
-                return EXIT_OK
-            if not found:
-                console.print("No part-time timetables recorded.")
-            for t in found:
-                upn, name = names[t.pupil_id]
-                console.print(Text(f"{name}  {upn}", style="bold"))
-                console.print(Text(f"  {timetables.describe(t)}"))
+            print_listing(
+                console,
+                store,
+                timetables.timetables_of(store, ids),
+                as_json=args.format == "json",
+                key="part_time_timetables",
+                as_record=timetables.as_record,
+                describe=timetables.describe,
+                empty="No part-time timetables recorded.",
+            )
             return EXIT_OK
         console.print(Text(f"Recorded: {timetables.describe(done)}"))
     return EXIT_OK

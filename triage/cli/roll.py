@@ -15,11 +15,13 @@ import argparse
 import json
 from pathlib import Path
 
-from rich.console import Console
 from rich.text import Text
 
 from triage.cli.args import EXIT_OK
-from triage.cli.leave import _names, _pupil_id
+from triage.cli.console import people_console
+from triage.cli.pupil_records import print_listing
+from triage.cli.pupil_records import pupil_id as _pupil_id
+from triage.cli.pupil_records import pupil_names as _names
 from triage.store import open_store
 
 
@@ -27,7 +29,7 @@ def run_roll_command(args: argparse.Namespace, db_path: Path) -> int:
     from triage.casework import roll
     from triage.dates import local_now
 
-    console = Console(highlight=False, soft_wrap=True)
+    console = people_console(soft_wrap=True)
     with open_store(db_path, create=False) as store:
         if args.roll_command == "grounds":
             pupil_id = _pupil_id(store, args.upn)
@@ -53,22 +55,16 @@ def run_roll_command(args: argparse.Namespace, db_path: Path) -> int:
             console.print(Text(f"Recorded: {roll.describe_deletion(done)}"))
         else:
             ids = None if args.upn is None else [_pupil_id(store, args.upn)]
-            found = roll.deletions(store, ids)
-            names = _names(store, {d.pupil_id for d in found})
-            if args.format == "json":
-                rows = [
-                    {"upn": names[d.pupil_id][0], "name": names[d.pupil_id][1]}
-                    | roll.deletion_record(d)
-                    for d in found
-                ]
-                print(json.dumps({"roll_deletions": rows}, indent=2, ensure_ascii=False))
-                return EXIT_OK
-            if not found:
-                console.print("No deletions from the roll recorded.")
-            for d in found:
-                upn, name = names[d.pupil_id]
-                console.print(Text(f"{name}  {upn}", style="bold"))
-                console.print(Text(f"  {roll.describe_deletion(d)}"))
+            print_listing(
+                console,
+                store,
+                roll.deletions(store, ids),
+                as_json=args.format == "json",
+                key="roll_deletions",
+                as_record=roll.deletion_record,
+                describe=roll.describe_deletion,
+                empty="No deletions from the roll recorded.",
+            )
     return EXIT_OK
 
 
@@ -76,7 +72,7 @@ def run_cme_command(args: argparse.Namespace, db_path: Path) -> int:
     from triage.casework import roll
     from triage.dates import local_now
 
-    console = Console(highlight=False, soft_wrap=True)
+    console = people_console(soft_wrap=True)
     with open_store(db_path, create=False) as store:
         command = args.cme_command
         if command == "enquiry":
