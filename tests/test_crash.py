@@ -6,8 +6,10 @@ with the local variables (pupils' names) on the terminal."""
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -34,6 +36,18 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
         yield mount
     finally:
         subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+@contextmanager
+def lock_held(db: Path) -> Iterator[None]:
+    """Another officer's write, or a backup, holding the database's write lock."""
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
 
 
 def fill(disk: Path) -> None:
@@ -192,8 +206,6 @@ def _attempts(db: Path, pid: int) -> list[tuple[str]]:
 async def test_an_outcome_logged_while_the_lock_is_held_says_saving_and_the_keys_stay_live(
     demo_db: Path,
 ) -> None:
-    import sqlite3
-
     from tests.pilot import settle
 
     app = make_app(demo_db)
@@ -202,9 +214,7 @@ async def test_an_outcome_logged_while_the_lock_is_held_says_saving_and_the_keys
         screen = app.screen
         assert isinstance(screen, QueueScreen)
         first = screen.row_order()[0]
-        backup = sqlite3.connect(demo_db, isolation_level=None)
-        backup.execute("BEGIN IMMEDIATE")  # another officer, or a backup, holds the lock
-        try:
+        with lock_held(demo_db):  # another officer, or a backup, holds the lock
             await pilot.press("c", "3")  # no answer: the write cannot go in yet
             await pilot.pause()
             assert "saving…" in _status(screen, first)
@@ -218,9 +228,6 @@ async def test_an_outcome_logged_while_the_lock_is_held_says_saving_and_the_keys
             assert table.cursor_row == row_before - 1
             assert [w for w in app.workers if w.group == "writes" and w.is_running]
             assert _attempts(demo_db, first) == []
-        finally:
-            backup.execute("ROLLBACK")
-            backup.close()
         await settle(pilot)
         assert "saving…" not in _status(screen, first)
         assert "NOT SAVED" not in _status(screen, first)
@@ -230,8 +237,6 @@ async def test_an_outcome_logged_while_the_lock_is_held_says_saving_and_the_keys
 async def test_a_family_still_saving_takes_no_second_entry_until_it_is_saved(
     demo_db: Path,
 ) -> None:
-    import sqlite3
-
     from tests.pilot import settle
 
     app = make_app(demo_db)
@@ -240,9 +245,7 @@ async def test_a_family_still_saving_takes_no_second_entry_until_it_is_saved(
         screen = app.screen
         assert isinstance(screen, QueueScreen)
         first = screen.row_order()[0]
-        backup = sqlite3.connect(demo_db, isolation_level=None)
-        backup.execute("BEGIN IMMEDIATE")
-        try:
+        with lock_held(demo_db):  # another officer, or a backup
             await pilot.press("c", "3")
             await pilot.pause()
             screen.move_to(first)
@@ -250,9 +253,6 @@ async def test_a_family_still_saving_takes_no_second_entry_until_it_is_saved(
             await pilot.pause()
             assert isinstance(app.screen, QueueScreen)  # no dialog: refused, and said why
             assert any("Still saving" in n for n in notifications(app))
-        finally:
-            backup.execute("ROLLBACK")
-            backup.close()
         await settle(pilot)
     assert _attempts(demo_db, first) == [("no_answer",)]  # once, not twice
 
@@ -260,8 +260,6 @@ async def test_a_family_still_saving_takes_no_second_entry_until_it_is_saved(
 async def test_an_outcome_not_saved_says_so_on_its_row_and_ctrl_r_saves_it(
     demo_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import sqlite3
-
     from tests.pilot import settle
 
     monkeypatch.setattr("screens.officer_screen.BACKGROUND_WRITE_MS", 300)  # need not wait 30 s
@@ -271,15 +269,12 @@ async def test_an_outcome_not_saved_says_so_on_its_row_and_ctrl_r_saves_it(
         screen = app.screen
         assert isinstance(screen, QueueScreen)
         pid = screen.row_order()[0]
-        backup = sqlite3.connect(demo_db, isolation_level=None)
-        backup.execute("BEGIN IMMEDIATE")  # another officer, or a backup, holds the lock
-        await press(pilot, "c")  # the claim gives up at once: the dialog opens
-        await press(pilot, "3")  # no answer: the write waits in a worker, then fails
-        await settle(pilot)
-        assert "NOT SAVED" in _status(screen, pid)
-        assert any("ctrl+r on it tries again" in n for n in notifications(app))
-        backup.execute("ROLLBACK")
-        backup.close()
+        with lock_held(demo_db):  # another officer, or a backup, holds the lock
+            await press(pilot, "c")  # the claim gives up at once: the dialog opens
+            await press(pilot, "3")  # no answer: the write waits in a worker, then fails
+            await settle(pilot)
+            assert "NOT SAVED" in _status(screen, pid)
+            assert any("ctrl+r on it tries again" in n for n in notifications(app))
         screen.move_to(pid)
         await press(pilot, "ctrl+r")
         await settle(pilot)
@@ -290,20 +285,15 @@ async def test_an_outcome_not_saved_says_so_on_its_row_and_ctrl_r_saves_it(
 async def test_quitting_with_an_entry_not_saved_warns_first_and_a_second_q_quits(
     demo_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import sqlite3
-
     from tests.pilot import settle
 
     monkeypatch.setattr("screens.officer_screen.BACKGROUND_WRITE_MS", 300)
     app = make_app(demo_db)
     async with app.run_test(size=(160, 40)) as pilot:
         await loaded(pilot)
-        backup = sqlite3.connect(demo_db, isolation_level=None)
-        backup.execute("BEGIN IMMEDIATE")
-        await pilot.press("c", "3")
-        await settle(pilot)
-        backup.execute("ROLLBACK")
-        backup.close()
+        with lock_held(demo_db):  # another officer, or a backup
+            await pilot.press("c", "3")
+            await settle(pilot)
         await pilot.press("q")
         await pilot.pause()
         assert app.return_code is None  # still running: told first
@@ -331,8 +321,6 @@ def test_a_file_name_too_long_is_one_clear_line(tmp_path: Path, capsys, argv) ->
 async def test_a_note_on_a_case_written_while_the_lock_is_held_is_saved_once_it_is_free(
     demo_db: Path,
 ) -> None:
-    import sqlite3
-
     from tests.conftest import planted, pupil_id
     from tests.pilot import open_case, settle, type_text
 
@@ -340,18 +328,13 @@ async def test_a_note_on_a_case_written_while_the_lock_is_held_is_saved_once_it_
     app = make_app(demo_db)
     async with app.run_test(size=(120, 40)) as pilot:
         await open_case(pilot, pid)
-        backup = sqlite3.connect(demo_db, isolation_level=None)
-        backup.execute("BEGIN IMMEDIATE")
-        try:
+        with lock_held(demo_db):  # another officer, or a backup
             await press(pilot, "n")
             await type_text(pilot, "rang the aunt")
             await pilot.press("enter")
             await pilot.pause()
             assert any("Saving…" in n for n in notifications(app))
             assert [w for w in app.workers if w.group == "writes" and w.is_running]
-        finally:
-            backup.execute("ROLLBACK")
-            backup.close()
         await settle(pilot)
     with open_store(demo_db, create=False) as s:
         notes = s.conn.execute("SELECT text FROM notes WHERE pupil_id = ?", (pid,)).fetchall()
@@ -361,8 +344,6 @@ async def test_a_note_on_a_case_written_while_the_lock_is_held_is_saved_once_it_
 async def test_a_case_action_that_cannot_be_saved_reopens_its_form_as_typed(
     demo_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import sqlite3
-
     from screens.case_dialogs import ActionForm
     from tests.conftest import planted, pupil_id
     from tests.pilot import choose_action, open_case, settle
@@ -374,14 +355,9 @@ async def test_a_case_action_that_cannot_be_saved_reopens_its_form_as_typed(
         await open_case(pilot, pid)
         await choose_action(pilot, "mee")
         await press(pilot, "tab", "space")  # one barrier ticked
-        backup = sqlite3.connect(demo_db, isolation_level=None)
-        backup.execute("BEGIN IMMEDIATE")
-        try:
+        with lock_held(demo_db):  # another officer, or a backup
             await pilot.press("ctrl+s")
             await settle(pilot)
-        finally:
-            backup.execute("ROLLBACK")
-            backup.close()
         form = app.screen
         assert isinstance(form, ActionForm)  # back, with what was typed and why
         assert "busy" in str(form.error)
